@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the tests need and runs them: ruff, pytest on SQLite (browser test included),
+# pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh dev
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+export SOCLE_DATA_DIR="${SOCLE_DATA_DIR:-$(mktemp -d)}"
+echo "== ruff"
+.venv/bin/ruff check socle tests benchmarks
+echo "== migrations à jour ?"
+.venv/bin/socle makemigrations --check --dry-run >/dev/null
+echo "== tests (SQLite)"
+.venv/bin/pytest -q -p no:cacheprovider "$@"
+echo "== tests (PostgreSQL)"
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
+  .venv/bin/pytest -q -p no:cacheprovider -m "not browser" --create-db "$@"

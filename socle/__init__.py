@@ -1,0 +1,1 @@
+"""Socle — plateforme Ségur numérique pour les ESSMS."""

@@ -1,0 +1,108 @@
+"""Who may see and do what. Every view goes through these functions; nothing is filtered in templates.
+
+A person sees an ESMS when one of her current habilitations covers it: the ESMS itself, its OG, or a grappe
+the OG belongs to. Superusers (Socle's own operators) see everything.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
+
+from .models import Habilitation
+
+
+def _current(user) -> QuerySet[Habilitation]:
+    today = date.today()
+    return Habilitation.objects.filter(utilisateur=user).filter(
+        Q(date_debut__isnull=True) | Q(date_debut__lte=today), Q(date_fin__isnull=True) | Q(date_fin__gte=today)
+    )
+
+
+def _etablissement_filter(habs: Iterable[Habilitation]) -> Q:
+    q = Q(pk__in=[])
+    for h in habs:
+        if h.etablissement_id:
+            q |= Q(pk=h.etablissement_id)
+        elif h.organisme_id:
+            q |= Q(organisme_id=h.organisme_id)
+        elif h.grappe_id:
+            q |= Q(organisme__grappes__id=h.grappe_id)
+    return q
+
+
+def etablissements_visibles(user, fonctions: Iterable[str] | None = None) -> QuerySet[Etablissement]:
+    """ESMS the user may see, optionally only those where she holds one of `fonctions`."""
+    if not user.is_authenticated:
+        return Etablissement.objects.none()
+    if user.is_superuser:
+        return Etablissement.objects.all()
+    habs = _current(user)
+    if fonctions is not None:
+        habs = habs.filter(fonction__in=list(fonctions))
+    return Etablissement.objects.filter(_etablissement_filter(habs)).distinct()
+
+
+def organismes_visibles(user, fonctions: Iterable[str] | None = None) -> QuerySet[OrganismeGestionnaire]:
+    """OG the user may see: those with a visible ESMS, plus those she is habilitated on as a whole."""
+    if not user.is_authenticated:
+        return OrganismeGestionnaire.objects.none()
+    if user.is_superuser:
+        return OrganismeGestionnaire.objects.all()
+    habs = _current(user)
+    if fonctions is not None:
+        habs = habs.filter(fonction__in=list(fonctions))
+    q = Q(pk__in=[])
+    for h in habs:
+        if h.etablissement_id:
+            q |= Q(etablissements__id=h.etablissement_id)
+        elif h.organisme_id:
+            q |= Q(pk=h.organisme_id)
+        elif h.grappe_id:
+            q |= Q(grappes__id=h.grappe_id)
+    return OrganismeGestionnaire.objects.filter(q).distinct()
+
+
+def grappes_visibles(user) -> QuerySet[Grappe]:
+    if not user.is_authenticated:
+        return Grappe.objects.none()
+    if user.is_superuser:
+        return Grappe.objects.all()
+    return Grappe.objects.filter(membres__in=organismes_visibles(user)).distinct()
+
+
+def fonctions(user, etablissement: Etablissement | None = None) -> set[str]:
+    """Functions the user holds, everywhere or on one ESMS (directly, through its OG or its grappe)."""
+    if not user.is_authenticated:
+        return set()
+    habs = _current(user)
+    if etablissement is None:
+        return set(habs.values_list("fonction", flat=True))
+    return {
+        h.fonction for h in habs
+        if h.etablissement_id == etablissement.pk
+        or h.organisme_id == etablissement.organisme_id
+        or (h.grappe_id and etablissement.organisme.grappes.filter(pk=h.grappe_id).exists())
+    }
+
+
+def a_fonction(user, *wanted: str, etablissement: Etablissement | None = None) -> bool:
+    return user.is_superuser or bool(fonctions(user, etablissement) & set(wanted))
+
+
+def exiger_fonction(user, *wanted: str, etablissement: Etablissement | None = None) -> None:
+    if not a_fonction(user, *wanted, etablissement=etablissement):
+        raise PermissionDenied("Votre fonction ne permet pas cette action sur ce périmètre.")
+
+
+def exiger_etablissement(user, etablissement: Etablissement) -> None:
+    if not etablissements_visibles(user).filter(pk=etablissement.pk).exists():
+        raise PermissionDenied("Cet établissement n'est pas dans votre périmètre.")
+
+
+def exiger_organisme(user, organisme: OrganismeGestionnaire) -> None:
+    if not organismes_visibles(user).filter(pk=organisme.pk).exists():
+        raise PermissionDenied("Cet organisme n'est pas dans votre périmètre.")

@@ -1,0 +1,5 @@
+from .navigation import menu_for
+
+
+def socle(request) -> dict:
+    return {"socle_menu": menu_for(request)}

@@ -1,0 +1,78 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from socle.comptes import rights
+
+from . import rules
+from .categories import CATEGORIES
+from .models import EtatFiness
+
+
+@login_required
+def og_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    qs = rights.organismes_visibles(request.user).annotate(
+        nb_et=Count("etablissements", filter=Q(etablissements__etat=EtatFiness.ACTIF), distinct=True))
+    if q:
+        qs = qs.filter(Q(raison_sociale__icontains=q) | Q(finess__startswith=q) | Q(commune__icontains=q)
+                       | Q(etablissements__nom__icontains=q) | Q(etablissements__finess__startswith=q)).distinct()
+    return render(request, "organisations/og_list.html", {"organismes": qs.order_by("raison_sociale")[:500], "q": q})
+
+
+@login_required
+def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
+    og = get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
+    etablissements = rights.etablissements_visibles(request.user).filter(organisme=og).order_by("etat", "nom")
+    return render(request, "organisations/og_detail.html", {
+        "og": og, "etablissements": etablissements, "anomalies": rules.anomalies_organisme(og),
+        "grappes": og.grappes.all(),
+    })
+
+
+@login_required
+def et_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    cat = request.GET.get("categorie", "")
+    qs = rights.etablissements_visibles(request.user).select_related("organisme")
+    if q:
+        qs = qs.filter(Q(nom__icontains=q) | Q(finess__startswith=q) | Q(commune__icontains=q))
+    if cat:
+        qs = qs.filter(categorie_code=cat)
+    present = sorted(set(rights.etablissements_visibles(request.user).values_list("categorie_code", flat=True)))
+    categories = [(c, CATEGORIES[c].sigle or CATEGORIES[c].libelle if c in CATEGORIES else c) for c in present]
+    return render(request, "organisations/et_list.html", {
+        "etablissements": qs.order_by("nom")[:500], "q": q, "categorie": cat, "categories": categories})
+
+
+@login_required
+def et_detail(request: HttpRequest, finess: str) -> HttpResponse:
+    et = get_object_or_404(rights.etablissements_visibles(request.user).select_related("organisme"), finess=finess)
+    return render(request, "organisations/et_detail.html", {"et": et})
+
+
+@login_required
+def grappe_list(request: HttpRequest) -> HttpResponse:
+    grappes = rights.grappes_visibles(request.user).annotate(nb_og=Count("membres", distinct=True))
+    return render(request, "organisations/grappe_list.html", {"grappes": grappes})
+
+
+@login_required
+def grappe_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    grappe = get_object_or_404(rights.grappes_visibles(request.user), pk=pk)
+    visibles = rights.organismes_visibles(request.user)
+    membres = grappe.membres.filter(pk__in=visibles).annotate(
+        nb_et=Count("etablissements", filter=Q(etablissements__etat=EtatFiness.ACTIF), distinct=True)
+    ).order_by("raison_sociale")
+    ets = rights.etablissements_visibles(request.user).filter(organisme__grappes=grappe, etat=EtatFiness.ACTIF)
+    par_categorie: dict[str, int] = {}
+    for code in ets.values_list("categorie_code", flat=True):
+        label = CATEGORIES[code].sigle if code in CATEGORIES and CATEGORIES[code].sigle else code
+        par_categorie[label] = par_categorie.get(label, 0) + 1
+    anomalies = {og.finess: len(rules.anomalies_organisme(og)) for og in membres}
+    return render(request, "organisations/grappe_detail.html", {
+        "grappe": grappe, "membres": [(og, anomalies[og.finess]) for og in membres],
+        "nb_et": ets.count(), "par_categorie": sorted(par_categorie.items(), key=lambda kv: -kv[1]),
+        "etablissements": ets.select_related("organisme").order_by("organisme__raison_sociale", "nom"),
+    })

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UsagersConfig(AppConfig):
+    name = "socle.usagers"
+    label = "usagers"
+    verbose_name = "Usagers et INS"
