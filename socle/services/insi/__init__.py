@@ -1,0 +1,1 @@
+"""INSi téléservice (CNAM): client, local stand-in, one interface (see interface.py)."""
