@@ -108,6 +108,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -123,11 +124,17 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = DATA_DIR / "mails"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socle@localhost")
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# Mail (reminders, alerts). Default: messages written as files in var/mails (nothing leaves the machine);
+# set SOCLE_SMTP_HOST to send through an SMTP relay.
+if env.str("SOCLE_SMTP_HOST", default=""):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": env.str("SOCLE_SMTP_HOST"), "port": env.int("SOCLE_SMTP_PORT", default=25),
+        "username": env.str("SOCLE_SMTP_USER", default=""), "password": env.str("SOCLE_SMTP_PASSWORD", default=""),
+        "use_tls": env.bool("SOCLE_SMTP_TLS", default=False)}}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                           "OPTIONS": {"file_path": str(DATA_DIR / "mails")}}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
