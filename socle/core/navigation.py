@@ -14,6 +14,7 @@ MENU = [
     ("Personnel & RPPS+", "personnel:index", [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
     ("Usagers & INS", "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL]),
     ("Tableaux de bord", "pilotage:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
+    ("Comptes", "comptes:equipe", [F.REPRESENTANT_LEGAL]),
     ("Journal d'accès", "audit:recherche", [F.REPRESENTANT_LEGAL, F.DPO]),
 ]
 
