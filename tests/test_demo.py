@@ -20,3 +20,12 @@ def test_demo_builds_a_valid_deterministic_grappe(capsys):
     assert Utilisateur.objects.filter(username="chefprojet").exists()
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/" in out and "chefprojet" in out
+
+
+def test_sign_in_page_lists_the_demo_grappe_in_demo_mode(client, settings):
+    call_command("demo", "--no-serve")
+    settings.SOCLE_DEMO = True
+    page = client.get("/comptes/connexion/").content.decode()
+    assert "GCSMS Démo Les Vallées du Rhône" in page and "chefprojet" in page
+    settings.SOCLE_DEMO = False
+    assert "GCSMS Démo" not in client.get("/comptes/connexion/").content.decode()

@@ -1,13 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
+
 app_name = "comptes"
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(template_name="comptes/login.html"), name="login"),
+    path("connexion/", views.ConnexionView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]
-
-from . import views  # noqa: E402
 
 urlpatterns += [
     path("equipe/", views.equipe, name="equipe"),

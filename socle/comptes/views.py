@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -71,3 +73,19 @@ def cloturer_habilitation(request: HttpRequest, pk: int) -> HttpResponse:
     og = hab.organisme or hab.etablissement.organisme
     return redirect("comptes:equipe_og", finess=og.finess)
 
+
+
+class ConnexionView(auth_views.LoginView):
+    """Sign-in page; in demo mode (`socle demo`) it also lists the demo grappe and the persona accounts."""
+
+    template_name = "comptes/login.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if getattr(settings, "SOCLE_DEMO", False):
+            from socle.core.demo import DEMO_PASSWORD, PERSONAS
+            from socle.organisations.models import Grappe
+
+            context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD,
+                               "comptes": PERSONAS}
+        return context

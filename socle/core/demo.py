@@ -9,6 +9,7 @@ from django.db import transaction
 
 DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "pilotage"]
 DEMO_PASSWORD = "demo-socle-2026"
+PERSONAS: dict[str, str] = {}  # persona label -> username, filled by the demo build, shown on the sign-in page
 
 
 @dataclass
@@ -34,4 +35,6 @@ def construire(stdout=None) -> DemoContext:
             module.peupler(ctx)
             if stdout is not None:
                 stdout.write(f"  · {app} : prêt")
+    PERSONAS.clear()
+    PERSONAS.update(ctx.comptes)
     return ctx

@@ -24,4 +24,7 @@ class Command(BaseCommand):
         for line in ctx.notes:
             self.stdout.write(line)
         if not options["no_serve"]:
+            from django.conf import settings
+
+            settings.SOCLE_DEMO = True
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
