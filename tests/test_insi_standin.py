@@ -9,11 +9,11 @@ import pytest
 import requests
 from lxml import etree
 
+from socle.core.identifiants import nir_error
 from socle.services.insi.client import CertificatClient, contexte_tls
 from socle.services.insi.interface import InsiErreurTechnique, TraitsRecherche
 from socle.services.insi.pki import assurer_pki, creer_ca, emettre
 from socle.services.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam
-from socle.core.identifiants import nir_error
 from tests.insi_outils import client as nouveau_client
 
 ADRTROIS = TraitsRecherche("ADRTROIS", ("DOMINIQUE",), "F", dt.date(1997, 2, 26))
@@ -232,3 +232,27 @@ def test_generated_identities_have_valid_keys_and_are_deterministic():
     a, b = generer_identites(200, graine=7), generer_identites(200, graine=7)
     assert a == b
     assert all(nir_error(f.matricule + f.cle) is None for f in a)
+
+
+def test_published_identities_reach_a_standin_following_the_file(tmp_path):
+    from socle.services.insi import standin
+
+    fichier = tmp_path / "base-demo.json"
+    autre_processus = BaseNationale()
+    autre_processus.suivre(fichier)  # file absent yet: nothing loaded, no error
+    assert autre_processus.rechercher("PUBLIEE", "ROSE", "F", "1931-12-24") == []
+    standin.publier_identites(
+        [{"matricule": "2311275056999", "nom_naissance": "Publiée", "prenoms": ["Rose"], "sexe": "F",
+          "date_naissance": "1931-12-24", "lieu_naissance": "75056"}],
+        chemin=fichier,
+    )
+    standin.publier_identites(
+        [{"matricule": "1450275056888", "nom_naissance": "PUBLIE", "prenoms": "Paul", "sexe": "M",
+          "date_naissance": "1945-02-01"}],
+        chemin=fichier,
+    )
+    assert len(json.loads(fichier.read_text())) == 2  # merged, not overwritten
+    autre_processus._vu = 0.0  # skip the one-second throttle
+    trouves = autre_processus.rechercher("PUBLIEE", "ROSE", "F", "1931-12-24")
+    assert [f.matricule for f in trouves] == ["2311275056999"]
+    assert standin.base.par_matricule("1450275056888").prenoms == ("PAUL",)

@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -127,8 +127,38 @@ class BaseNationale:
         self._lock = threading.Lock()
         self._index: dict[tuple[str, str, str], list[FicheNationale]] = {}
         self._par_matricule: dict[str, FicheNationale] = {}
+        self._fichiers: dict[Path, float | None] = {}
+        self._vu = 0.0
         for f in fiches:
             self.ajouter(f)
+
+    def suivre(self, chemin) -> None:
+        """Load a JSON file of identities now and again whenever it changes (checked at most once a
+        second), so that a demo written by another process reaches a stand-in already running."""
+        with self._lock:
+            self._fichiers.setdefault(Path(chemin), None)
+            self._vu = 0.0
+        self._rafraichir()
+
+    def _rafraichir(self) -> None:
+        if not self._fichiers or time.monotonic() - self._vu < 1.0:
+            return
+        with self._lock:
+            self._vu = time.monotonic()
+            a_charger = []
+            for chemin, mtime in self._fichiers.items():
+                try:
+                    actuel = chemin.stat().st_mtime_ns
+                except OSError:
+                    continue
+                if actuel != mtime:
+                    self._fichiers[chemin] = actuel
+                    a_charger.append(chemin)
+        for chemin in a_charger:
+            try:
+                self.charger_json(chemin)
+            except (ValueError, KeyError, OSError):
+                pass  # a half-written or invalid file: the previous content stays
 
     def ajouter(self, identite) -> FicheNationale:
         """Add a person (FicheNationale, IdentiteINS or dict); re-adding the same matricule replaces it."""
@@ -157,11 +187,13 @@ class BaseNationale:
         return self.ajouter_tout(donnees)
 
     def rechercher(self, nom: str, prenom: str, sexe: str, date: str, lieu: str = "") -> list[FicheNationale]:
+        self._rafraichir()
         with self._lock:
             candidats = list(self._index.get((nom, sexe, date), ()))
         return [f for f in candidats if f.correspond(prenom, lieu)]
 
     def par_matricule(self, matricule: str) -> FicheNationale | None:
+        self._rafraichir()
         with self._lock:
             return self._par_matricule.get((matricule or "").upper())
 
@@ -630,14 +662,48 @@ def dossier_donnees() -> Path:
     return Path(settings.DATA_DIR) / "insi-standin"
 
 
+def fichier_demo() -> Path:
+    """JSON file of identities published by the demo / the usagers app (read by every stand-in)."""
+    return dossier_donnees() / "base-demo.json"
+
+
 def charger_base_configuree() -> None:
-    """Load SOCLE_INSI_STANDIN_BASE (JSON) into the module base, once."""
+    """Make the module base follow SOCLE_INSI_STANDIN_BASE (if set) and the published demo file."""
     from django.conf import settings
 
     chemin = getattr(settings, "SOCLE_INSI_STANDIN_BASE", "")
-    if chemin and Path(chemin).exists() and not getattr(base, "_json_charge", False):
-        base.charger_json(chemin)
-        base._json_charge = True
+    if chemin:
+        base.suivre(chemin)
+    base.suivre(fichier_demo())
+
+
+def publier_identites(identites, chemin=None) -> Path:
+    """Add identities to the stand-in's national base: in this process at once, and in the JSON file
+    (merged by matricule, written atomically) that stand-ins of other processes follow. Accepts
+    FicheNationale, IdentiteINS or dicts with the FicheNationale keys. Returns the file's path."""
+    chemin = Path(chemin) if chemin else fichier_demo()
+    fiches = [base.ajouter(i) for i in identites]
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    with _publication_lock:
+        existantes = {}
+        if chemin.exists():
+            try:
+                existantes = {d["matricule"]: d for d in json.loads(chemin.read_text(encoding="utf-8"))}
+            except (ValueError, KeyError, TypeError):
+                existantes = {}
+        for f in fiches:
+            d = asdict(f)
+            d["prenoms"] = list(f.prenoms)
+            d["anciens_lieux"] = list(f.anciens_lieux)
+            d["historique"] = [list(h) for h in f.historique]
+            existantes[f.matricule] = d
+        tmp = chemin.with_suffix(".tmp")
+        tmp.write_text(json.dumps(list(existantes.values()), ensure_ascii=False, indent=0), encoding="utf-8")
+        tmp.replace(chemin)
+    return chemin
+
+
+_publication_lock = threading.Lock()
 
 
 def bouchon_local() -> BouchonInsi:
