@@ -256,6 +256,61 @@ def generer_identites(n: int, graine: int = 2026, prefixe: str = "FICTIF") -> li
     return fiches
 
 
+# Real mergers into communes nouvelles (INSEE COG): old code -> code of the commune nouvelle.
+COMMUNES_NOUVELLES = {
+    "74011": "74010",  # Annecy-le-Vieux -> Annecy (2017)
+    "74093": "74010",  # Cran-Gevrier -> Annecy
+    "74182": "74010",  # Meythet -> Annecy
+    "74217": "74010",  # Pringy -> Annecy
+    "74268": "74010",  # Seynod -> Annecy
+}
+SCENARIOS_DEMO = ("introuvable", "prenoms_differents", "homonymes")
+
+
+def fiches_pour_demo(
+    personnes, taux_qualifies: float = 0.7, graine: int = 2026
+) -> tuple[list[FicheNationale], list[str]]:
+    """National fiches for demo people so that about `taux_qualifies` of them qualify at once and the
+    others hit a real failure mode. `personnes`: dicts with nom_naissance, prenoms (list or str), sexe,
+    date_naissance (date or AAAA-MM-JJ), lieu_naissance. Returns (fiches to publish, scenario per person:
+    "qualifie", "commune_nouvelle", "introuvable", "prenoms_differents" or "homonymes"). Deterministic.
+    A birth commune merged into a commune nouvelle (COMMUNES_NOUVELLES) answers with the new code."""
+    rng = random.Random(graine)
+    fiches, scenarios = [], []
+    for i, p in enumerate(personnes):
+        date = p["date_naissance"]
+        date = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+        prenoms = normaliser_prenoms(p.get("prenoms") or p.get("prenoms_naissance") or "")
+        lieu = (p.get("lieu_naissance") or "").upper()
+        commune = lieu if len(lieu) == 5 and not lieu.startswith("99") else "99100"
+        base_matricule = f"{1 if p['sexe'] == 'M' else 2}{date:%y%m}{commune}"
+        matricule = f"{base_matricule}{(i * 7 + 101) % 1000:03d}"
+        scenario = "qualifie" if rng.random() < taux_qualifies else rng.choice(SCENARIOS_DEMO)
+        commun = {"nom_naissance": p["nom_naissance"], "sexe": p["sexe"], "date_naissance": date.isoformat()}
+        if scenario == "introuvable":
+            scenarios.append(scenario)
+            continue
+        if scenario == "prenoms_differents" and prenoms:
+            # the national list joins the first names with a hyphen: no single first name matches
+            national = ("-".join(prenoms[:2]) if len(prenoms) > 1 else prenoms[0] + "-MARIE",) + prenoms[2:]
+        else:
+            national = prenoms
+        nouveau = COMMUNES_NOUVELLES.get(lieu)
+        fiches.append(
+            FicheNationale(
+                matricule, prenoms=national, lieu_naissance=nouveau or lieu,
+                anciens_lieux=(lieu,) if nouveau else (), **commun,
+            )
+        )
+        if scenario == "homonymes":
+            fiches.append(
+                FicheNationale(f"{base_matricule}{(i * 7 + 102) % 1000:03d}", prenoms=national,
+                               lieu_naissance=nouveau or lieu, anciens_lieux=(lieu,) if nouveau else (), **commun)
+            )
+        scenarios.append("commune_nouvelle" if scenario == "qualifie" and nouveau else scenario)
+    return fiches, scenarios
+
+
 base = BaseNationale(identites_cnam())
 
 
@@ -675,6 +730,7 @@ def charger_base_configuree() -> None:
     if chemin:
         base.suivre(chemin)
     base.suivre(fichier_demo())
+    base.suivre(dossier_donnees() / "usagers-demo.json")  # written by the usagers demo
 
 
 def publier_identites(identites, chemin=None) -> Path:
