@@ -234,3 +234,18 @@ def test_normaliser(brut, attendu):
 def test_normaliser_prenoms_keeps_order_and_drops_empties():
     assert normaliser_prenoms(["Élise", "", "Anne-Sophie"]) == ("ELISE", "ANNE-SOPHIE")
     assert normaliser_prenoms("Jean, Paul  Marcel") == ("JEAN", "PAUL", "MARCEL")
+
+
+def test_verification_by_a_new_search(insi):
+    from socle.services.insi.client import verifier
+
+    ok = verifier(insi, T("ADRTROIS", ["DOMINIQUE"], "F", "1997-02-26", lieu="2A020"), "297022A02077878")
+    assert ok.conforme and ok.ecarts == []
+    faux = verifier(insi, T("ADRTROIS", ["DOMINIQUE"], "F", "1997-02-26"), "297022A02077800")
+    assert not faux.conforme and faux.ecarts == ["INS"]
+    ancien = verifier(insi, T("ECETINSI", ["PIERRE-ALAIN", "MURIEL", "FLORIANT"], "M", "2009-07-14"), "209076322083439")
+    assert ancien.ecarts == ["INS (ancien matricule, remplacé)"]
+    commune = verifier(insi, T("FUSIONNEE", ["JEANNE"], "F", "1950-05-12", lieu="74011"), "")
+    assert commune.ecarts == ["lieu de naissance"]
+    absent = verifier(insi, T("HOUILLES", ["PIERRE"], "M", "1993-01-27"), "")
+    assert absent.ecarts == ["identité non retrouvée (CR 01)"]
