@@ -142,3 +142,34 @@ def test_socle_command_line_end_to_end(tmp_path):
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (res["ins"], res["cle"]) == ("297022A020778", "78")
     assert (tmp_path / "insi-standin" / "ca.pem").exists()
+
+
+def test_configured_url_uses_the_configured_certificates(tmp_path):
+    """The production path of get_client (SOCLE_INSI_URL set), pointed at a stand-in run separately:
+    PKCS#12 with an encrypted password for AUTO, PEM files for MANU, explicit CA bundle and IDAM."""
+    import datetime as dt
+
+    from socle.services.insi.interface import TraitsRecherche
+    from socle.services.insi.pki import P12_PASSWORD, assurer_pki
+    from socle.services.insi.standin import BaseNationale, BouchonInsi, identites_cnam
+
+    pki = assurer_pki(tmp_path)
+    with BouchonInsi(pki, BaseNationale(identites_cnam()), lenteur=0) as bouchon:
+        with override_settings(
+            SOCLE_INSI_URL=bouchon.url,
+            SOCLE_INSI_P12_AUTO=str(pki.auto_p12),
+            SOCLE_INSI_PASSWORD_AUTO="",
+            SOCLE_INSI_PASSWORD_AUTO_CHIFFRE=chiffrer_secret(P12_PASSWORD),
+            SOCLE_INSI_CERT_MANU=str(pki.manu.cert),
+            SOCLE_INSI_KEY_MANU=str(pki.manu.key),
+            SOCLE_INSI_CA_BUNDLE=str(pki.ca),
+            SOCLE_INSI_IDAM="IDAM-CNDA-TEST",
+        ):
+            insi_pkg.reinitialiser()
+            traits = TraitsRecherche("ADRTROIS", ("TOUSSAINT",), "M", dt.date(1960, 1, 1))
+            assert get_client(mode="AUTO").rechercher(traits).identite.ins == "160012B02077713"
+            assert get_client(mode="MANU").rechercher(traits).cr == "00"
+        assert [(a.cn, a.idam) for a in bouchon.journal.appels] == [
+            ("INSI-AUTO", "IDAM-CNDA-TEST"),
+            ("INSI-MANU", "IDAM-CNDA-TEST"),
+        ]
