@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from socle.comptes.models import Fonction, Utilisateur
+from socle.comptes.models import Utilisateur
 
 from .catalogue import ORDRE
 from .fabrique import en_p12, fabriquer
@@ -121,4 +121,3 @@ def peupler(ctx) -> None:
                                cryptolib_installee=True, date_installation=jour - timedelta(days=45))
     ctx.notes.append("Prérequis : /prerequis/ — OG 1 tout fait, OG 2 bloqué sur la carte CDE, OG 3 pas commencé, "
                      "OG 4 à mi-parcours (le chef de projet voit la matrice de la grappe).")
-    assert Fonction.CHEF_PROJET  # the demo relies on the chefprojet persona created by comptes.demo
