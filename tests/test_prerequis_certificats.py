@@ -179,3 +179,14 @@ def test_certificate_row_keeps_no_clear_password_for_pem():
     c, _ = fabriquer("INSI-AUTO")
     cert = services.enregistrer_certificat(og, en_pem(c), "a.pem", "ignored-password")
     assert Certificat.objects.get(pk=cert.pk).mot_de_passe_chiffre == ""
+
+
+@pytest.mark.django_db
+def test_insi_material_for_the_ins_batch(auth):
+    og = OrganismeFactory()
+    assert services.materiel_certificat_insi(og) is None
+    cert, key = auth
+    p12 = en_p12(cert, key, MDP)
+    services.enregistrer_certificat(og, p12, "insi.p12", MDP)
+    contenu, mdp = services.materiel_certificat_insi(og)
+    assert contenu == p12 and mdp == MDP

@@ -7,7 +7,16 @@ from django.core.management import call_command
 
 from socle.comptes.models import Fonction
 from socle.prerequis import rules
-from socle.prerequis.catalogue import CATALOGUE, ETAPES, ORDRE, CycleError, Etape, Canal, Niveau, verifier_catalogue
+from socle.prerequis.catalogue import (
+    CATALOGUE,
+    ETAPES,
+    ORDRE,
+    Canal,
+    CycleError,
+    Etape,
+    Niveau,
+    verifier_catalogue,
+)
 from socle.prerequis.rules import EN_COURS, FAIT, NON_APPLICABLE, EtatSimple
 
 J = date(2026, 11, 26)

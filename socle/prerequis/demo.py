@@ -119,5 +119,5 @@ def peupler(ctx) -> None:
     for et in ets3[:2]:
         Lecteur.objects.create(etablissement=et, modele="Lecteur PC/SC bi-fente (démo)", nombre=1, poste="Admission",
                                cryptolib_installee=True, date_installation=jour - timedelta(days=45))
-    ctx.notes.append("Prérequis : /prerequis/ — OG 1 tout fait, OG 2 bloqué sur la carte CDE, OG 3 pas commencé, "
-                     "OG 4 à mi-parcours (le chef de projet voit la matrice de la grappe).")
+    ctx.notes.append(f"Prérequis (/prerequis/) : {og0.raison_sociale} a tout fait ; {og1.raison_sociale} attend sa "
+                     f"carte CDE ; {og2.raison_sociale} n'a pas commencé ; {og3.raison_sociale} est à mi-parcours.")

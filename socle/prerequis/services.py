@@ -62,6 +62,19 @@ def fonctions_sur(user, og: OrganismeGestionnaire, etablissement: Etablissement 
     return {f for f in Fonction.values if rights.organismes_visibles(user, fonctions=[f]).filter(pk=og.pk).exists()}
 
 
+def carte_fonctions(user) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Functions of the user per OG id and per ESMS id, in 14 queries whatever the perimeter size
+    (through socle.comptes.rights)."""
+    par_og: dict[int, set[str]] = {}
+    par_et: dict[int, set[str]] = {}
+    for f in Fonction.values:
+        for pk in rights.organismes_visibles(user, fonctions=[f]).values_list("pk", flat=True):
+            par_og.setdefault(pk, set()).add(f)
+        for pk in rights.etablissements_visibles(user, fonctions=[f]).values_list("pk", flat=True):
+            par_et.setdefault(pk, set()).add(f)
+    return par_og, par_et
+
+
 @dataclass
 class LigneEtape:
     etape: Etape
@@ -140,10 +153,10 @@ def actions_de(user, jour: date | None = None) -> list[tuple[OrganismeGestionnai
     jour = jour or aujourdhui()
     js = jalons()
     out = []
+    par_og, par_et = carte_fonctions(user)
     for og in rights.organismes_visibles(user).order_by("raison_sociale"):
-        f_og = fonctions_sur(user, og)
-        f_esms = {et.pk: (set(Fonction.values) if user.is_superuser else rights.fonctions(user, et))
-                  for et in etablissements_actifs(og)}
+        f_og = par_og.get(og.pk, set())
+        f_esms = {et.pk: par_et.get(et.pk, set()) for et in etablissements_actifs(og)}
         vue = vue_organisme(og, f_og, jour, f_esms, js)
         out += [(og, lg) for lg in vue.actions]
     return out
@@ -265,6 +278,22 @@ def mot_de_passe_certificat(user, cert: Certificat) -> str:
         raise PermissionError("Seuls les administrateurs techniques peuvent voir le mot de passe d'un certificat.")
     tracer(Action.LECTURE, objet=cert, utilisateur=user, details={"champ": "mot_de_passe"})
     return certificats.dechiffrer(cert.mot_de_passe_chiffre)
+
+
+def certificat_insi(organisme: OrganismeGestionnaire) -> Certificat | None:
+    """The INSi-ready certificate to use today (the one valid the longest), for the INS batch's client."""
+    jour = aujourdhui()
+    prets = [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION,
+                                                  cn__in=sorted(certificats.CN_INSI)) if c.insi_pret(jour)]
+    return max(prets, key=lambda c: c.not_after) if prets else None
+
+
+def materiel_certificat_insi(organisme: OrganismeGestionnaire) -> tuple[bytes, str] | None:
+    """File content and clear password of the INSi certificate, for the INSi client only (never displayed)."""
+    c = certificat_insi(organisme)
+    if c is None:
+        return None
+    return bytes(c.contenu), certificats.dechiffrer(c.mot_de_passe_chiffre)
 
 
 def certificat_insi_pret(organisme: OrganismeGestionnaire) -> tuple[bool, str]:

@@ -59,9 +59,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
-    f = services.fonctions_sur(request.user, og)
-    f_esms = {et.pk: rights.fonctions(request.user, et) for et in services.etablissements_actifs(og)}
-    vue = services.vue_organisme(og, f, esms_fonctions=f_esms)
+    par_og, par_et = services.carte_fonctions(request.user)
+    f_esms = {et.pk: par_et.get(et.pk, set()) for et in services.etablissements_actifs(og)}
+    vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms)
     return render(request, "prerequis/og.html", {"vue": vue, "og": og, "jalons": services.jalons()})
 
 
