@@ -240,3 +240,21 @@ def test_homologation_checklist_and_pv_pdf(client_de, og):
     assert homologation.manques(h) == []
     r = c.get(url + "pv.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF") and r["Content-Type"] == "application/pdf"
+
+
+def test_milestone_dates_are_editable_by_the_chef_de_projet_only(client_de, og):
+    Jalon.assurer_defauts()
+    j = Jalon.objects.get(code="sons_ins")
+    rl = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=og)
+    assert client_de(rl).post("/prerequis/calendrier/", {"jalon": j.pk, "date_cible": "2027-01-15"}).status_code == 403
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og)
+    c = client_de(chef)
+    assert c.post("/prerequis/calendrier/", {"jalon": j.pk, "date_cible": "2027-01-15"}).status_code == 302
+    j.refresh_from_db()
+    assert str(j.date_cible) == "2027-01-15"
+    assert EvenementAudit.objects.filter(objet_type="prerequis.Jalon", action=Action.MODIFICATION).exists()
+    Jalon.assurer_defauts()  # an edited date is kept
+    j.refresh_from_db()
+    assert str(j.date_cible) == "2027-01-15"
+    r = c.get(f"/prerequis/og/{og.finess}/")
+    assert 'id="frise"' in r.content.decode()

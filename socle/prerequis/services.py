@@ -148,6 +148,34 @@ def vue_organisme(og: OrganismeGestionnaire, fonctions: set[str] | None = None, 
     return VueOrganisme(og=og, lignes=lignes, actions=actions, avertissements=avert, esms=esms)
 
 
+def frise(lignes: list[LigneEtape], jour: date, js: list | None = None) -> dict:
+    """Positions (in % of the span) of each step's bar for the OG's timeline: from its start (sending date or
+    earliest start) to its real end, or its latest typical end when unfinished; milestones as markers."""
+    bornes = []
+    for lg in lignes:
+        f = lg.fenetre
+        if f and f.debut:
+            bornes += [f.debut, f.fin_max or f.debut]
+    js = js or []
+    bornes += [j.date_cible for j in js] + [jour]
+    debut, fin = min(bornes), max(bornes)
+    duree = max((fin - debut).days, 1)
+
+    def pos(d: date) -> float:
+        return round(100 * (d - debut).days / duree, 2)
+
+    barres = []
+    for lg in lignes:
+        f = lg.fenetre
+        if not f or not f.debut:
+            barres.append({"ligne": lg, "gauche": 0, "largeur": 0})
+            continue
+        a, b = pos(f.debut), pos(f.fin_max or f.debut)
+        barres.append({"ligne": lg, "gauche": a, "largeur": max(b - a, 0.8)})
+    return {"debut": debut, "fin": fin, "barres": barres, "aujourdhui": pos(jour),
+            "jalons": [{"jalon": j, "pos": pos(j.date_cible)} for j in js]}
+
+
 def actions_de(user, jour: date | None = None) -> list[tuple[OrganismeGestionnaire, LigneEtape]]:
     """The person's next actions over every OG she sees, by the functions she holds there."""
     jour = jour or aujourdhui()

@@ -1,5 +1,7 @@
 """Cockpit screens. Views stay thin: rights through socle.comptes.rights, rules in rules.py / services.py."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +21,7 @@ from . import calendrier, homologation, services
 from .catalogue import ETAPES, Niveau
 from .certificats import CertificatError
 from .forms import CarteForm, CertificatForm, EtapeForm, HomologationForm, LecteurForm
-from .models import Carte, Certificat, EtatEtape, Homologation, Lecteur
+from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
 
 INVENTAIRE = {Fonction.REPRESENTANT_LEGAL, Fonction.CHEF_PROJET, Fonction.ADMIN_TECHNIQUE, Fonction.GESTIONNAIRE_RPPS}
 DEPOT_CERTIFICAT = {Fonction.ADMIN_TECHNIQUE, Fonction.REPRESENTANT_LEGAL}
@@ -61,8 +63,10 @@ def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     par_og, par_et = services.carte_fonctions(request.user)
     f_esms = {et.pk: par_et.get(et.pk, set()) for et in services.etablissements_actifs(og)}
-    vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms)
-    return render(request, "prerequis/og.html", {"vue": vue, "og": og, "jalons": services.jalons()})
+    js = services.jalons()
+    vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms, js=js)
+    return render(request, "prerequis/og.html", {"vue": vue, "og": og, "jalons": js,
+                                                 "frise": services.frise(vue.lignes, services.aujourdhui(), js)})
 
 
 @login_required
@@ -140,10 +144,26 @@ def calendrier_vue(request: HttpRequest) -> HttpResponse:
         ogs = [og for og in ogs if og.finess == finess]
         if not ogs:
             raise Http404
+    peut_jalons = request.user.is_superuser or rights.a_fonction(request.user, Fonction.CHEF_PROJET)
+    if request.method == "POST":
+        if not peut_jalons:
+            raise PermissionDenied("Seul le chef de projet modifie les dates cibles des jalons.")
+        jalon = get_object_or_404(Jalon, pk=request.POST.get("jalon"))
+        try:
+            nouvelle = date.fromisoformat(request.POST.get("date_cible", ""))
+        except ValueError:
+            messages.error(request, "Date cible invalide : format attendu JJ/MM/AAAA.")
+        else:
+            ancienne = jalon.date_cible
+            jalon.date_cible = nouvelle
+            jalon.save(update_fields=["date_cible"])
+            tracer(Action.MODIFICATION, objet=jalon, details={"avant": str(ancienne), "apres": str(nouvelle)})
+            messages.success(request, f"Date cible de « {jalon.libelle} » enregistrée.")
+        return redirect(request.get_full_path())
     evts, avertissements = calendrier.evenements(ogs)
     return render(request, "prerequis/calendrier.html", {
         "evenements": evts, "avertissements": avertissements, "og": ogs[0] if finess else None,
-        "jalons": services.jalons()})
+        "jalons": services.jalons(), "peut_jalons": peut_jalons})
 
 
 @login_required
