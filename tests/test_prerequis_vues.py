@@ -77,6 +77,9 @@ def test_marking_a_step_with_evidence_is_checked_and_traced(client_de, og):
     r = c.post(url, {"statut": "fait", "date_fait": (jour + timedelta(days=2)).isoformat(),
                      "preuve": SimpleUploadedFile("contrat.pdf", b"%PDF contrat")})
     assert "dans le futur" in r.content.decode()
+    r = c.post(url, {"statut": "fait", "date_fait": jour.isoformat(),
+                     "preuve": SimpleUploadedFile("contrat.exe", b"MZ")})
+    assert "Type de fichier non accepté" in r.content.decode()
     r = c.post(url, {"statut": "fait", "date_envoi": jour.isoformat(), "date_fait": jour.isoformat(),
                      "preuve": SimpleUploadedFile("contrat.pdf", b"%PDF contrat")})
     assert r.status_code == 302

@@ -5,6 +5,7 @@ from .models import Carte, Homologation, Lecteur, Statut
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_PREUVE = 10 * 1024 * 1024
 MAX_CERT = 1024 * 1024
+EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", "txt", "eml", "msg", "zip"}
 
 
 class EtapeForm(forms.Form):
@@ -19,6 +20,9 @@ class EtapeForm(forms.Form):
         f = self.cleaned_data.get("preuve")
         if f and f.size > MAX_PREUVE:
             raise forms.ValidationError("Pièce justificative trop volumineuse (10 Mo au plus).")
+        if f and f.name.rsplit(".", 1)[-1].lower() not in EXTENSIONS_PREUVE:
+            raise forms.ValidationError("Type de fichier non accepté pour une pièce justificative ; formats admis : "
+                                        + ", ".join(sorted(EXTENSIONS_PREUVE)) + ".")
         return f
 
 
