@@ -261,3 +261,15 @@ def test_milestone_dates_are_editable_by_the_chef_de_projet_only(client_de, og):
     assert str(j.date_cible) == "2027-01-15"
     r = c.get(f"/prerequis/og/{og.finess}/")
     assert 'id="frise"' in r.content.decode()
+
+
+def test_late_step_without_owner_goes_to_the_chef_de_projet(og):
+    g = GrappeFactory()
+    g.membres.add(og)
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=g)
+    chef.email = "chef@exemple.invalid"
+    chef.save()
+    _faire(chef, og, "finess", jours=40)
+    services.marquer(chef, og, "contrat", Statut.EN_COURS, date_envoi=services.aujourdhui() - timedelta(days=20))
+    assert services.envoyer_rappels() == {"etapes": 1, "certificats": 0}  # no représentant légal in Socle
+    assert mail.outbox[0].to == ["chef@exemple.invalid"] and "contrat" in mail.outbox[0].subject

@@ -411,7 +411,9 @@ def envoyer_rappels(jour: date | None = None) -> dict[str, int]:
                 continue
             et = lg.etablissement
             cible = et.nom if et else og.raison_sociale
-            for dest in _destinataires(og, lg.etape.responsable, et):
+            # the owner function's holders; failing any, the chef de projet coordinating the OG
+            dests = _destinataires(og, lg.etape.responsable, et) or _destinataires(og, Fonction.CHEF_PROJET, et)
+            for dest in sorted(dests):
                 corps = (f"Bonjour,\n\nL'étape « {lg.etape.titre} » pour {cible} est en retard.\n"
                          f"Pièce à conserver : {lg.etape.preuve}.\n\nSocle — cockpit des prérequis Ségur")
                 if _envoyer(f"etape:{og.pk}:{et.pk if et else 0}:{lg.etape.id}", dest,
