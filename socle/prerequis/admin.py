@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
+
+
+@admin.register(Jalon)
+class JalonAdmin(admin.ModelAdmin):
+    list_display = ["libelle", "programme", "date_cible"]
+    list_editable = ["date_cible"]
+
+
+@admin.register(EtatEtape)
+class EtatEtapeAdmin(admin.ModelAdmin):
+    list_display = ["etape", "organisme", "etablissement", "statut", "date_envoi", "date_fait"]
+    list_filter = ["statut", "etape"]
+
+
+@admin.register(Carte)
+class CarteAdmin(admin.ModelAdmin):
+    list_display = ["type", "titulaire_nom", "organisme", "date_commande", "date_reception", "date_activation"]
+
+
+@admin.register(Lecteur)
+class LecteurAdmin(admin.ModelAdmin):
+    list_display = ["modele", "nombre", "etablissement", "cryptolib_installee"]
+
+
+@admin.register(Certificat)
+class CertificatAdmin(admin.ModelAdmin):
+    list_display = ["cn", "usage", "organisme", "not_after"]
+    exclude = ["contenu", "mot_de_passe_chiffre"]
+    readonly_fields = ["sujet", "emetteur", "numero_serie", "not_before", "not_after", "key_usages",
+                       "extended_key_usages", "usage"]
+
+
+admin.site.register(Homologation)

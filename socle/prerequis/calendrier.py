@@ -1,0 +1,83 @@
+"""Calendar of the chain: milestones, earliest feasible dates, warnings; iCalendar export for the team."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from socle.organisations.models import OrganismeGestionnaire
+
+from . import rules
+from .catalogue import CATALOGUE_VERSION
+from .models import Jalon
+from .services import IDS_ESMS, aujourdhui, jalons, vue_organisme
+
+
+@dataclass
+class Evenement:
+    uid: str
+    titre: str
+    jour: date
+    description: str
+    categorie: str  # jalon | etape | avertissement
+
+
+def evenements(organismes: list[OrganismeGestionnaire], jour: date | None = None) -> tuple[list[Evenement], list]:
+    """Milestones plus, per OG, the earliest feasible end of each unfinished step (for ESMS-level steps, the
+    latest of its ESMS), and the warnings of the milestones that cannot be met."""
+    jour = jour or aujourdhui()
+    js: list[Jalon] = jalons()
+    evts = [Evenement(f"jalon-{j.code}@socle", f"Jalon {j.programme} : {j.libelle}", j.date_cible,
+                      "Étapes requises : " + ", ".join(j.etapes), "jalon") for j in js]
+    avertissements = []
+    for og in organismes:
+        vue = vue_organisme(og, set(), jour, js=js)
+        for lg in vue.lignes:
+            if lg.statut not in rules.TERMINES and lg.fenetre and lg.fenetre.fin_min:
+                evts.append(Evenement(f"etape-{og.finess}-{lg.etape.id}@socle",
+                                      f"{og.raison_sociale} : {lg.etape.titre} (au plus tôt)", lg.fenetre.fin_min,
+                                      f"Responsable : {lg.etape.responsable_libelle}. Fin au plus tard selon les "
+                                      f"délais habituels : {lg.fenetre.fin_max:%d/%m/%Y}.", "etape"))
+        for eid in IDS_ESMS:
+            fins = [lg.fenetre.fin_min for _, ls in vue.esms for lg in ls
+                    if lg.etape.id == eid and lg.statut not in rules.TERMINES and lg.fenetre and lg.fenetre.fin_min]
+            if fins:
+                lg0 = next(lg for _, ls in vue.esms for lg in ls if lg.etape.id == eid)
+                evts.append(Evenement(f"etape-{og.finess}-{eid}@socle",
+                                      f"{og.raison_sociale} : {lg0.etape.titre} — tous les ESMS (au plus tôt)",
+                                      max(fins), f"{len(fins)} ESMS concerné(s).", "etape"))
+        for a in vue.avertissements:
+            avertissements.append((og, a))
+    evts.sort(key=lambda e: (e.jour, e.titre))
+    return evts, avertissements
+
+
+def exporter_ics(organismes: list[OrganismeGestionnaire], jour: date | None = None) -> bytes:
+    """An RFC 5545 calendar: all-day events for milestones and earliest feasible dates."""
+    evts, avertissements = evenements(organismes, jour)
+    cal = Calendar()
+    cal.add("prodid", f"-//Socle//Prerequis Segur {CATALOGUE_VERSION}//FR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Socle — prérequis Ségur")
+    stamp = timezone.now()
+    alertes_par_jalon: dict[str, list[str]] = {}
+    for og, a in avertissements:
+        alertes_par_jalon.setdefault(a.jalon, []).append(f"{og.raison_sociale} : {a.message}")
+    for e in evts:
+        ev = Event()
+        ev.add("uid", e.uid)
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", e.jour)
+        ev.add("dtend", e.jour + timedelta(days=1))
+        ev.add("summary", e.titre)
+        description = e.description
+        code = e.uid.removeprefix("jalon-").removesuffix("@socle")
+        if e.categorie == "jalon" and alertes_par_jalon.get(code):
+            description += "\n\nAVERTISSEMENTS :\n" + "\n".join(alertes_par_jalon[code])
+        ev.add("description", description)
+        ev.add("categories", [e.categorie])
+        cal.add_component(ev)
+    return cal.to_ical()
+
+

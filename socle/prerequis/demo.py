@@ -1,0 +1,123 @@
+"""Demo of the prerequisites cockpit: the grappe at different stages.
+
+OG 0 has done every step (with evidence and an INSI-AUTO certificate valid three years, fictitious CA);
+OG 1 is blocked on the CDE card (requested ten days ago); OG 2 has not started; OG 3 is half way, with an
+authentication certificate expiring in 20 days (to show the alerts). Dates are relative to today, so each
+run gives the same picture; re-running refreshes states without duplicates.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from socle.comptes.models import Utilisateur
+
+from .catalogue import ORDRE
+from .fabrique import en_p12, fabriquer
+from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur, Statut
+from .services import IDS_ESMS, IDS_OG, enregistrer_certificat
+
+MDP_DEMO = "demo-certificat-2026"
+
+
+def _etat(og, eid, statut, jour, envoi_il_y_a=0, fait_il_y_a=None, et=None) -> None:
+    envoi = jour - timedelta(days=envoi_il_y_a) if statut in (Statut.EN_COURS, Statut.FAIT) else None
+    fait = jour - timedelta(days=fait_il_y_a) if statut == Statut.FAIT else None
+    etat, _ = EtatEtape.objects.update_or_create(
+        organisme=og, etablissement=et, etape=eid,
+        defaults={"statut": statut, "date_envoi": envoi, "date_fait": fait, "motif_non_applicable": ""})
+    if statut == Statut.FAIT and not etat.preuve:
+        etat.preuve.save(f"preuve-demo-{eid}.txt", ContentFile(
+            f"Pièce justificative fictive (démo Socle) pour l'étape {eid}.\n".encode()), save=True)
+
+
+def _certificat(og, cn, debut, jours, libelle, serial, usage="auth") -> None:
+    existant = Certificat.objects.filter(organisme=og, libelle=libelle).first()
+    if existant and existant.not_before.date() == debut.date():
+        return
+    Certificat.objects.filter(organisme=og, libelle=libelle).delete()
+    cert, key = fabriquer(cn, usage=usage, debut=debut, jours=jours, organisation=og.raison_sociale[:60], serial=serial)
+    enregistrer_certificat(og, en_p12(cert, key, MDP_DEMO), f"{cn.lower()}-demo.p12", MDP_DEMO,
+                           "informatique@demo.invalid", libelle)
+
+
+def peupler(ctx) -> None:
+    jour = timezone.localdate()
+    og0, og1, og2, og3 = ctx.organismes[:4]
+    Jalon.assurer_defauts()
+    Jalon.objects.update_or_create(code="demo_copil", defaults={
+        "libelle": "Comité de pilotage de la grappe (démo) : contrat et carte CDE", "programme": "ESMS Numérique",
+        "date_cible": jour + timedelta(days=7), "etapes": ["contrat", "cde_reception"]})
+    EtatEtape.objects.filter(organisme__in=[og1, og2, og3]).delete()
+
+    # OG 0: everything done, dates spread over the past months along the DAG.
+    recul = {eid: 200 - 12 * i for i, eid in enumerate(ORDRE)}
+    for eid in IDS_OG:
+        _etat(og0, eid, Statut.FAIT, jour, recul[eid] + 5, recul[eid])
+    for et in og0.etablissements.all():
+        for eid in IDS_ESMS:
+            _etat(og0, eid, Statut.FAIT, jour, recul[eid] + 3, recul[eid], et=et)
+    debut = datetime.combine(jour - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
+    _certificat(og0, "INSI-AUTO", debut, 3 * 365, "Certificat INSi démo (AUTH_CLI)", 0xDE0001)
+    _certificat(og0, "SIGNATURE-DEMO", debut, 3 * 365, "Certificat de signature démo (SIGN)", 0xDE0002, "sign")
+    h, _ = Homologation.objects.get_or_create(organisme=og0)
+    from .homologation import ITEMS
+
+    h.checklist = {c: {"ok": True, "note": "vérifié (démo)"} for c in ITEMS}
+    h.date_commission = jour - timedelta(days=recul["homologation"])
+    h.membres = "Camille DÉMO-DIRECTRICE, représentante légale\nHugo DÉMO-INFORMATIQUE, administrateur technique\n" \
+                "DPO de l'organisme"
+    h.decision = "homologue"
+    h.rgpd_finalite = "Identification des usagers par l'INS qualifiée"
+    h.rgpd_base_legale = "Obligation légale (art. L. 1111-8-1 CSP)"
+    h.rgpd_categories = "Traits d'identité, matricule INS"
+    h.rgpd_destinataires = "Professionnels de l'ESMS habilités"
+    h.rgpd_duree = "Durée de la prise en charge"
+    h.rgpd_date_inscription = h.date_commission
+    h.save()
+
+    # OG 1: contract signed, CDE requested ten days ago and not received: everything else waits on it.
+    _etat(og1, "finess", Statut.FAIT, jour, 40, 38)
+    _etat(og1, "contrat", Statut.FAIT, jour, 30, 12)
+    _etat(og1, "cde_demande", Statut.EN_COURS, jour, 10)
+    # OG 2: nothing started.
+    # OG 3: half way: contract, CDE, mandataires done; RPPS+ and homologation in progress; two sites equipped.
+    for eid, envoi, fait in [("finess", 90, 88), ("contrat", 85, 70), ("cde_demande", 69, 58),
+                             ("cde_reception", 58, 57), ("mandataires", 55, 50), ("cpx_commande", 48, 30)]:
+        _etat(og3, eid, Statut.FAIT, jour, envoi, fait)
+    _etat(og3, "gestionnaires_rpps", Statut.EN_COURS, jour, 20)
+    _etat(og3, "homologation", Statut.EN_COURS, jour, 30)
+    ets3 = list(og3.etablissements.order_by("finess"))
+    for et in ets3[:2]:
+        _etat(og3, "lecteurs", Statut.FAIT, jour, 50, 45, et=et)
+    if len(ets3) > 2:
+        EtatEtape.objects.update_or_create(organisme=og3, etablissement=ets3[-1], etape="premier_insi", defaults={
+            "statut": Statut.NON_APPLICABLE, "motif_non_applicable": "Résidence autonomie sans DUI (démo)"})
+    debut3 = datetime.combine(jour - timedelta(days=3 * 365 - 20), datetime.min.time(), tzinfo=UTC)
+    _certificat(og3, "INSI-AUTO", debut3, 3 * 365, "Ancien certificat INSi (démo, expire bientôt)", 0xDE0003)
+
+    # Cards and readers.
+    Carte.objects.filter(organisme__in=[og0, og1, og3]).delete()
+    directrice = Utilisateur.objects.filter(username="directrice").first()
+    Carte.objects.create(organisme=og0, type="CDE", titulaire=directrice, titulaire_nom="Camille DÉMO-DIRECTRICE",
+                         date_commande=jour - timedelta(days=150), date_reception=jour - timedelta(days=140),
+                         date_activation=jour - timedelta(days=139))
+    for i, et in enumerate(og0.etablissements.order_by("finess")[:4]):
+        Carte.objects.create(organisme=og0, etablissement=et, type="CPE", titulaire_nom=f"Agent DÉMO-{i + 1}",
+                             date_commande=jour - timedelta(days=100), date_inscription_rpps=jour - timedelta(days=95),
+                             date_reception=jour - timedelta(days=85), date_activation=jour - timedelta(days=80))
+    Carte.objects.create(organisme=og1, type="CDE", titulaire_nom="Directeur DÉMO-FONDATION",
+                         date_commande=jour - timedelta(days=10))
+    Carte.objects.create(organisme=og3, type="CDE", titulaire_nom="Directrice DÉMO-CCAS",
+                         date_commande=jour - timedelta(days=69), date_reception=jour - timedelta(days=57),
+                         date_activation=jour - timedelta(days=56))
+    Lecteur.objects.filter(etablissement__organisme__in=[og0, og3]).delete()
+    for et in og0.etablissements.order_by("finess"):
+        Lecteur.objects.create(etablissement=et, modele="Lecteur PC/SC bi-fente (démo)", nombre=2, poste="Accueil",
+                               cryptolib_installee=True, date_installation=jour - timedelta(days=120))
+    for et in ets3[:2]:
+        Lecteur.objects.create(etablissement=et, modele="Lecteur PC/SC bi-fente (démo)", nombre=1, poste="Admission",
+                               cryptolib_installee=True, date_installation=jour - timedelta(days=45))
+    ctx.notes.append(f"Prérequis (/prerequis/) : {og0.raison_sociale} a tout fait ; {og1.raison_sociale} attend sa "
+                     f"carte CDE ; {og2.raison_sociale} n'a pas commencé ; {og3.raison_sociale} est à mi-parcours.")

@@ -1,0 +1,90 @@
+from django import forms
+
+from .models import Carte, Homologation, Lecteur, Statut
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_PREUVE = 10 * 1024 * 1024
+MAX_CERT = 1024 * 1024
+EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", "txt", "eml", "msg", "zip"}
+
+
+class EtapeForm(forms.Form):
+    statut = forms.ChoiceField(label="Statut", choices=Statut.choices)
+    date_envoi = forms.DateField(label="Date d'envoi / de début", required=False, widget=DATE)
+    date_fait = forms.DateField(label="Date de réalisation", required=False, widget=DATE)
+    preuve = forms.FileField(label="Pièce justificative", required=False)
+    motif = forms.CharField(label="Motif (si non applicable)", required=False, max_length=300)
+    commentaire = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_preuve(self):
+        f = self.cleaned_data.get("preuve")
+        if f and f.size > MAX_PREUVE:
+            raise forms.ValidationError("Pièce justificative trop volumineuse (10 Mo au plus).")
+        if f and f.name.rsplit(".", 1)[-1].lower() not in EXTENSIONS_PREUVE:
+            raise forms.ValidationError("Type de fichier non accepté pour une pièce justificative ; formats admis : "
+                                        + ", ".join(sorted(EXTENSIONS_PREUVE)) + ".")
+        return f
+
+
+class CarteForm(forms.ModelForm):
+    class Meta:
+        model = Carte
+        fields = ["type", "titulaire_nom", "titulaire", "etablissement", "date_commande", "date_inscription_rpps",
+                  "date_reception", "date_activation"]
+        widgets = {f: DATE for f in ["date_commande", "date_inscription_rpps", "date_reception", "date_activation"]}
+
+    def __init__(self, *args, organisme=None, utilisateurs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["etablissement"].queryset = organisme.etablissements.order_by("nom")
+        self.fields["titulaire"].queryset = utilisateurs
+        self.fields["titulaire"].required = False
+
+    def clean(self):
+        d = super().clean()
+        if not d.get("titulaire_nom") and not d.get("titulaire"):
+            raise forms.ValidationError("Indiquez le titulaire (nom ou compte Socle).")
+        ordre = [("date_commande", "commande"), ("date_reception", "réception"), ("date_activation", "activation")]
+        for (a, la), (b, lb) in zip(ordre, ordre[1:], strict=False):
+            if d.get(a) and d.get(b) and d[b] < d[a]:
+                raise forms.ValidationError(f"La date de {lb} précède la date de {la}.")
+        from datetime import timedelta
+
+        if d.get("date_activation") and d.get("date_inscription_rpps") and \
+                d["date_activation"] < d["date_inscription_rpps"] + timedelta(days=2):
+            raise forms.ValidationError("Une carte CPx ne peut être activée que 48 h après l'inscription RPPS+ "
+                                        "de son titulaire.")
+        return d
+
+
+class LecteurForm(forms.ModelForm):
+    class Meta:
+        model = Lecteur
+        fields = ["etablissement", "modele", "nombre", "poste", "cryptolib_installee", "date_installation"]
+        widgets = {"date_installation": DATE}
+
+    def __init__(self, *args, organisme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["etablissement"].queryset = organisme.etablissements.order_by("nom")
+
+
+class CertificatForm(forms.Form):
+    fichier = forms.FileField(label="Fichier du certificat (PEM, DER ou PKCS#12 .p12/.pfx)")
+    mot_de_passe = forms.CharField(label="Mot de passe (PKCS#12)", required=False,
+                                   widget=forms.PasswordInput(render_value=False))
+    email_service = forms.EmailField(label="E-mail de service pour les rappels", required=False)
+    libelle = forms.CharField(label="Libellé", required=False, max_length=200)
+
+    def clean_fichier(self):
+        f = self.cleaned_data["fichier"]
+        if f.size > MAX_CERT:
+            raise forms.ValidationError("Fichier trop volumineux pour un certificat (1 Mo au plus).")
+        return f
+
+
+class HomologationForm(forms.ModelForm):
+    class Meta:
+        model = Homologation
+        fields = ["date_commission", "membres", "decision", "duree_mois", "reserves", "rgpd_finalite",
+                  "rgpd_base_legale", "rgpd_categories", "rgpd_destinataires", "rgpd_duree", "rgpd_date_inscription"]
+        widgets = {"date_commission": DATE, "rgpd_date_inscription": DATE,
+                   "membres": forms.Textarea(attrs={"rows": 3}), "reserves": forms.Textarea(attrs={"rows": 2})}

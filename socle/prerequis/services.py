@@ -1,0 +1,433 @@
+"""Database-side services of the prerequisites cockpit: loading states, marking steps (audited), views'
+aggregates, certificates, reminders. The rules themselves live in rules.py."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from socle.audit.models import Action
+from socle.audit.services import tracer
+from socle.comptes import rights
+from socle.comptes.models import Fonction, Habilitation
+from socle.organisations.models import Etablissement, EtatFiness, Grappe, OrganismeGestionnaire
+
+from . import certificats, rules
+from .catalogue import ETAPES, ORDRE, Etape, Niveau, etapes_du_niveau
+from .models import Certificat, EtatEtape, Jalon, RappelEnvoye, Statut
+
+IDS_OG = [e.id for e in etapes_du_niveau(Niveau.OG)]
+IDS_ESMS = [e.id for e in etapes_du_niveau(Niveau.ESMS)]
+
+
+class EtapeError(ValueError):
+    """A refused change, with a French message for the user."""
+
+
+def aujourdhui() -> date:
+    return timezone.localdate()
+
+
+def jalons() -> list[Jalon]:
+    Jalon.assurer_defauts()
+    return list(Jalon.objects.all())
+
+
+# --- states ---------------------------------------------------------------------------------------------------
+
+def etats_og(og: OrganismeGestionnaire) -> dict[str, EtatEtape]:
+    return {e.etape: e for e in EtatEtape.objects.filter(organisme=og, etablissement__isnull=True)}
+
+
+def etats_esms(og: OrganismeGestionnaire) -> dict[int, dict[str, EtatEtape]]:
+    out: dict[int, dict[str, EtatEtape]] = {}
+    for e in EtatEtape.objects.filter(organisme=og, etablissement__isnull=False):
+        out.setdefault(e.etablissement_id, {})[e.etape] = e
+    return out
+
+
+def etablissements_actifs(og: OrganismeGestionnaire):
+    return og.etablissements.filter(etat=EtatFiness.ACTIF).order_by("nom")
+
+
+def fonctions_sur(user, og: OrganismeGestionnaire, etablissement: Etablissement | None = None) -> set[str]:
+    """Functions the user holds on this OG (or on this ESMS), through socle.comptes.rights."""
+    if user.is_superuser:
+        return set(Fonction.values)
+    if etablissement is not None:
+        return rights.fonctions(user, etablissement)
+    return {f for f in Fonction.values if rights.organismes_visibles(user, fonctions=[f]).filter(pk=og.pk).exists()}
+
+
+def carte_fonctions(user) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Functions of the user per OG id and per ESMS id, in 14 queries whatever the perimeter size
+    (through socle.comptes.rights)."""
+    par_og: dict[int, set[str]] = {}
+    par_et: dict[int, set[str]] = {}
+    for f in Fonction.values:
+        for pk in rights.organismes_visibles(user, fonctions=[f]).values_list("pk", flat=True):
+            par_og.setdefault(pk, set()).add(f)
+        for pk in rights.etablissements_visibles(user, fonctions=[f]).values_list("pk", flat=True):
+            par_et.setdefault(pk, set()).add(f)
+    return par_og, par_et
+
+
+@dataclass
+class LigneEtape:
+    etape: Etape
+    statut: str
+    etat: EtatEtape | None
+    bloquee_par: list[Etape]
+    en_retard: bool
+    fenetre: rules.Fenetre | None
+    etablissement: Etablissement | None = None
+    resume: str = ""  # for ESMS-level steps seen from the OG: "3/8 faits"
+
+    @property
+    def statut_libelle(self) -> str:
+        return Statut(self.statut).label
+
+    @property
+    def bloquee(self) -> bool:
+        return bool(self.bloquee_par)
+
+
+@dataclass
+class VueOrganisme:
+    og: OrganismeGestionnaire
+    lignes: list[LigneEtape]
+    actions: list[LigneEtape]
+    avertissements: list[rules.Avertissement]
+    esms: list[tuple[Etablissement, list[LigneEtape]]] = field(default_factory=list)
+
+    @property
+    def progression(self) -> tuple[int, int]:
+        total = len(self.lignes) + sum(len(ls) for _, ls in self.esms)
+        faits = sum(1 for lg in self.lignes if lg.statut in rules.TERMINES)
+        faits += sum(1 for _, ls in self.esms for lg in ls if lg.statut in rules.TERMINES)
+        return faits, total
+
+
+def _ligne(eid: str, etats: dict, jour: date, js: list, fen: dict, et=None) -> LigneEtape:
+    st = etats.get(eid)
+    return LigneEtape(etape=ETAPES[eid], statut=rules.statut(etats, eid), etat=st,
+                      bloquee_par=[ETAPES[b] for b in rules.bloquee_par(eid, etats)],
+                      en_retard=rules.en_retard(eid, etats, jour, js), fenetre=fen.get(eid), etablissement=et)
+
+
+def vue_organisme(og: OrganismeGestionnaire, fonctions: set[str] | None = None, jour: date | None = None,
+                  esms_fonctions: dict[int, set[str]] | None = None, js: list | None = None) -> VueOrganisme:
+    """Timeline, next actions and warnings of one OG. `fonctions`: the viewer's functions on the OG (for her
+    next actions); `esms_fonctions`: her functions per ESMS (defaults to `fonctions`)."""
+    jour = jour or aujourdhui()
+    js = jalons() if js is None else js
+    fonctions = fonctions or set()
+    eo = etats_og(og)
+    fen_og = rules.dates_au_plus_tot(eo, jour, IDS_OG)
+    lignes = [_ligne(i, eo, jour, js, fen_og) for i in IDS_OG]
+    actions = [lg for lg in lignes if lg.etape in rules.actions_suivantes(eo, fonctions, IDS_OG)]
+    avert = rules.faisabilite(js, fen_og, eo, jour)
+    ee = etats_esms(og)
+    esms = []
+    vus: set[tuple[str, str]] = {(a.jalon, a.etape) for a in avert}
+    for et in etablissements_actifs(og):
+        fusion = {**eo, **ee.get(et.pk, {})}
+        fen = rules.dates_au_plus_tot(fusion, jour)
+        ls = [_ligne(i, fusion, jour, js, fen, et) for i in IDS_ESMS]
+        esms.append((et, ls))
+        fe = (esms_fonctions or {}).get(et.pk, fonctions)
+        suivantes = rules.actions_suivantes(fusion, fe, IDS_ESMS)
+        actions += [lg for lg in ls if lg.etape in suivantes]
+        for a in rules.faisabilite(js, {i: fen[i] for i in IDS_ESMS}, fusion, jour):
+            if (a.jalon, a.etape) not in vus:  # one warning per milestone and step, the first ESMS names it
+                vus.add((a.jalon, a.etape))
+                avert.append(rules.Avertissement(a.jalon, a.etape, a.gravite, f"{et.nom} : {a.message}"))
+    return VueOrganisme(og=og, lignes=lignes, actions=actions, avertissements=avert, esms=esms)
+
+
+def frise(lignes: list[LigneEtape], jour: date, js: list | None = None) -> dict:
+    """Positions (in % of the span) of each step's bar for the OG's timeline: from its start (sending date or
+    earliest start) to its real end, or its latest typical end when unfinished; milestones as markers."""
+    bornes = []
+    for lg in lignes:
+        f = lg.fenetre
+        if f and f.debut:
+            bornes += [f.debut, f.fin_max or f.debut]
+    js = js or []
+    bornes += [j.date_cible for j in js] + [jour]
+    debut, fin = min(bornes), max(bornes)
+    duree = max((fin - debut).days, 1)
+
+    def pos(d: date) -> float:
+        return round(100 * (d - debut).days / duree, 2)
+
+    barres = []
+    for lg in lignes:
+        f = lg.fenetre
+        if not f or not f.debut:
+            barres.append({"ligne": lg, "gauche": 0, "largeur": 0})
+            continue
+        a, b = pos(f.debut), pos(f.fin_max or f.debut)
+        barres.append({"ligne": lg, "gauche": a, "largeur": max(b - a, 0.8)})
+    return {"debut": debut, "fin": fin, "barres": barres, "aujourdhui": pos(jour),
+            "jalons": [{"jalon": j, "pos": pos(j.date_cible)} for j in js]}
+
+
+def actions_de(user, jour: date | None = None) -> list[tuple[OrganismeGestionnaire, LigneEtape]]:
+    """The person's next actions over every OG she sees, by the functions she holds there."""
+    jour = jour or aujourdhui()
+    js = jalons()
+    out = []
+    par_og, par_et = carte_fonctions(user)
+    for og in rights.organismes_visibles(user).order_by("raison_sociale"):
+        f_og = par_og.get(og.pk, set())
+        f_esms = {et.pk: par_et.get(et.pk, set()) for et in etablissements_actifs(og)}
+        vue = vue_organisme(og, f_og, jour, f_esms, js)
+        out += [(og, lg) for lg in vue.actions]
+    return out
+
+
+def matrice_grappe(grappe: Grappe, user, filtre: str = "", jour: date | None = None) -> dict:
+    """ESMS × step for the chef de projet; filtre "retard" or "bloque" keeps the rows having such a step."""
+    jour = jour or aujourdhui()
+    js = jalons()
+    lignes = []
+    ogs = grappe.membres.filter(pk__in=rights.organismes_visibles(user)).order_by("raison_sociale")
+    visibles = set(rights.etablissements_visibles(user).values_list("pk", flat=True))
+    for og in ogs:
+        vue = vue_organisme(og, set(), jour, js=js)
+        for et, ls in vue.esms:
+            if et.pk not in visibles:
+                continue
+            cellules = [_cellule(lg) for lg in vue.lignes] + [_cellule(lg) for lg in ls]
+            if filtre == "retard" and not any(c["retard"] for c in cellules):
+                continue
+            if filtre == "bloque" and not any(c["bloquee"] for c in cellules):
+                continue
+            lignes.append({"og": og, "etablissement": et, "cellules": cellules,
+                           "faits": sum(c["statut"] in rules.TERMINES for c in cellules)})
+    return {"etapes": [ETAPES[i] for i in IDS_OG + IDS_ESMS], "lignes": lignes}
+
+
+def _cellule(lg: LigneEtape) -> dict:
+    return {"etape": lg.etape, "statut": lg.statut, "retard": lg.en_retard,
+            "bloquee": lg.bloquee and lg.statut not in rules.TERMINES, "libelle": lg.statut_libelle}
+
+
+# --- marking a step -------------------------------------------------------------------------------------------
+
+def peut_modifier(user, og: OrganismeGestionnaire, etape_id: str, etablissement: Etablissement | None = None) -> bool:
+    return user.is_superuser or rules.peut_modifier(etape_id, fonctions_sur(user, og, etablissement))
+
+
+def marquer(user, og: OrganismeGestionnaire, etape_id: str, statut: str, *, etablissement: Etablissement | None = None,
+            date_envoi: date | None = None, date_fait: date | None = None, preuve=None, motif: str = "",
+            commentaire: str = "") -> EtatEtape:
+    """Change a step's state after checking rights and coherence; traced in the audit log."""
+    if etape_id not in ETAPES:
+        raise EtapeError(f"Étape inconnue : {etape_id}.")
+    etape = ETAPES[etape_id]
+    if (etape.niveau == Niveau.ESMS) != (etablissement is not None):
+        raise EtapeError(f"L'étape « {etape.titre} » se suit au niveau {'ESMS' if etape.niveau == Niveau.ESMS else 'OG'}.")
+    if etablissement is not None and etablissement.organisme_id != og.pk:
+        raise EtapeError("Cet établissement n'appartient pas à cet organisme.")
+    if not peut_modifier(user, og, etape_id, etablissement):
+        raise PermissionError(f"Seul(e) le/la {etape.responsable_libelle.lower()}, le représentant légal ou le chef "
+                              f"de projet peut modifier l'étape « {etape.titre} ».")
+    if statut not in Statut.values:
+        raise EtapeError(f"Statut inconnu : {statut}.")
+    jour = aujourdhui()
+    etats = etats_og(og)
+    if etablissement is not None:
+        etats.update(etats_esms(og).get(etablissement.pk, {}))
+    if statut in (Statut.EN_COURS, Statut.FAIT):
+        manquants = rules.prerequis_manquants(etape_id, etats)
+        if manquants:
+            raise EtapeError("Étape bloquée : terminez d'abord " + ", ".join(f"« {ETAPES[m].titre} »" for m in manquants)
+                             + ".")
+    if statut == Statut.EN_COURS and not date_envoi:
+        raise EtapeError("Indiquez la date d'envoi (ou de début) de l'étape.")
+    if statut == Statut.FAIT and not date_fait:
+        raise EtapeError("Indiquez la date de réalisation de l'étape.")
+    for nom, d in (("d'envoi", date_envoi), ("de réalisation", date_fait)):
+        if d and d > jour:
+            raise EtapeError(f"La date {nom} ({d:%d/%m/%Y}) est dans le futur.")
+    if date_envoi and date_fait and date_fait < date_envoi:
+        raise EtapeError("La date de réalisation précède la date d'envoi.")
+    if statut == Statut.NON_APPLICABLE and not motif.strip():
+        raise EtapeError("Indiquez pourquoi l'étape est non applicable.")
+    with transaction.atomic():
+        etat, cree = EtatEtape.objects.select_for_update().get_or_create(
+            organisme=og, etablissement=etablissement, etape=etape_id)
+        avant = {"statut": etat.statut, "date_envoi": str(etat.date_envoi or ""), "date_fait": str(etat.date_fait or "")}
+        if statut == Statut.FAIT and not preuve and not etat.preuve:
+            raise EtapeError(f"Joignez la pièce justificative : {etape.preuve}.")
+        etat.statut = statut
+        etat.date_envoi = date_envoi if statut in (Statut.EN_COURS, Statut.FAIT) else None
+        etat.date_fait = date_fait if statut == Statut.FAIT else None
+        etat.motif_non_applicable = motif.strip() if statut == Statut.NON_APPLICABLE else ""
+        if commentaire:
+            etat.commentaire = commentaire
+        if preuve:
+            etat.preuve.save(preuve.name.rsplit("/", 1)[-1], preuve, save=False)
+        etat.modifie_par = user if getattr(user, "is_authenticated", False) else None
+        etat.save()
+        tracer(Action.CREATION if cree else Action.MODIFICATION, objet=etat, utilisateur=etat.modifie_par,
+               details={"etape": etape_id, "avant": avant, "apres": {
+                   "statut": statut, "date_envoi": str(etat.date_envoi or ""), "date_fait": str(etat.date_fait or ""),
+                   "preuve": etat.preuve.name if etat.preuve else ""}})
+    return etat
+
+
+# --- certificates ---------------------------------------------------------------------------------------------
+
+def enregistrer_certificat(og: OrganismeGestionnaire, data: bytes, nom_fichier: str, mot_de_passe: str = "",
+                           email_service: str = "", libelle: str = "", user=None) -> Certificat:
+    """Read and store a certificate; the PKCS#12 password is encrypted before it reaches the database."""
+    info = certificats.lire(data, mot_de_passe or None)
+    cert = Certificat.objects.create(
+        organisme=og, libelle=libelle or info.cn, nom_fichier=nom_fichier[:200], contenu=data, format=info.format,
+        sujet=info.sujet[:500], emetteur=info.emetteur[:500], cn=info.cn[:200], numero_serie=info.numero_serie,
+        not_before=info.not_before, not_after=info.not_after, key_usages=info.key_usages,
+        extended_key_usages=info.extended_key_usages, usage=info.usage,
+        mot_de_passe_chiffre=certificats.chiffrer(mot_de_passe) if info.format == "pkcs12" else "",
+        email_service=email_service, depose_par=user if getattr(user, "is_authenticated", False) else None)
+    tracer(Action.CREATION, objet=cert, utilisateur=cert.depose_par,
+           details={"numero_serie": cert.numero_serie, "usage": cert.usage, "format": cert.format})
+    return cert
+
+
+def mot_de_passe_certificat(user, cert: Certificat) -> str:
+    """Clear password, only for an administrateur technique of the OG; the read is traced."""
+    if not user.is_superuser and Fonction.ADMIN_TECHNIQUE not in fonctions_sur(user, cert.organisme):
+        raise PermissionError("Seuls les administrateurs techniques peuvent voir le mot de passe d'un certificat.")
+    tracer(Action.LECTURE, objet=cert, utilisateur=user, details={"champ": "mot_de_passe"})
+    return certificats.dechiffrer(cert.mot_de_passe_chiffre)
+
+
+def certificat_insi(organisme: OrganismeGestionnaire) -> Certificat | None:
+    """The INSi-ready certificate to use today (the one valid the longest), for the INS batch's client."""
+    jour = aujourdhui()
+    prets = [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION,
+                                                  cn__in=sorted(certificats.CN_INSI)) if c.insi_pret(jour)]
+    return max(prets, key=lambda c: c.not_after) if prets else None
+
+
+def materiel_certificat_insi(organisme: OrganismeGestionnaire) -> tuple[bytes, str] | None:
+    """File content and clear password of the INSi certificate, for the INSi client only (never displayed)."""
+    c = certificat_insi(organisme)
+    if c is None:
+        return None
+    return bytes(c.contenu), certificats.dechiffrer(c.mot_de_passe_chiffre)
+
+
+def certificat_insi_pret(organisme: OrganismeGestionnaire) -> tuple[bool, str]:
+    """Hook for the INS batch: is there an INSi-ready authentication certificate, valid today?"""
+    jour = aujourdhui()
+    candidats = list(Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION,
+                                               cn__in=sorted(certificats.CN_INSI)))
+    prets = [c for c in candidats if c.insi_pret(jour)]
+    if prets:
+        c = max(prets, key=lambda c: c.not_after)
+        msg = f"Certificat {c.cn} n° {c.numero_serie} valide jusqu'au {timezone.localtime(c.not_after):%d/%m/%Y}."
+        if not rules.est_termine(etats_og(organisme), "homologation"):
+            msg += " Attention : l'auto-homologation INS n'est pas enregistrée comme prononcée."
+        return True, msg
+    if candidats:
+        return False, ("Le certificat INSi de l'organisme n'est pas valide aujourd'hui (expiré ou pas encore actif) : "
+                       "commandez-en un nouveau sur la plateforme IGC Santé.")
+    return False, ("Aucun certificat d'authentification INSI-AUTO ou INSI-MANU n'est déposé pour cet organisme : "
+                   "l'administrateur technique doit le commander sur la plateforme IGC Santé puis le déposer dans Socle.")
+
+
+@dataclass
+class AlerteCertificat:
+    certificat: Certificat
+    seuil: int
+    jours_restants: int
+
+    @property
+    def message(self) -> str:
+        c = self.certificat
+        if self.jours_restants < 0:
+            return f"Le certificat {c.cn or c.sujet} de {c.organisme.raison_sociale} a expiré."
+        return (f"Le certificat {c.cn or c.sujet} de {c.organisme.raison_sociale} expire dans {self.jours_restants} "
+                f"jour(s) (le {timezone.localtime(c.not_after):%d/%m/%Y}) : renouvelez-le sur la plateforme IGC Santé.")
+
+
+def alertes_certificats(organismes, jour: date | None = None) -> list[AlerteCertificat]:
+    """Certificates past a 90/30/7-day threshold (or expired) for these OG."""
+    jour = jour or aujourdhui()
+    out = []
+    for c in Certificat.objects.filter(organisme__in=organismes).select_related("organisme").order_by("not_after"):
+        fin = timezone.localtime(c.not_after).date()
+        s = rules.seuil_expiration(fin, jour)
+        if s is not None:
+            out.append(AlerteCertificat(c, s, (fin - jour).days))
+    return out
+
+
+# --- reminders ------------------------------------------------------------------------------------------------
+
+def _destinataires(og: OrganismeGestionnaire, fonction: str, etablissement: Etablissement | None = None) -> set[str]:
+    habs = Habilitation.objects.filter(fonction=fonction).select_related("utilisateur")
+    from django.db.models import Q
+
+    q = Q(organisme=og) | Q(grappe__membres=og)
+    if etablissement is not None:
+        q |= Q(etablissement=etablissement)
+    jour = aujourdhui()
+    habs = habs.filter(q).filter(Q(date_debut__isnull=True) | Q(date_debut__lte=jour),
+                                 Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
+    return {h.utilisateur.email for h in habs if h.utilisateur.email and h.utilisateur.is_active}
+
+
+def _envoyer(cle: str, dest: str, sujet: str, corps: str, jour: date, une_fois: bool = False) -> bool:
+    """Send once per (key, recipient, day); `une_fois`: once ever for this key and recipient."""
+    if une_fois and RappelEnvoye.objects.filter(cle=cle[:120], destinataire=dest).exists():
+        return False
+    try:
+        with transaction.atomic():
+            RappelEnvoye.objects.create(cle=cle[:120], destinataire=dest, jour=jour)
+    except IntegrityError:
+        return False
+    send_mail(sujet, corps, settings.DEFAULT_FROM_EMAIL, [dest])
+    return True
+
+
+def envoyer_rappels(jour: date | None = None) -> dict[str, int]:
+    """E-mail the owners of late steps and of expiring certificates; idempotent per day."""
+    jour = jour or aujourdhui()
+    js = jalons()
+    envoyes = {"etapes": 0, "certificats": 0}
+    for og in OrganismeGestionnaire.objects.filter(etats_prerequis__isnull=False).distinct():
+        vue = vue_organisme(og, set(), jour, js=js)
+        lignes = vue.lignes + [lg for _, ls in vue.esms for lg in ls]
+        for lg in lignes:
+            if not lg.en_retard:
+                continue
+            et = lg.etablissement
+            cible = et.nom if et else og.raison_sociale
+            # the owner function's holders; failing any, the chef de projet coordinating the OG
+            dests = _destinataires(og, lg.etape.responsable, et) or _destinataires(og, Fonction.CHEF_PROJET, et)
+            for dest in sorted(dests):
+                corps = (f"Bonjour,\n\nL'étape « {lg.etape.titre} » pour {cible} est en retard.\n"
+                         f"Pièce à conserver : {lg.etape.preuve}.\n\nSocle — cockpit des prérequis Ségur")
+                if _envoyer(f"etape:{og.pk}:{et.pk if et else 0}:{lg.etape.id}", dest,
+                            f"[Socle] Étape en retard : {lg.etape.titre}", corps, jour):
+                    envoyes["etapes"] += 1
+    for a in alertes_certificats(OrganismeGestionnaire.objects.all(), jour):
+        c = a.certificat
+        dests = _destinataires(c.organisme, Fonction.ADMIN_TECHNIQUE) | ({c.email_service} if c.email_service else set())
+        for dest in sorted(dests):
+            if _envoyer(f"cert:{c.pk}:{a.seuil}", dest, f"[Socle] Certificat à renouveler : {c.cn or c.sujet}",
+                        f"Bonjour,\n\n{a.message}\n\nSocle — cockpit des prérequis Ségur", jour, une_fois=True):
+                envoyes["certificats"] += 1
+    return envoyes
+
+
+def ordre_catalogue() -> list[str]:
+    return list(ORDRE)

@@ -1,0 +1,11 @@
+"""Background tasks of the prerequisites cockpit."""
+
+from django.tasks import task
+
+
+@task(queue_name="default")
+def rappels_quotidiens() -> dict[str, int]:
+    """Daily reminders (late steps, expiring certificates); safe to run several times a day."""
+    from .services import envoyer_rappels
+
+    return envoyer_rappels()

@@ -1,0 +1,297 @@
+"""Cockpit screens. Views stay thin: rights through socle.comptes.rights, rules in rules.py / services.py."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from socle.audit.models import Action
+from socle.audit.services import tracer
+from socle.comptes import rights
+from socle.comptes.models import Fonction, Utilisateur
+
+from . import calendrier, homologation, services
+from .catalogue import ETAPES, Niveau
+from .certificats import CertificatError
+from .forms import CarteForm, CertificatForm, EtapeForm, HomologationForm, LecteurForm
+from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
+
+INVENTAIRE = {Fonction.REPRESENTANT_LEGAL, Fonction.CHEF_PROJET, Fonction.ADMIN_TECHNIQUE, Fonction.GESTIONNAIRE_RPPS}
+DEPOT_CERTIFICAT = {Fonction.ADMIN_TECHNIQUE, Fonction.REPRESENTANT_LEGAL}
+DOSSIER_HOMOLOGATION = {Fonction.REPRESENTANT_LEGAL, Fonction.DPO, Fonction.CHEF_PROJET}
+
+
+def _og(request, finess: str):
+    return get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
+
+
+def _exiger(request, og, autorisees: set[str]) -> set[str]:
+    f = services.fonctions_sur(request.user, og)
+    if not request.user.is_superuser and not f & {str(x) for x in autorisees}:
+        raise PermissionDenied("Votre fonction ne permet pas cette action pour cet organisme.")
+    return f
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    jour = services.aujourdhui()
+    ogs = list(rights.organismes_visibles(request.user).order_by("raison_sociale"))
+    resumes = []
+    for og in ogs:
+        vue = services.vue_organisme(og, set(), jour)
+        faits, total = vue.progression
+        resumes.append({"og": og, "faits": faits, "total": total, "pct": round(100 * faits / total) if total else 0,
+                        "avertissements": len(vue.avertissements),
+                        "retards": sum(lg.en_retard for lg in vue.lignes)
+                        + sum(lg.en_retard for _, ls in vue.esms for lg in ls)})
+    return render(request, "prerequis/index.html", {
+        "actions": services.actions_de(request.user, jour), "resumes": resumes,
+        "grappes": rights.grappes_visibles(request.user),
+        "alertes": services.alertes_certificats(ogs, jour), "insi": [(og, *services.certificat_insi_pret(og)) for og in ogs],
+    })
+
+
+@login_required
+def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
+    og = _og(request, finess)
+    par_og, par_et = services.carte_fonctions(request.user)
+    f_esms = {et.pk: par_et.get(et.pk, set()) for et in services.etablissements_actifs(og)}
+    js = services.jalons()
+    vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms, js=js)
+    return render(request, "prerequis/og.html", {"vue": vue, "og": og, "jalons": js,
+                                                 "frise": services.frise(vue.lignes, services.aujourdhui(), js)})
+
+
+@login_required
+def grappe(request: HttpRequest, pk: int) -> HttpResponse:
+    g = get_object_or_404(rights.grappes_visibles(request.user), pk=pk)
+    filtre = request.GET.get("filtre", "")
+    if filtre not in ("", "retard", "bloque"):
+        filtre = ""
+    m = services.matrice_grappe(g, request.user, filtre)
+    return render(request, "prerequis/grappe.html", {"grappe": g, "filtre": filtre, **m})
+
+
+@login_required
+def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = None) -> HttpResponse:
+    og = _og(request, finess)
+    if etape_id not in ETAPES:
+        raise Http404("Étape inconnue")
+    et = None
+    if esms is not None:
+        et = get_object_or_404(rights.etablissements_visibles(request.user).filter(organisme=og), finess=esms)
+    if (ETAPES[etape_id].niveau == Niveau.ESMS) != (et is not None):
+        raise Http404("Étape d'un autre niveau")
+    etat = EtatEtape.objects.filter(organisme=og, etablissement=et, etape=etape_id).first()
+    peut = services.peut_modifier(request.user, og, etape_id, et)
+    if request.method == "POST":
+        if not peut:
+            raise PermissionDenied("Seule la fonction responsable de l'étape, le représentant légal ou le chef de "
+                                   "projet peut la modifier.")
+        form = EtapeForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.marquer(request.user, og, etape_id, d["statut"], etablissement=et, date_envoi=d["date_envoi"],
+                                 date_fait=d["date_fait"], preuve=d["preuve"], motif=d["motif"],
+                                 commentaire=d["commentaire"])
+            except services.EtapeError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Étape « {ETAPES[etape_id].titre} » enregistrée.")
+                return redirect("prerequis:og", finess=og.finess)
+    else:
+        initial = {"statut": etat.statut if etat else "a_faire"}
+        if etat:
+            initial.update(date_envoi=etat.date_envoi, date_fait=etat.date_fait, motif=etat.motif_non_applicable,
+                           commentaire=etat.commentaire)
+        form = EtapeForm(initial=initial)
+    etats = services.etats_og(og)
+    if et is not None:
+        etats.update(services.etats_esms(og).get(et.pk, {}))
+    from . import rules
+
+    return render(request, "prerequis/etape.html", {
+        "og": og, "et": et, "etape": ETAPES[etape_id], "etat": etat, "form": form, "peut": peut,
+        "bloquee_par": [ETAPES[b] for b in rules.bloquee_par(etape_id, etats)],
+        "prerequis": [(ETAPES[p], rules.statut(etats, p)) for p in ETAPES[etape_id].prerequis],
+    })
+
+
+@login_required
+def preuve(request: HttpRequest, pk: int) -> FileResponse:
+    etat = get_object_or_404(EtatEtape, pk=pk, organisme__in=rights.organismes_visibles(request.user))
+    if etat.etablissement_id and not rights.etablissements_visibles(request.user).filter(pk=etat.etablissement_id).exists():
+        raise Http404
+    if not etat.preuve:
+        raise Http404("Aucune pièce")
+    tracer(Action.LECTURE, objet=etat, details={"champ": "preuve"})
+    return FileResponse(etat.preuve.open("rb"), as_attachment=True, filename=etat.preuve.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def calendrier_vue(request: HttpRequest) -> HttpResponse:
+    ogs = list(rights.organismes_visibles(request.user).order_by("raison_sociale"))
+    finess = request.GET.get("og")
+    if finess:
+        ogs = [og for og in ogs if og.finess == finess]
+        if not ogs:
+            raise Http404
+    peut_jalons = request.user.is_superuser or rights.a_fonction(request.user, Fonction.CHEF_PROJET)
+    if request.method == "POST":
+        if not peut_jalons:
+            raise PermissionDenied("Seul le chef de projet modifie les dates cibles des jalons.")
+        jalon = get_object_or_404(Jalon, pk=request.POST.get("jalon"))
+        try:
+            nouvelle = date.fromisoformat(request.POST.get("date_cible", ""))
+        except ValueError:
+            messages.error(request, "Date cible invalide : format attendu JJ/MM/AAAA.")
+        else:
+            ancienne = jalon.date_cible
+            jalon.date_cible = nouvelle
+            jalon.save(update_fields=["date_cible"])
+            tracer(Action.MODIFICATION, objet=jalon, details={"avant": str(ancienne), "apres": str(nouvelle)})
+            messages.success(request, f"Date cible de « {jalon.libelle} » enregistrée.")
+        return redirect(request.get_full_path())
+    evts, avertissements = calendrier.evenements(ogs)
+    return render(request, "prerequis/calendrier.html", {
+        "evenements": evts, "avertissements": avertissements, "og": ogs[0] if finess else None,
+        "jalons": services.jalons(), "peut_jalons": peut_jalons})
+
+
+@login_required
+def calendrier_ics(request: HttpRequest) -> HttpResponse:
+    ogs = list(rights.organismes_visibles(request.user).order_by("raison_sociale"))
+    finess = request.GET.get("og")
+    if finess:
+        ogs = [og for og in ogs if og.finess == finess]
+        if not ogs:
+            raise Http404
+    resp = HttpResponse(calendrier.exporter_ics(ogs), content_type="text/calendar; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="prerequis-segur{"-" + finess if finess else ""}.ics"'
+    return resp
+
+
+@login_required
+def cartes(request: HttpRequest, finess: str) -> HttpResponse:
+    og = _og(request, finess)
+    f = services.fonctions_sur(request.user, og)
+    peut = request.user.is_superuser or bool(f & {str(x) for x in INVENTAIRE})
+    utilisateurs = Utilisateur.objects.filter(
+        Q(habilitations__organisme=og) | Q(habilitations__etablissement__organisme=og)).distinct()
+    carte_form = CarteForm(organisme=og, utilisateurs=utilisateurs, prefix="carte")
+    lecteur_form = LecteurForm(organisme=og, prefix="lecteur")
+    if request.method == "POST":
+        if not peut:
+            raise PermissionDenied("Votre fonction ne permet pas de modifier l'inventaire.")
+        if "carte-type" in request.POST:
+            carte_form = CarteForm(request.POST, organisme=og, utilisateurs=utilisateurs, prefix="carte")
+            if carte_form.is_valid():
+                c = carte_form.save(commit=False)
+                c.organisme = og
+                c.save()
+                tracer(Action.CREATION, objet=c)
+                messages.success(request, "Carte ajoutée à l'inventaire.")
+                return redirect("prerequis:cartes", finess=og.finess)
+        else:
+            lecteur_form = LecteurForm(request.POST, organisme=og, prefix="lecteur")
+            if lecteur_form.is_valid():
+                lect = lecteur_form.save()
+                tracer(Action.CREATION, objet=lect)
+                messages.success(request, "Lecteurs ajoutés à l'inventaire.")
+                return redirect("prerequis:cartes", finess=og.finess)
+    return render(request, "prerequis/cartes.html", {
+        "og": og, "peut": peut, "carte_form": carte_form, "lecteur_form": lecteur_form,
+        "cartes": Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"),
+        "lecteurs": Lecteur.objects.filter(etablissement__organisme=og).select_related("etablissement")})
+
+
+@login_required
+def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
+    og = _og(request, finess)
+    f = services.fonctions_sur(request.user, og)
+    peut_deposer = request.user.is_superuser or bool(f & {str(x) for x in DEPOT_CERTIFICAT})
+    admin_tech = request.user.is_superuser or Fonction.ADMIN_TECHNIQUE in f
+    form = CertificatForm()
+    if request.method == "POST":
+        if not peut_deposer:
+            raise PermissionDenied("Seuls l'administrateur technique et le représentant légal déposent un certificat.")
+        form = CertificatForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.enregistrer_certificat(og, d["fichier"].read(), d["fichier"].name, d["mot_de_passe"],
+                                                d["email_service"], d["libelle"], request.user)
+            except CertificatError as exc:
+                form.add_error("fichier", str(exc))
+            else:
+                messages.success(request, "Certificat enregistré.")
+                return redirect("prerequis:certificats", finess=og.finess)
+    jour = services.aujourdhui()
+    certs = list(Certificat.objects.filter(organisme=og).defer("contenu"))
+    alertes = {a.certificat.pk: a for a in services.alertes_certificats([og], jour)}
+    return render(request, "prerequis/certificats.html", {
+        "og": og, "form": form, "peut_deposer": peut_deposer, "admin_tech": admin_tech,
+        "certificats": [(c, c.insi_pret(jour), alertes.get(c.pk)) for c in certs],
+        "insi": services.certificat_insi_pret(og)})
+
+
+@login_required
+@require_POST
+def mot_de_passe(request: HttpRequest, pk: int) -> HttpResponse:
+    cert = get_object_or_404(Certificat, pk=pk, organisme__in=rights.organismes_visibles(request.user))
+    try:
+        mdp = services.mot_de_passe_certificat(request.user, cert)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    if request.htmx:
+        return HttpResponse(format_html("<code>{}</code>", mdp))
+    return render(request, "prerequis/mot_de_passe.html", {"cert": cert, "mot_de_passe": mdp})
+
+
+@login_required
+def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
+    og = _og(request, finess)
+    f = services.fonctions_sur(request.user, og)
+    peut = request.user.is_superuser or bool(f & {str(x) for x in DOSSIER_HOMOLOGATION})
+    h, _ = Homologation.objects.get_or_create(organisme=og)
+    form = HomologationForm(instance=h)
+    if request.method == "POST":
+        if not peut:
+            raise PermissionDenied("Votre fonction ne permet pas de modifier le dossier d'homologation.")
+        form = HomologationForm(request.POST, instance=h)
+        if form.is_valid():
+            h = form.save(commit=False)
+            h.checklist = {code: {"ok": request.POST.get(f"ok_{code}") == "on",
+                                  "note": request.POST.get(f"note_{code}", "")[:500]} for code in homologation.ITEMS}
+            h.save()
+            tracer(Action.MODIFICATION, objet=h)
+            messages.success(request, "Dossier d'homologation enregistré.")
+            return redirect("prerequis:homologation", finess=og.finess)
+    sections = [(titre, [(code, lib, h.checklist.get(code, {})) for code, lib in items])
+                for titre, items in homologation.CHECKLIST.items()]
+    faits, total = homologation.progression(h)
+    return render(request, "prerequis/homologation.html", {
+        "og": og, "h": h, "form": form, "peut": peut, "sections": sections, "faits": faits, "total": total,
+        "manques": homologation.manques(h)})
+
+
+@login_required
+def homologation_pv(request: HttpRequest, finess: str) -> HttpResponse:
+    og = _og(request, finess)
+    h = get_object_or_404(Homologation, organisme=og)
+    manques = homologation.manques(h)
+    if manques:
+        messages.error(request, "Le PV ne peut pas encore être généré : " + " ; ".join(manques) + ".")
+        return redirect(reverse("prerequis:homologation", args=[og.finess]))
+    tracer(Action.EXPORT, objet=h, details={"document": "pv"})
+    resp = HttpResponse(homologation.pv_pdf(h), content_type="application/pdf")
+    resp["Content-Disposition"] = f'attachment; filename="pv-auto-homologation-ins-{og.finess}.pdf"'
+    return resp
