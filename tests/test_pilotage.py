@@ -45,3 +45,19 @@ def test_dashboard_rights_and_grappe_redirect(client_de):
     assert client.get(response.url).status_code == 200
     secretaire = utilisateur_avec(Fonction.ADMISSION, organisme=og)
     assert client_de(secretaire).get(reverse("pilotage:index")).status_code == 403
+
+
+def test_dashboard_gathers_prerequisite_progress_per_esms(client_de):
+    from socle.core.demo import construire
+
+    ctx = construire()
+    og_fait, og_bloque = ctx.organismes[0], ctx.organismes[1]
+    fait = services.indicateurs(Etablissement.objects.filter(organisme=og_fait))["prerequis"]
+    bloque = services.indicateurs(Etablissement.objects.filter(organisme=og_bloque))["prerequis"]
+    assert fait["total"] > 0 and fait["faites"] == fait["total"] and fait["bloquees"] == 0
+    assert bloque["faites"] < bloque["total"] and bloque["bloquees"] > 0
+    from socle.comptes.models import Utilisateur
+
+    page = client_de(Utilisateur.objects.get(username="chefprojet")).get(
+        reverse("pilotage:grappe", args=[ctx.grappe.pk])).content.decode()
+    assert "étapes des prérequis faites" in page

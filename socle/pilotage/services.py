@@ -18,7 +18,7 @@ from socle.organisations.models import Etablissement
 INDICATEURS = [
     ("identites", "socle.usagers.services:stats_identites"),
     ("rpps", "socle.personnel.services:stats_rpps"),
-    ("prerequis", "socle.prerequis.services:stats_prerequis"),
+    ("prerequis", "socle.pilotage.indicateurs:stats_prerequis"),
 ]
 
 
