@@ -23,7 +23,6 @@ import os
 import re
 import sys
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -259,40 +258,19 @@ class ItemJson:
     valeur: Any
 
 
-_TABLEAUX = {"pmej.item": "pmej", "gcc.item": "gcc", "gco.item": "gco"}
+def iterer_json(flux: IO[bytes], tableau: str = "pmej") -> Iterator[ItemJson]:
+    """Yield the items of one top-level array (pmej, gcc or gco) one at a time, never loading the file.
 
-
-def iterer_json(flux: IO[bytes]) -> Iterator[ItemJson]:
-    """Yield the items of the top-level arrays pmej / gcc / gco one at a time (ijson events, no json.load).
-
-    A syntax error raises RejetEnregistrement naming the last complete item, so the caller can report it.
+    ijson's C backend builds each item (as fast as json.load, in bounded memory). A syntax error raises
+    RejetEnregistrement naming the last complete item, so the caller can report it.
     """
-    positions: Counter[str] = Counter()
-    builder: ijson.ObjectBuilder | None = None
-    courant = ""
-    dernier = "début du fichier"
+    position = 0
     try:
-        for prefix, event, value in ijson.parse(flux):
-            if builder is None:
-                if prefix in _TABLEAUX and event in ("start_map", "start_array", "string", "number", "boolean",
-                                                      "null"):
-                    courant = prefix
-                    builder = ijson.ObjectBuilder()
-                    builder.event(event, value)
-                    if event in ("start_map", "start_array"):
-                        continue
-                else:
-                    continue
-            else:
-                builder.event(event, value)
-                if not (prefix == courant and event in ("end_map", "end_array")):
-                    continue
-            nom = _TABLEAUX[courant]
-            positions[nom] += 1
-            dernier = f"{nom} n°{positions[nom]}"
-            yield ItemJson(nom, positions[nom], builder.value)
-            builder = None
+        for valeur in ijson.items(flux, f"{tableau}.item"):
+            position += 1
+            yield ItemJson(tableau, position, valeur)
     except ijson.JSONError as exc:
+        dernier = f"{tableau} n°{position}" if position else f"le début du tableau « {tableau} »"
         raise RejetEnregistrement(f"JSON malformé après {dernier} : {exc}") from exc
 
 
@@ -610,8 +588,18 @@ class _Annuler(Exception):
     """Raised inside the transaction to roll everything back (rejects or dry run)."""
 
 
-def _differe(obj, valeurs: dict[str, Any], champs: list[str]) -> bool:
-    return any(getattr(obj, c) != valeurs[c] for c in champs if c in valeurs)
+def _changes(obj, valeurs: dict[str, Any], champs: list[str]) -> tuple[str, ...]:
+    return tuple(c for c in champs if c in valeurs and getattr(obj, c) != valeurs[c])
+
+
+def _bulk_update(model, objets: list[tuple[Any, tuple[str, ...]]]) -> None:
+    """bulk_update grouped by the set of changed fields: the SQL CASE per field and row is what makes a
+    bulk_update slow, so only the fields that changed are sent."""
+    groupes: dict[tuple[str, ...], list[Any]] = {}
+    for obj, champs in objets:
+        groupes.setdefault(champs, []).append(obj)
+    for champs, objs in groupes.items():
+        model.objects.bulk_update(objs, list(champs), batch_size=max(20, 2000 // len(champs)))
 
 
 class _Ecrivain:
@@ -630,17 +618,17 @@ class _Ecrivain:
             if o is None:
                 nouveaux.append(OrganismeGestionnaire(**v))
                 self.res.ej.crees += 1
-            elif _differe(o, v, CHAMPS_OG):
-                for c in CHAMPS_OG:
+            elif changes := _changes(o, v, CHAMPS_OG):
+                for c in changes:
                     setattr(o, c, v[c])
-                modifies.append(o)
+                modifies.append((o, changes))
                 self.res.ej.modifies += 1
             else:
                 self.res.ej.inchanges += 1
             if v.get("pm_smsse_id"):
                 self.pm_vers_finess[v["pm_smsse_id"]] = v["finess"]
         OrganismeGestionnaire.objects.bulk_create(nouveaux, batch_size=500)
-        OrganismeGestionnaire.objects.bulk_update(modifies, CHAMPS_OG, batch_size=500)
+        _bulk_update(OrganismeGestionnaire, modifies)
         for o in [*existants.values(), *nouveaux]:
             self.og_ids[o.finess] = o.pk
 
@@ -668,16 +656,15 @@ class _Ecrivain:
                 v["latitude"], v["longitude"] = e.latitude, e.longitude
             if "date_fermeture" not in v:
                 v["date_fermeture"] = e.date_fermeture
-            if _differe(e, v, CHAMPS_ET):
-                for c in CHAMPS_ET:
-                    if c in v:
-                        setattr(e, c, v[c])
-                modifies.append(e)
+            if changes := _changes(e, v, CHAMPS_ET):
+                for c in changes:
+                    setattr(e, c, v[c])
+                modifies.append((e, changes))
                 self.res.et.modifies += 1
             else:
                 self.res.et.inchanges += 1
         Etablissement.objects.bulk_create(nouveaux, batch_size=500)
-        Etablissement.objects.bulk_update(modifies, CHAMPS_ET, batch_size=500)
+        _bulk_update(Etablissement, modifies)
 
     def ecrire_gcc(self, groupements: list[ItemJson], fichier_pm: set[str]) -> None:
         """GCC → Grappe of type "gcc", members resolved through pm_smsse_id among this file's EJ."""
@@ -750,7 +737,7 @@ def importer(
                     ecrivain = _Ecrivain(res)
                     if res.format == "json":
                         res.format = "flux JSON « structures »"
-                        og_importes = _importer_json(tampon, perimetre, ecrivain, res)
+                        og_importes = _importer_json(chemin, tampon, perimetre, ecrivain, res)
                     else:
                         res.format = "CSV etalab"
                         og_importes = _importer_csv(chemin, tampon, perimetre, ecrivain, res)
@@ -766,11 +753,11 @@ def importer(
     return res
 
 
-def _importer_json(flux: IO[bytes], perimetre: Perimetre, ecrivain: _Ecrivain, res: Resultat) -> set[str]:
+def _importer_json(chemin: Path, flux: IO[bytes], perimetre: Perimetre, ecrivain: _Ecrivain,
+                   res: Resultat) -> set[str]:
     vus_ej: dict[str, str] = {}
     vus_et: dict[str, str] = {}
     fichier_pm: set[str] = set()  # every pmSmsseId of the file, even out of scope
-    groupements: list[ItemJson] = []
     lot_og: list[dict[str, Any]] = []
     lot_et: list[tuple[str, dict[str, Any]]] = []
     importes: set[str] = set()
@@ -786,12 +773,7 @@ def _importer_json(flux: IO[bytes], perimetre: Perimetre, ecrivain: _Ecrivain, r
         lot_et.clear()
 
     try:
-        for item in iterer_json(flux):
-            if item.tableau == "gcc":
-                groupements.append(item)
-                continue
-            if item.tableau == "gco":
-                continue
+        for item in iterer_json(flux, "pmej"):
             pm = item.valeur
             ref = f"pmej n°{item.position}"
             info = pm.get("informationsGeneralesPMEJ") if isinstance(pm, dict) else None
@@ -841,7 +823,16 @@ def _importer_json(flux: IO[bytes], perimetre: Perimetre, ecrivain: _Ecrivain, r
                 vider()
     except RejetEnregistrement as exc:  # the JSON itself is broken: nothing after that point can be read
         res.rejets.append(Rejet("fichier", "", str(exc)))
+        vider()
+        return importes
     vider()
+    # Second pass for the groupements (small array, before or after pmej): ijson skips the rest in C.
+    with ouvrir(chemin) as f2:
+        try:
+            groupements = list(iterer_json(f2, "gcc"))
+        except RejetEnregistrement as exc:
+            res.rejets.append(Rejet("fichier", "", str(exc)))
+            return importes
     ecrivain.ecrire_gcc(groupements, fichier_pm)
     return importes
 
