@@ -492,3 +492,12 @@ def test_ecran_refuse_extension(ecran, client_de):
                                 {"fichier": SimpleUploadedFile("finess.pdf", b"%PDF")})
     assert rep.status_code == 200 and "Extension non reconnue" in rep.content.decode()
     assert ImportFiness.objects.count() == 0
+
+
+def test_lien_import_selon_fonction(client_de):
+    url = reverse("organisations:og_list")
+    lien = reverse("organisations:import_finess")
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=GrappeFactory())
+    assert lien in client_de(chef).get(url).content.decode()
+    rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, grappe=GrappeFactory())
+    assert lien not in client_de(rh).get(url).content.decode()

@@ -304,11 +304,14 @@ def _date(v: Any, nom: str) -> dt.date | None:
     v = _s(v)
     if not v:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(v[:10], fmt).date()
-        except ValueError:
-            pass
+    try:
+        return dt.date.fromisoformat(v[:10])
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.strptime(v[:10], "%d/%m/%Y").date()
+    except ValueError:
+        pass
     raise RejetEnregistrement(f"date invalide dans « {nom} » : « {v} » (attendu AAAA-MM-JJ)")
 
 

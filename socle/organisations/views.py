@@ -23,7 +23,9 @@ def og_list(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(Q(raison_sociale__icontains=q) | Q(finess__startswith=q) | Q(commune__icontains=q)
                        | Q(etablissements__nom__icontains=q) | Q(etablissements__finess__startswith=q)).distinct()
-    return render(request, "organisations/og_list.html", {"organismes": qs.order_by("raison_sociale")[:500], "q": q})
+    return render(request, "organisations/og_list.html", {
+        "organismes": qs.order_by("raison_sociale")[:500], "q": q,
+        "peut_importer": rights.a_fonction(request.user, Fonction.CHEF_PROJET)})
 
 
 @login_required
