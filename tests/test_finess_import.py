@@ -501,3 +501,30 @@ def test_lien_import_selon_fonction(client_de):
     assert lien in client_de(chef).get(url).content.decode()
     rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, grappe=GrappeFactory())
     assert lien not in client_de(rh).get(url).content.decode()
+
+
+@pytest.mark.parametrize(("modif", "attendu"), [
+    (lambda eg: eg["informationsGeneralesEGE"].update(dateOuverture="1957-13-45"), "date invalide dans « dateOuverture »"),
+    (lambda eg: eg.update(etatObjet="X"), "« etatObjet » doit valoir A (actif) ou I (inactif)"),
+    (lambda eg: eg.pop("categorieentiteGeographiqueExercice"), "catégorie) absent"),
+    (lambda eg: eg["informationsGeneralesEGE"].update(numFinessEge="010780922"), "ET en double dans le fichier"),
+    (lambda eg: eg["informationsGeneralesEGE"].update(nomEgeCourt="X" * 201, nomEgeLong=""), "dépasse 200 caractères"),
+])
+def test_motifs_de_rejet(tmp_path, flux, modif, attendu):
+    modif(ege(flux, "010780930"))
+    res = importer(ecrire(tmp_path, flux))
+    assert [r.finess for r in res.rejets] in (["010780930"], ["010780922"])
+    assert attendu in res.rejets[0].motif, res.rejets[0].motif
+    assert res.rejets[0].reference == "pmej n°5, ege n°1"
+    assert OrganismeGestionnaire.objects.count() == 0
+
+
+def test_numero_corse(tmp_path, flux):
+    numero = "2A000123" + finess_valide("20000123")[-1]  # Corsican key computed with "20"
+    eg = ege(flux, "010780930")
+    eg["informationsGeneralesEGE"]["numFinessEge"] = numero
+    eg["adresse"][0]["cogCommune"] = "2A004"
+    importer(ecrire(tmp_path, flux))
+    et = Etablissement.objects.get(finess=numero)
+    assert et.departement == "2A"
+    assert Etablissement.objects.filter(departement="2A").count() == 1

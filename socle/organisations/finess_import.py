@@ -218,6 +218,19 @@ class _Counting(io.RawIOBase):
         super().close()
 
 
+class _MembreZip(io.BufferedReader):
+    """The archive member, closing the archive and the file with it."""
+
+    def __init__(self, membre, zf: zipfile.ZipFile, raw: _Counting):
+        super().__init__(membre, 1 << 16)
+        self._zf, self._fichier = zf, raw
+
+    def close(self) -> None:
+        super().close()
+        self._zf.close()
+        self._fichier.close()
+
+
 def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = None) -> IO[bytes]:
     """Binary stream of the file's content, decompressing .gz and .zip (first .json/.csv member)."""
     chemin = Path(chemin)
@@ -230,8 +243,10 @@ def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = No
         zf = zipfile.ZipFile(raw)
         noms = [n for n in zf.namelist() if n.lower().endswith((".json", ".csv", ".txt"))] or zf.namelist()
         if not noms:
+            zf.close()
+            raw.close()
             raise FormatInconnu("l'archive zip est vide")
-        return zf.open(noms[0])
+        return _MembreZip(zf.open(noms[0]), zf, raw)
     return io.BufferedReader(raw, 1 << 16)
 
 
