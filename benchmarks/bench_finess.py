@@ -79,6 +79,35 @@ def generer(chemin: Path, nb_ej: int, nb_et: int, suffixe: str = "") -> int:
 TRACEMALLOC = False
 
 
+def _pg(url: str):
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+def creer_base_pg(url: str) -> bool:
+    """Create the bench's own PostgreSQL database when missing (True if created here)."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        return False
+    import psycopg
+
+    admin, nom = _pg(url)
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as cn:
+        if cn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [nom]).fetchone():
+            return False
+        cn.execute(f'CREATE DATABASE "{nom}"')
+    return True
+
+
+def supprimer_base_pg(url: str) -> None:
+    import psycopg
+
+    admin, nom = _pg(url)
+    with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as cn:
+        cn.execute(f'DROP DATABASE IF EXISTS "{nom}"')
+
+
 def chrono(titre: str, lignes: int, fn):
     if TRACEMALLOC:
         tracemalloc.start()
@@ -111,6 +140,7 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
     os.environ["DJANGO_SETTINGS_MODULE"] = "socle.settings"
     sys.path.insert(0, str(ROOT))
+    cree_pg = creer_base_pg(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
@@ -159,6 +189,8 @@ def main() -> None:
     print(f"Mémoire : maxrss final du processus {maxrss_mo():.0f} Mo.")
     connection.close()
     shutil.rmtree(tmp, ignore_errors=True)
+    if cree_pg:
+        supprimer_base_pg(os.environ["DATABASE_URL"])
 
 
 if __name__ == "__main__":
