@@ -218,27 +218,27 @@ class _Counting(io.RawIOBase):
         super().close()
 
 
-class _MembreZip(io.BufferedReader):
-    """The archive member, closing the archive and the file with it."""
+class _Decompresse(io.BufferedReader):
+    """A decompressed stream (gzip, zip member) that also closes the archive and the file under it."""
 
-    def __init__(self, membre, zf: zipfile.ZipFile, raw: _Counting):
-        super().__init__(membre, 1 << 16)
-        self._zf, self._fichier = zf, raw
+    def __init__(self, flux, *dessous):
+        super().__init__(flux, 1 << 16)
+        self._dessous = dessous
 
     def close(self) -> None:
         super().close()
-        self._zf.close()
-        self._fichier.close()
+        for obj in self._dessous:
+            obj.close()
 
 
-def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = None) -> IO[bytes]:
+def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = None) -> io.BufferedReader:
     """Binary stream of the file's content, decompressing .gz and .zip (first .json/.csv member)."""
     chemin = Path(chemin)
     raw = _Counting(open(chemin, "rb"), callback)
     head = raw.raw.read(4)
     raw.raw.seek(0)
     if head[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16), mode="rb")
+        return _Decompresse(gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16), mode="rb"), raw)
     if head[:4] == b"PK\x03\x04":
         zf = zipfile.ZipFile(raw)
         noms = [n for n in zf.namelist() if n.lower().endswith((".json", ".csv", ".txt"))] or zf.namelist()
@@ -246,7 +246,7 @@ def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = No
             zf.close()
             raw.close()
             raise FormatInconnu("l'archive zip est vide")
-        return _MembreZip(zf.open(noms[0]), zf, raw)
+        return _Decompresse(zf.open(noms[0]), zf, raw)
     return io.BufferedReader(raw, 1 << 16)
 
 
@@ -748,17 +748,16 @@ def importer(
                  disable=not progression, leave=False)
     try:
         with ouvrir(chemin, barre.update) as flux:
-            tampon = io.BufferedReader(flux, 1 << 16) if not isinstance(flux, io.BufferedReader) else flux
-            res.format = detecter_format(tampon.peek(512)[:512])
+            res.format = detecter_format(flux.peek(512)[:512])
             try:
                 with transaction.atomic():
                     ecrivain = _Ecrivain(res)
                     if res.format == "json":
                         res.format = "flux JSON « structures »"
-                        og_importes = _importer_json(chemin, tampon, perimetre, ecrivain, res)
+                        og_importes = _importer_json(chemin, flux, perimetre, ecrivain, res)
                     else:
                         res.format = "CSV etalab"
-                        og_importes = _importer_csv(chemin, tampon, perimetre, ecrivain, res)
+                        og_importes = _importer_csv(chemin, flux, perimetre, ecrivain, res)
                     if anomalies and (ignorer_rejets or not res.rejets):
                         _anomalies(og_importes, res)
                     if dry_run or (res.rejets and not ignorer_rejets):
