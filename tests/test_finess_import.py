@@ -455,6 +455,7 @@ def test_ecran_import_chef_de_projet(ecran, client_de, extrait):
     assert OrganismeGestionnaire.objects.count() == 5
     page = client.get(run.get_absolute_url()).content.decode()
     assert "Terminé" in page and "RESIDENCE FONTELUNE" in page and "Bloquant" in page
+    assert "Format détecté : flux JSON « structures »" in page and "{{" not in page
 
 
 def test_ecran_import_rejets(ecran, client_de, tmp_path, flux):
