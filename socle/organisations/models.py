@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -150,3 +151,43 @@ class Grappe(models.Model):
 
     def etablissements(self) -> models.QuerySet[Etablissement]:
         return Etablissement.objects.filter(organisme__grappes=self)
+
+
+class ImportFiness(models.Model):
+    """One run of the FINESS import launched from the upload screen (the task fills the summary)."""
+
+    class Statut(models.TextChoices):
+        EN_ATTENTE = "en_attente", _("En attente")
+        EN_COURS = "en_cours", _("En cours")
+        TERMINE = "termine", _("Terminé")
+        REJETE = "rejete", _("Annulé : enregistrements rejetés")
+        ERREUR = "erreur", _("Erreur")
+
+    fichier = models.FileField(_("fichier"), upload_to="imports/finess/%Y/%m/")
+    nom_fichier = models.CharField(_("nom du fichier"), max_length=255)
+    statut = models.CharField(_("statut"), max_length=12, choices=Statut.choices, default=Statut.EN_ATTENTE)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    compteurs = models.JSONField(_("compteurs"), default=dict, blank=True)
+    rejets = models.JSONField(_("rejets"), default=list, blank=True)
+    resume = models.JSONField(_("résumé"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    lance_par = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("lancé par"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="imports_finess")
+    cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
+    debut = models.DateTimeField(_("début"), null=True, blank=True)
+    fin = models.DateTimeField(_("fin"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import FINESS")
+        verbose_name_plural = _("imports FINESS")
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import FINESS {self.nom_fichier} ({self.get_statut_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisations:import_finess_detail", args=[self.pk])
+
+    @property
+    def fini(self) -> bool:
+        return self.statut in (self.Statut.TERMINE, self.Statut.REJETE, self.Statut.ERREUR)

@@ -10,4 +10,6 @@ urlpatterns = [
     path("esms/<str:finess>/", views.et_detail, name="et_detail"),
     path("grappes/", views.grappe_list, name="grappe_list"),
     path("grappes/<int:pk>/", views.grappe_detail, name="grappe_detail"),
+    path("import-finess/", views.import_finess, name="import_finess"),
+    path("import-finess/<int:pk>/", views.import_finess_detail, name="import_finess_detail"),
 ]

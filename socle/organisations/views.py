@@ -1,13 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from socle.audit.models import Action
+from socle.audit.services import tracer
 from socle.comptes import rights
+from socle.comptes.models import Fonction
 
 from . import rules
 from .categories import CATEGORIES
-from .models import EtatFiness
+from .forms import ImportFinessForm
+from .models import EtatFiness, ImportFiness
+from .tasks import importer_finess
 
 
 @login_required
@@ -18,7 +23,9 @@ def og_list(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(Q(raison_sociale__icontains=q) | Q(finess__startswith=q) | Q(commune__icontains=q)
                        | Q(etablissements__nom__icontains=q) | Q(etablissements__finess__startswith=q)).distinct()
-    return render(request, "organisations/og_list.html", {"organismes": qs.order_by("raison_sociale")[:500], "q": q})
+    return render(request, "organisations/og_list.html", {
+        "organismes": qs.order_by("raison_sociale")[:500], "q": q,
+        "peut_importer": rights.a_fonction(request.user, Fonction.CHEF_PROJET)})
 
 
 @login_required
@@ -76,3 +83,36 @@ def grappe_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nb_et": ets.count(), "par_categorie": sorted(par_categorie.items(), key=lambda kv: -kv[1]),
         "etablissements": ets.select_related("organisme").order_by("organisme__raison_sociale", "nom"),
     })
+
+
+def _exiger_droit_import(user) -> None:
+    """Loading FINESS changes shared reference data: Socle operators (superusers) and chefs de projet only."""
+    rights.exiger_fonction(user, Fonction.CHEF_PROJET)
+
+
+@login_required
+def import_finess(request: HttpRequest) -> HttpResponse:
+    _exiger_droit_import(request.user)
+    if request.method == "POST":
+        form = ImportFinessForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            run = ImportFiness.objects.create(
+                fichier=d["fichier"], nom_fichier=d["fichier"].name[:255], lance_par=request.user,
+                options={"departements": d["departements"], "categories": d["categories"],
+                         "dry_run": d["dry_run"], "ignorer_rejets": d["ignorer_rejets"]})
+            tracer(Action.IMPORT, objet=run, details={"options": run.options})
+            importer_finess.enqueue(run.pk)
+            return redirect(run)
+    else:
+        form = ImportFinessForm()
+    return render(request, "organisations/import_finess.html", {
+        "form": form, "imports": ImportFiness.objects.select_related("lance_par")[:20]})
+
+
+@login_required
+def import_finess_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _exiger_droit_import(request.user)
+    run = get_object_or_404(ImportFiness, pk=pk)
+    template = "organisations/_import_finess_statut.html" if request.htmx else "organisations/import_finess_detail.html"
+    return render(request, template, {"run": run})

@@ -1,0 +1,43 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+EXTENSIONS = (".json", ".csv", ".gz", ".zip", ".txt")
+
+
+def _liste(valeur: str) -> list[str]:
+    return [v for v in re.split(r"[\s,;]+", valeur or "") if v]
+
+
+class ImportFinessForm(forms.Form):
+    fichier = forms.FileField(label=_("Fichier FINESS"),
+                              help_text=_("flux JSON « structures » ou CSV etalab, éventuellement compressé (.gz, .zip)"))
+    departements = forms.CharField(label=_("Départements"), required=False,
+                                   help_text=_("facultatif, séparés par des espaces : 01 2A 974"))
+    categories = forms.CharField(label=_("Catégories"), required=False,
+                                 help_text=_("facultatif, codes séparés par des espaces : 500 182"))
+    dry_run = forms.BooleanField(label=_("Simulation (ne rien enregistrer)"), required=False)
+    ignorer_rejets = forms.BooleanField(label=_("Importer les enregistrements valides malgré les rejets"),
+                                        required=False)
+
+    def clean_fichier(self):
+        f = self.cleaned_data["fichier"]
+        if not f.name.lower().endswith(EXTENSIONS):
+            raise forms.ValidationError(_("Extension non reconnue : déposez un fichier .json, .csv, .gz ou .zip."))
+        return f
+
+    def clean_departements(self) -> list[str]:
+        deps = [d.upper().zfill(2) for d in _liste(self.cleaned_data["departements"])]
+        bad = [d for d in deps if not re.fullmatch(r"\d{2,3}|2A|2B", d)]
+        if bad:
+            raise forms.ValidationError(_("Département(s) non reconnu(s) : %(d)s"), params={"d": ", ".join(bad)})
+        return deps
+
+    def clean_categories(self) -> list[str]:
+        cats = _liste(self.cleaned_data["categories"])
+        bad = [c for c in cats if not re.fullmatch(r"\d{3}", c)]
+        if bad:
+            raise forms.ValidationError(_("Code(s) de catégorie non reconnu(s) (3 chiffres) : %(c)s"),
+                                        params={"c": ", ".join(bad)})
+        return cats

@@ -1,0 +1,46 @@
+"""Background FINESS import (national files take minutes): run by `socle worker` on the "imports" queue."""
+
+from django.tasks import task
+from django.utils import timezone
+
+from .finess_import import FormatInconnu, importer
+from .models import ImportFiness
+
+
+def executer_import(import_id: int) -> ImportFiness:
+    """Run one ImportFiness and store its summary; plain function so tests and the task share it."""
+    run = ImportFiness.objects.get(pk=import_id)
+    run.statut = ImportFiness.Statut.EN_COURS
+    run.debut = timezone.now()
+    run.save(update_fields=["statut", "debut"])
+    opts = run.options or {}
+    try:
+        res = importer(run.fichier.path, departements=opts.get("departements"), categories=opts.get("categories"),
+                       dry_run=bool(opts.get("dry_run")), ignorer_rejets=bool(opts.get("ignorer_rejets")),
+                       progression=False)
+    except FormatInconnu as exc:
+        run.statut, run.message = ImportFiness.Statut.ERREUR, str(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure must end in a visible status, not a stuck run
+        run.statut, run.message = ImportFiness.Statut.ERREUR, f"Erreur inattendue pendant l'import : {exc}"
+        run.fin = timezone.now()
+        run.save()
+        raise
+    else:
+        donnees = res.as_dict()
+        run.compteurs = {k: donnees[k] for k in ("format", "ej", "et", "grappes", "hors_perimetre", "applique",
+                                                 "dry_run", "anomalies_par_code", "categories_obsoletes",
+                                                 "categories_hors_nomenclature", "groupements_ignores",
+                                                 "membres_absents")}
+        run.compteurs["anomalies"] = donnees["anomalies"]
+        run.rejets = donnees["rejets"]
+        run.resume = res.lignes()
+        annule = res.rejets and not opts.get("ignorer_rejets")
+        run.statut = ImportFiness.Statut.REJETE if annule else ImportFiness.Statut.TERMINE
+    run.fin = timezone.now()
+    run.save()
+    return run
+
+
+@task(queue_name="imports")
+def importer_finess(import_id: int) -> str:
+    return executer_import(import_id).statut
