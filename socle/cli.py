@@ -9,7 +9,6 @@ import os
 import sys
 
 IDENTIFIER_CHECKS = {"finess", "rpps", "nir"}
-ALIASES = {"worker": "db_worker"}
 
 
 def translate(argv: list[str]) -> list[str]:
@@ -18,8 +17,10 @@ def translate(argv: list[str]) -> list[str]:
     command = argv[1]
     if command == "check" and len(argv) > 2 and argv[2] in IDENTIFIER_CHECKS:
         return [argv[0], "check_identifiant", *argv[2:]]
-    if command in ALIASES:
-        return [argv[0], ALIASES[command], *argv[2:]]
+    if command == "worker":
+        # Every queue (default, imports, ins) unless the caller picks some.
+        extra = [] if any(a.startswith("--queue-name") for a in argv[2:]) else ["--queue-name", "*"]
+        return [argv[0], "db_worker", *extra, *argv[2:]]
     if not command.startswith("-"):
         return [argv[0], command.replace("-", "_"), *argv[2:]]
     return argv

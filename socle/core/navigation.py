@@ -10,6 +10,7 @@ MENU = [
     ("Accueil", "core:accueil", None),
     ("Organisations", "organisations:og_list", None),
     ("Grappes", "organisations:grappe_list", None),
+    ("Import FINESS", "organisations:import_finess", [F.CHEF_PROJET]),
     ("Prérequis", "prerequis:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS]),
     ("Personnel & RPPS+", "personnel:index", [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
     ("Usagers & INS", "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL]),
