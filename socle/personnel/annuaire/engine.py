@@ -232,7 +232,7 @@ def lire_annuaire(
 # --------------------------------------------------------------------------------------------- scoring
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def similarite_nom(a: str, b: str, inclusion: float = 0.9) -> float:
     """Similarity in [0, 1] of two names (surnames or first names) as written by two different people.
 
