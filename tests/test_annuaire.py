@@ -105,8 +105,20 @@ def test_zip_sans_fichier_txt(tmp_path):
     chemin = tmp_path / "vide.zip"
     with zipfile.ZipFile(chemin, "w") as zf:
         zf.writestr("lisez-moi.pdf", b"%PDF")
-    with pytest.raises(AnnuaireInvalide, match="aucun fichier .txt"):
+    with pytest.raises(AnnuaireInvalide, match="un seul fichier .txt.*lisez-moi.pdf"):
         list(lire_annuaire(chemin))
+
+
+def test_fichier_ouvert_accepte_et_laisse_ouvert(tmp_path):
+    jeu = generer(tmp_path / "a.zip", 500, n_agents=20, n_et=2, graine=3, zipper=True)
+    with open(jeu.chemin, "rb") as f:
+        lignes = list(lire_annuaire(f))
+        assert not f.closed
+    assert len(lignes) == 500
+    r = rapprocher(jeu.agents, lignes, jeu.finess_og)
+    assert r.resume() == {"lignes_lues": 500, "lignes_og": r.lignes_og, "deja_rpps": len(jeu.manifeste.deja_rpps),
+                          "a_verifier": 2, "partis": len(jeu.manifeste.partis),
+                          "manquants": len(jeu.manifeste.manquants)}
 
 
 def test_ligne_mal_formee_nommee_par_son_numero(tmp_path):
@@ -131,7 +143,7 @@ def test_rejets_collectes_sans_arreter_la_lecture(tmp_path):
     chemin.write_bytes(
         (C.ENTETE + "\n").encode()
         + personne(rpps_numero(1), "A", "B").encode()
-        + "8|x|\n".encode()
+        + b"8|x|\n"
         + personne(rpps_numero(2), "CAFÉ", "D").encode("latin-1")
         + personne(rpps_numero(3), "E", "F").encode()
     )

@@ -26,7 +26,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
 from . import colonnes as C
-from .normalisation import cles_identite, cles_nom, cles_prenom, formes, jetons_significatifs, normaliser, phonetique
+from .normalisation import (
+    cles_identite,
+    cles_nom,
+    cles_prenom,
+    formes,
+    jetons_significatifs,
+    normaliser,
+    phonetique,
+)
 
 PROFESSION_ROLE = "99"  # "Acteur participant au système de santé caractérisé par rôle" (TRE_R291)
 
@@ -93,31 +101,54 @@ class Rapprochement:
     lignes_lues: int = 0
     lignes_og: int = 0  # lines registered in one of the OG's structures
 
+    def resume(self) -> dict[str, int]:
+        """Counts for a report or a dashboard."""
+        return {
+            "lignes_lues": self.lignes_lues,
+            "lignes_og": self.lignes_og,
+            "deja_rpps": len(self.deja_rpps),
+            "a_verifier": len(self.a_verifier),
+            "partis": len(self.partis),
+            "manquants": len(self.manquants),
+        }
+
 
 # --------------------------------------------------------------------------------------------- reading
 
 
-def _ouvrir_binaire(path) -> tuple[io.BufferedIOBase, object]:
-    """Binary stream of the extract: the .txt itself, or the single .txt member of the official zip."""
-    path = Path(path)
-    if zipfile.is_zipfile(path):
-        zf = zipfile.ZipFile(path)
+def _ouvrir_binaire(path) -> tuple[io.BufferedIOBase, list]:
+    """Binary stream of the extract: the .txt itself, or the single .txt member of the official zip.
+
+    `path` is a path, or an open binary file (an upload), which is read but left open for its owner.
+    Returns the stream and what to close afterwards.
+    """
+    if hasattr(path, "read"):
+        nom, source = getattr(path, "name", None) or "fichier", path
+        source.seek(0)
+        est_zip = zipfile.is_zipfile(source)
+        source.seek(0)
+    else:
+        path = Path(path)
+        nom, source = path.name, None
+        est_zip = zipfile.is_zipfile(path)
+    if est_zip:
+        zf = zipfile.ZipFile(source if source is not None else path)
         membres = [i for i in zf.infolist() if not i.is_dir() and i.filename.lower().endswith(".txt")]
-        if not membres:
-            zf.close()
-            raise AnnuaireInvalide(f"{path.name} : l'archive ne contient aucun fichier .txt")
         if len(membres) > 1:
-            voulus = [i for i in membres if "personne_activite" in i.filename.lower()]
-            if len(voulus) != 1:
-                zf.close()
-                noms = ", ".join(i.filename for i in membres)
-                raise AnnuaireInvalide(
-                    f"{path.name} : l'archive contient plusieurs fichiers .txt ({noms}) ; "
-                    "attendu un seul fichier PS_LibreAcces_Personne_activite"
-                )
-            membres = voulus
-        return zf.open(membres[0]), zf
-    return open(path, "rb"), None
+            membres = [i for i in membres if "personne_activite" in i.filename.lower()]
+        if len(membres) != 1:
+            noms = ", ".join(i.filename for i in zf.infolist()) or "aucun fichier"
+            zf.close()
+            raise AnnuaireInvalide(
+                f"{Path(str(nom)).name} : l'archive doit contenir un seul fichier .txt "
+                f"PS_LibreAcces_Personne_activite (trouvé : {noms})"
+            )
+        flux = zf.open(membres[0])
+        return flux, [flux, zf]
+    if source is not None:
+        return source, []
+    flux = open(path, "rb")
+    return flux, [flux]
 
 
 def _decoder(brut: bytes, numero: int) -> str:
@@ -151,7 +182,7 @@ def lire_annuaire(
 ) -> Iterator[LigneAnnuaire]:
     """Stream the lines of the extract (plain .txt or .zip), validating the header and every line.
 
-    A malformed line (wrong number of columns, bad encoding, RPPS number with a wrong key) raises
+    `path`: a path or an open binary file. A malformed line (wrong number of columns, bad encoding, RPPS number with a wrong key) raises
     `AnnuaireInvalide` naming its line number — unless `rejets` is a list: the line is then appended to it
     as (numéro de ligne, message) and skipped, so that one bad line of a national file does not stop the run
     and none is dropped silently. A bad header always raises.
@@ -159,7 +190,7 @@ def lire_annuaire(
     `filtre(rpps, nom, prénom, finess site, finess EJ)`, when given, is called on every valid line and only
     the lines it accepts are yielded (the reconciliation's fast path).
     """
-    flux, archive = _ouvrir_binaire(path)
+    flux, a_fermer = _ouvrir_binaire(path)
     try:
         premiere = flux.readline()
         if not premiere:
@@ -224,9 +255,8 @@ def lire_annuaire(
                 ident,
             )
     finally:
-        flux.close()
-        if archive is not None:
-            archive.close()
+        for objet in a_fermer:
+            objet.close()
 
 
 # --------------------------------------------------------------------------------------------- scoring
