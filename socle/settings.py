@@ -139,3 +139,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- personnel ---
+# Field table métier → rôle used to pre-fill each OG's mapping (embedded copy used when the file is absent).
+PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(SHARED_DIR / "data" / "nos" / "metiers-roles-grappe.csv"))
+# HR files with more rows than this are analysed and imported by the background worker (`socle worker`).
+PERSONNEL_IMPORT_SEUIL_TACHE = env.int("SOCLE_IMPORT_SEUIL_TACHE", default=1500)
