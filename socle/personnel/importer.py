@@ -287,7 +287,7 @@ def analyser(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire,
         ligne = LigneRH(numero=numero)
         pb: list[Probleme] = []
 
-        def err(champ, message, gravite=BLOQUANT, pb=pb):
+        def err(champ, message, gravite=BLOQUANT, pb=pb, numero=numero):
             pb.append(Probleme(numero, champ, message, gravite))
 
         ligne.nom_naissance = _str(cell("nom_naissance")).upper()

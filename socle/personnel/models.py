@@ -104,6 +104,10 @@ class Professionnel(models.Model):
         nom = self.nom_usage or self.nom_naissance
         return f"{nom} {self.prenom_affiche}".strip()
 
+    def save(self, *args, **kwargs):
+        self.cle = self.calculer_cle()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("personnel:fiche", args=[self.pk])
 
@@ -117,10 +121,6 @@ class Professionnel(models.Model):
 
     def calculer_cle(self) -> str:
         return cle_identite(self.nom_naissance, self.premier_prenom, self.date_naissance, self.sexe)
-
-    def save(self, *args, **kwargs):
-        self.cle = self.calculer_cle()
-        super().save(*args, **kwargs)
 
     @property
     def identifiant_activation_ecps(self) -> str:
@@ -383,4 +383,7 @@ class ResultatRapprochement(models.Model):
         verbose_name = _("résultat de rapprochement")
         verbose_name_plural = _("résultats de rapprochement")
         ordering = ["type", "nom_exercice"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} — {self.professionnel or self.nom_exercice}"
 
