@@ -119,10 +119,29 @@ def enregistrer_gabarit(organisme: OrganismeGestionnaire, structure: dict, nom: 
                                         actif=True, cree_par=utilisateur)
 
 
+# Other usual wordings of the columns of a registration template.
+SYNONYMES = {
+    "mobile": ["telephone portable", "numero de telephone portable", "portable", "telephone mobile", "mobile"],
+    "email": ["adresse mail", "adresse e-mail", "courriel", "mail", "adresse electronique"],
+    "prenoms": ["prenom(s)", "prenoms", "prenom", "prenoms d'etat civil"],
+    "nom_naissance": ["nom", "nom de famille", "nom patronymique"],
+    "commune_naissance": ["lieu de naissance", "code commune de naissance", "code insee commune de naissance"],
+    "pays_naissance": ["code pays de naissance", "pays de naissance"],
+    "finess_et": ["finess", "finess etablissement", "numero finess", "finess de la structure"],
+    "date_prise_fonction": ["date de debut", "date de prise de fonction", "date d'entree"],
+    "role": ["role", "code role"],
+    "genre_activite": ["genre d'activite", "code genre d'activite"],
+}
+
+
 def _deviner_champ(entete: str) -> tuple[str, float]:
     choix = {normaliser_metier(lbl): key for key, (lbl, _, _) in CHAMPS.items() if key != "vide"}
     choix.update({normaliser_metier(key.replace("_", " ")): key for key in CHAMPS if key != "vide"})
-    res = process.extractOne(normaliser_metier(entete), list(choix), scorer=fuzz.token_set_ratio)
+    choix.update({normaliser_metier(syn): key for key, syns in SYNONYMES.items() for syn in syns})
+    exact = choix.get(normaliser_metier(entete))
+    if exact:
+        return exact, 100
+    res = process.extractOne(normaliser_metier(entete), list(choix), scorer=fuzz.ratio)
     if res is None:
         return "vide", 0
     return choix[res[0]], res[1]
