@@ -277,9 +277,11 @@ def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Context
     metiers = ", ".join(sorted({s.metier for s in actives if s.metier})) or "sans métier"
     if pro.acces_dui is False:
         return Statut(NON_CONCERNE, "n'accède pas au DUI (indiqué sur la fiche) et aucun autre critère")
-    non_concernes = [s.metier for s in actives if (m := ctx.metier(s.metier)) is not None and not m.concerne]
+    non_concernes = [(s.metier, m) for s in actives if (m := ctx.metier(s.metier)) is not None and not m.concerne]
     if non_concernes:
-        return Statut(NON_CONCERNE, f"métier « {non_concernes[0]} » jugé non concerné dans la table métier → rôle")
+        titre, m = non_concernes[0]
+        ligne = f" (ligne « {m.metier} »)" if m.metier != titre else ""
+        return Statut(NON_CONCERNE, f"métier « {titre} » jugé non concerné dans la table métier → rôle{ligne}")
     return Statut(NON_CONCERNE, f"aucun critère de l'organisme rempli ({metiers})")
 
 
