@@ -22,7 +22,14 @@ from socle.personnel.models import (
     SituationExercice,
 )
 from tests.factories import EtablissementFactory, OrganismeFactory, UtilisateurFactory, utilisateur_avec
-from tests.factories_personnel import ProfessionnelFactory, SituationFactory, csv_gabarit, ligne_valide, rpps_valide, xlsx
+from tests.factories_personnel import (
+    ProfessionnelFactory,
+    SituationFactory,
+    csv_gabarit,
+    ligne_valide,
+    rpps_valide,
+    xlsx,
+)
 
 pytestmark = pytest.mark.django_db
 
