@@ -191,16 +191,16 @@ def test_identity_found_by_rpps_when_names_change(og_ets):
 def test_commit_is_atomic_when_writing_fails(og_ets, monkeypatch):
     og, ets, _ = og_ets
     lignes = [ligne_valide(i, ets[0].finess) for i in range(50)]
-    original = SituationExercice.save
+    original = imp._situation
     appels = {"n": 0}
 
-    def save_qui_casse(self, *args, **kwargs):
+    def situation_qui_casse(*args, **kwargs):
         appels["n"] += 1
-        if appels["n"] == 40:
+        if appels["n"] == 40:  # professionals already written, situations half-way
             raise RuntimeError("disque plein (simulé)")
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(SituationExercice, "save", save_qui_casse)
+    monkeypatch.setattr(imp, "_situation", situation_qui_casse)
     with pytest.raises(RuntimeError):
         imp.importer(csv_gabarit(lignes), "a.csv", og)
     assert Professionnel.objects.count() == 0 and SituationExercice.objects.count() == 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from socle.audit.models import Action
@@ -432,25 +433,31 @@ def importer(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire,
     return analyse, resultat
 
 
+SITUATION = ["metier", "role", "role_propose", "genre_activite", "genre_propose", "motif_forcage", "nom_exercice",
+             "prenom_exercice", "date_prise_fonction", "date_fin"]
+
+
 def _ecrire(lignes: list[LigneRH], organisme: OrganismeGestionnaire) -> dict:
+    """Bulk writes: new records created in batches, changed ones updated in batches, unchanged ones untouched."""
     ctx = rules.contexte(organisme)
     ets = {e.finess: e for e in organisme.etablissements.all()}
     existants = list(Professionnel.objects.filter(organisme=organisme))
     par_rpps = {p.rpps: p for p in existants if p.rpps}
     par_cle = {p.cle: p for p in existants}
-    situations = {(s.professionnel_id, s.etablissement_id): s
-                  for s in SituationExercice.objects.filter(professionnel__organisme=organisme)}
     res = {"crees": 0, "modifies": 0, "inchanges": 0, "situations_creees": 0, "situations_modifiees": 0, "ids": []}
     vus: dict[str, Professionnel] = {}
+    nouveaux: list[Professionnel] = []
+    modifies: list[Professionnel] = []
+    paires: list[tuple[Professionnel, LigneRH]] = []
+    maintenant = timezone.now()
     for lg in lignes:
         pro = vus.get(lg.cle) or (par_rpps.get(lg.rpps) if lg.rpps else None) or par_cle.get(lg.cle)
         if pro is None:
             pro = Professionnel(organisme=organisme, civilite=Civilite.M if lg.sexe == "M" else Civilite.MME)
             for champ in PERSO:
                 setattr(pro, champ, getattr(lg, champ))
-            pro.save()
-            res["crees"] += 1
-            res["ids"].append(pro.pk)
+            pro.cle = pro.calculer_cle()
+            nouveaux.append(pro)
         elif lg.cle not in vus:
             change = False
             for champ in PERSO:
@@ -459,25 +466,42 @@ def _ecrire(lignes: list[LigneRH], organisme: OrganismeGestionnaire) -> dict:
                     setattr(pro, champ, nouveau)
                     change = True
             if change:
-                pro.save()
-                res["modifies"] += 1
-                res["ids"].append(pro.pk)
+                pro.cle, pro.modifie_le = pro.calculer_cle(), maintenant
+                modifies.append(pro)
             else:
                 res["inchanges"] += 1
         vus[lg.cle] = pro
         par_cle[pro.cle] = pro
-        _situation(pro, ets[lg.finess_et], lg, ctx, situations, res)
+        paires.append((pro, lg))
+    Professionnel.objects.bulk_create(nouveaux, batch_size=500)
+    Professionnel.objects.bulk_update(modifies, [*PERSO, "cle", "modifie_le"], batch_size=500)
+    res["crees"], res["modifies"] = len(nouveaux), len(modifies)
+    res["ids"] = [p.pk for p in nouveaux + modifies]
+    situations = {(s.professionnel_id, s.etablissement_id): s
+                  for s in SituationExercice.objects.filter(professionnel__organisme=organisme)}
+    a_creer: dict[tuple[int, int], SituationExercice] = {}
+    a_modifier: dict[int, SituationExercice] = {}
+    for pro, lg in paires:
+        s, etat = _situation(pro, ets[lg.finess_et], lg, ctx, situations)
+        if etat == "cree":
+            a_creer[(pro.pk, s.etablissement_id)] = s
+        elif etat == "modifie":
+            a_modifier[s.pk] = s
+    SituationExercice.objects.bulk_create(list(a_creer.values()), batch_size=500)
+    SituationExercice.objects.bulk_update(list(a_modifier.values()), SITUATION, batch_size=500)
+    res["situations_creees"], res["situations_modifiees"] = len(a_creer), len(a_modifier)
     return res
 
 
-def _situation(pro, et, lg: LigneRH, ctx, situations, res) -> None:
+def _situation(pro, et, lg: LigneRH, ctx, situations) -> tuple[SituationExercice, str]:
+    """Fill the situation (pro, ESMS) from a row; returns it with "cree", "modifie" or "" (unchanged)."""
     role_p, genre_p = rules.proposer(lg.metier, ctx)
     s = situations.get((pro.pk, et.pk))
     cree = s is None
     if cree:
         s = SituationExercice(professionnel=pro, etablissement=et)
-    avant = (s.metier, s.role, s.role_propose, s.genre_activite, s.genre_propose, s.motif_forcage, s.nom_exercice,
-             s.prenom_exercice, s.date_prise_fonction, s.date_fin)
+        situations[(pro.pk, et.pk)] = s
+    avant = tuple(getattr(s, c) for c in SITUATION)
     if lg.metier:
         s.metier = lg.metier
     s.role_propose, s.genre_propose = role_p, genre_p
@@ -498,19 +522,13 @@ def _situation(pro, et, lg: LigneRH, ctx, situations, res) -> None:
         s.date_prise_fonction = lg.date_prise_fonction
     if lg.date_fin:
         s.date_fin = lg.date_fin
-    apres = (s.metier, s.role, s.role_propose, s.genre_activite, s.genre_propose, s.motif_forcage, s.nom_exercice,
-             s.prenom_exercice, s.date_prise_fonction, s.date_fin)
     if cree:
-        s.save()
-        situations[(pro.pk, et.pk)] = s
-        res["situations_creees"] += 1
-    elif avant != apres:
-        s.save()
-        res["situations_modifiees"] += 1
+        return s, "cree"
+    return s, ("modifie" if tuple(getattr(s, c) for c in SITUATION) != avant else "")
 
 
 def gabarit_csv() -> str:
     """Socle's template: header line and one fictitious example row."""
     exemple = ["EXEMPLE-DÉMO", "", "Camille,Marie", "Camille", "F", "14/03/1985", "69381", "", "camille.exemple@demo.invalid",
-               "0612345678", "690900013", "Accompagnant éducatif et social", "", "", "01/09/2020", "", ""]
+               "0612345678", "690900014", "Accompagnant éducatif et social", "", "", "01/09/2020", "", ""]
     return ";".join(COLONNES_GABARIT) + "\n" + ";".join(exemple) + "\n"

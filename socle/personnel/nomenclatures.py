@@ -7,6 +7,7 @@ Codes are the keys (labels can change). Sources: IG "Terminologies de santé" (A
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # TRE_R85 RolePriseCharge restricted to JDV_J121_RolePriseCharge_ENREG (the rôles RPPS+ accepts).
 ROLES = {
@@ -184,6 +185,7 @@ def sans_accents(texte: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", texte) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=4096)
 def normaliser_metier(titre: str) -> str:
     """Key for tolerant matching of HR job titles: accents, case, punctuation and gender forms ignored.
     "Chef(fe) de Service", "cheffe de service" and "CHEF DE SERVICE" give the same key; so do
