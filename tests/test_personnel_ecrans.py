@@ -264,6 +264,32 @@ def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de
     assert r2.decision == "rejete"
 
 
+def test_annuaire_upload_from_the_screen_runs_in_background_when_large(tmp_path, client_de, settings, monkeypatch):
+    from socle.personnel import views
+    from socle.personnel.annuaire.synthetique import generer
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["default", "imports", "ins"]}}
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    jeu = generer(tmp_path / "annuaire.zip", n_lignes=500, n_agents=20, n_et=2, zipper=True)
+    og = OrganismeFactory(finess=jeu.finess_ej[0])
+    for f in jeu.finess_et:
+        EtablissementFactory(organisme=og, finess=f)
+    c = client_de(utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, organisme=og))
+    url = reverse("personnel:annuaire", args=[og.finess])
+    r = c.post(url, {"fichier": SimpleUploadedFile("extrait.zip", jeu.chemin.read_bytes())}, follow=True)
+    assert "Rapprochement terminé" in r.content.decode() and og.rapprochements.count() == 1
+    monkeypatch.setattr(views, "SEUIL_ANNUAIRE_TACHE", 10)
+    r = c.post(url, {"fichier": SimpleUploadedFile("extrait.zip", jeu.chemin.read_bytes())}, follow=True)
+    assert "arrière-plan" in r.content.decode() and og.rapprochements.count() == 2
+    assert not list((tmp_path / "media" / "annuaire").iterdir())  # uploaded files are removed
+    r = c.post(url, {"fichier": SimpleUploadedFile("faux.txt", b"pas|un|extrait\n")}, follow=True)
+    assert "Fichier refusé : ligne 1 : en-tête inattendu" in r.content.decode()  # refused by the worker, shown
+    monkeypatch.setattr(views, "SEUIL_ANNUAIRE_TACHE", 10_000)
+    r = c.post(url, {"fichier": SimpleUploadedFile("faux.txt", b"pas|un|extrait\n")}, follow=True)
+    assert "Fichier refusé : ligne 1" in r.content.decode()
+
+
 def test_demo_staff_is_deterministic_valid_and_idempotent():
     call_command("demo", "--no-serve")
     premier = sorted(Professionnel.objects.values_list("nom_naissance", "prenoms", "date_naissance", "rpps"))

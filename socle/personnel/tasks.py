@@ -44,3 +44,27 @@ def traiter_import(import_id: int, valider: bool) -> str:
 def seuil_tache() -> int:
     """Files with more data rows than this run as a background task from the screen."""
     return getattr(settings, "PERSONNEL_IMPORT_SEUIL_TACHE", 1500)
+
+
+@task(queue_name="imports")
+def rapprocher_annuaire_tache(organisme_id: int, chemin: str, nom_fichier: str, utilisateur_id: int | None) -> dict:
+    """Reconciliation of a large Annuaire extract uploaded from the screen; the file is removed afterwards."""
+    from pathlib import Path
+
+    from socle.comptes.models import Utilisateur
+    from socle.organisations.models import OrganismeGestionnaire
+
+    from .services import rapprocher_annuaire
+
+    og = OrganismeGestionnaire.objects.get(pk=organisme_id)
+    utilisateur = Utilisateur.objects.filter(pk=utilisateur_id).first()
+    try:
+        run = rapprocher_annuaire(Path(chemin), og, nom_fichier=nom_fichier, utilisateur=utilisateur)
+    except ValueError as exc:  # AnnuaireInvalide: keep the refusal for the screen
+        from .models import RapprochementAnnuaire
+
+        run = RapprochementAnnuaire.objects.create(organisme=og, nom_fichier=nom_fichier, cree_par=utilisateur,
+                                                   resume={"erreur": f"Fichier refusé : {exc}"})
+    finally:
+        Path(chemin).unlink(missing_ok=True)
+    return run.resume

@@ -4,6 +4,7 @@ services; every read or change of a professional is traced."""
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -50,10 +51,11 @@ from .models import (
     ResultatRapprochement,
     SituationExercice,
 )
-from .tasks import executer_import, seuil_tache, traiter_import
+from .tasks import executer_import, rapprocher_annuaire_tache, seuil_tache, traiter_import
 
 GESTION = [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL]
 TABLEAU = [*GESTION, F.CHEF_PROJET]
+SEUIL_ANNUAIRE_TACHE = 20 * 1024 * 1024  # bytes: larger Annuaire extracts are reconciled by the worker
 
 
 def _og(request: HttpRequest, finess: str, fonctions=GESTION):
@@ -445,17 +447,27 @@ def annuaire(request: HttpRequest, finess: str) -> HttpResponse:
     form = FichierForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["fichier"]
+        dossier = Path(settings.MEDIA_ROOT) / "annuaire"
+        dossier.mkdir(parents=True, exist_ok=True)
         suffix = ".zip" if f.name.lower().endswith(".zip") else ".txt"
-        with tempfile.TemporaryDirectory() as d:
-            path = Path(d) / f"annuaire{suffix}"
-            with open(path, "wb") as out:
-                for chunk in f.chunks():
-                    out.write(chunk)
-            try:
-                run = services.rapprocher_annuaire(path, og, nom_fichier=f.name, utilisateur=request.user)
-            except ImportError:
-                messages.error(request, "Le moteur de rapprochement avec l'Annuaire Santé n'est pas encore installé.")
-                return redirect("personnel:annuaire", finess=og.finess)
+        with tempfile.NamedTemporaryFile(dir=dossier, suffix=suffix, delete=False) as out:
+            for chunk in f.chunks():
+                out.write(chunk)
+        if f.size > SEUIL_ANNUAIRE_TACHE:
+            rapprocher_annuaire_tache.enqueue(og.pk, out.name, f.name, request.user.pk)
+            messages.info(request, "Fichier volumineux : le rapprochement se poursuit en arrière-plan ; rechargez "
+                                   "cette page dans quelques minutes.")
+            return redirect("personnel:annuaire", finess=og.finess)
+        try:
+            run = services.rapprocher_annuaire(Path(out.name), og, nom_fichier=f.name, utilisateur=request.user)
+        except ImportError:
+            messages.error(request, "Le moteur de rapprochement avec l'Annuaire Santé n'est pas installé.")
+            return redirect("personnel:annuaire", finess=og.finess)
+        except ValueError as exc:  # AnnuaireInvalide: the file is not a readable extract
+            messages.error(request, f"Fichier refusé : {exc}")
+            return redirect("personnel:annuaire", finess=og.finess)
+        finally:
+            Path(out.name).unlink(missing_ok=True)
         messages.success(request, "Rapprochement terminé : " + ", ".join(f"{k.replace('_', ' ')} {v}"
                                                                           for k, v in run.resume.items()))
         return redirect("personnel:annuaire", finess=og.finess)

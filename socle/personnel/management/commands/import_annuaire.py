@@ -24,6 +24,8 @@ class Command(BaseCommand):
             run = rapprocher_annuaire(path, og, nom_fichier=path.name)
         except ImportError as exc:
             raise CommandError("Le moteur de rapprochement (socle.personnel.annuaire) n'est pas installé.") from exc
+        except ValueError as exc:  # AnnuaireInvalide
+            raise CommandError(f"Fichier refusé : {exc}", returncode=1) from exc
         r = run.resume
         self.stdout.write(self.style.SUCCESS(
             f"Rapprochement : {r['trouves']} déjà au RPPS ({r['rpps_renseignes']} numéro(s) ajouté(s) aux fiches), "
