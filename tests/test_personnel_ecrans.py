@@ -60,6 +60,20 @@ def test_rights_other_og_is_invisible_and_function_is_required(og_rh, client_de)
     assert c2.get(reverse("personnel:fiche", args=[mien.professionnel.pk])).status_code == 404
 
 
+def test_gestionnaire_of_one_esms_sees_only_its_staff(og_rh, client_de):
+    og, et, _ = og_rh
+    voisin = EtablissementFactory(organisme=og)
+    mien = SituationFactory(professionnel=ProfessionnelFactory(organisme=og), etablissement=et)
+    autre = SituationFactory(professionnel=ProfessionnelFactory(organisme=og), etablissement=voisin)
+    c = client_de(utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, etablissement=et))
+    assert c.get(reverse("personnel:fiche", args=[mien.professionnel.pk])).status_code == 200
+    assert c.get(reverse("personnel:fiche", args=[autre.professionnel.pk])).status_code == 404
+    assert c.get(reverse("personnel:esms", args=[voisin.finess])).status_code == 404
+    assert c.get(reverse("personnel:import_upload", args=[og.finess])).status_code == 403
+    page = c.get(reverse("personnel:index")).content.decode()
+    assert reverse("personnel:esms", args=[et.finess]) in page and voisin.nom not in page
+
+
 def test_reads_and_changes_are_traced(og_rh, client_de):
     og, et, rh = og_rh
     s = SituationFactory(professionnel=ProfessionnelFactory(organisme=og), etablissement=et)

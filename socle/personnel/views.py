@@ -2,6 +2,7 @@
 services; every read or change of a professional is traced."""
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +19,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
 from socle.comptes.models import Fonction as F
+from socle.comptes.models import Habilitation
 
 from . import export as exp
 from . import rules, services
@@ -58,20 +61,39 @@ TABLEAU = [*GESTION, F.CHEF_PROJET]
 SEUIL_ANNUAIRE_TACHE = 20 * 1024 * 1024  # bytes: larger Annuaire extracts are reconciled by the worker
 
 
+def _gere_organisme(user, og, fonctions=GESTION) -> bool:
+    """Function held on the whole OG (directly or through a grappe): needed for OG-wide actions (import,
+    export, rules). A gestionnaire of one ESMS only sees and edits the staff of her ESMS."""
+    if user.is_superuser:
+        return True
+    today = date.today()
+    return Habilitation.objects.filter(
+        Q(organisme=og) | Q(grappe__membres=og), utilisateur=user, fonction__in=fonctions).filter(
+        Q(date_debut__isnull=True) | Q(date_debut__lte=today), Q(date_fin__isnull=True) | Q(date_fin__gte=today)
+    ).exists()
+
+
 def _og(request: HttpRequest, finess: str, fonctions=GESTION):
     og = get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
-    if not rights.organismes_visibles(request.user, fonctions).filter(pk=og.pk).exists():
-        raise PermissionDenied("Cette action demande la fonction de gestionnaire RPPS+ ou de représentant légal.")
+    if not _gere_organisme(request.user, og, fonctions):
+        raise PermissionDenied("Cette action demande la fonction de gestionnaire RPPS+ ou de représentant légal "
+                               "sur l'organisme.")
     return og
 
 
 def _professionnels(request: HttpRequest):
-    return Professionnel.objects.filter(organisme__in=rights.organismes_visibles(request.user, GESTION))
+    """Staff the user may read: those working in an ESMS where she is gestionnaire RPPS+ or représentante
+    légale, and, for OG-wide functions, those of the OG with no situation yet."""
+    ets = rights.etablissements_visibles(request.user, GESTION)
+    ogs = [og for og in rights.organismes_visibles(request.user, GESTION) if _gere_organisme(request.user, og)]
+    return Professionnel.objects.filter(
+        Q(pk__in=SituationExercice.objects.filter(etablissement__in=ets).values("professionnel_id"))
+        | Q(organisme__in=ogs))
 
 
 def _import(request: HttpRequest, pk: int) -> ImportPersonnel:
     imp = get_object_or_404(ImportPersonnel.objects.select_related("organisme", "mapping"), pk=pk)
-    if not rights.organismes_visibles(request.user, GESTION).filter(pk=imp.organisme_id).exists():
+    if not _gere_organisme(request.user, imp.organisme):
         raise Http404
     return imp
 
@@ -90,10 +112,11 @@ def index(request: HttpRequest) -> HttpResponse:
     par_og: dict = {}
     for s in synth:
         par_og.setdefault(s.etablissement.organisme, []).append(s)
-    gerables = set(rights.organismes_visibles(request.user, GESTION).values_list("pk", flat=True))
+    gerables = {og.pk for og in par_og if _gere_organisme(request.user, og)}
     return render(request, "personnel/index.html", {
         "organismes": [(og, lst, og.pk in gerables, _totaux(lst)) for og, lst in par_og.items()],
-        "grappes": rights.grappes_visibles(request.user), "totaux": _totaux(synth)})
+        "grappes": rights.grappes_visibles(request.user), "totaux": _totaux(synth),
+        "ets_gerables": set(rights.etablissements_visibles(request.user, GESTION).values_list("pk", flat=True))})
 
 
 def _totaux(synth) -> dict:
