@@ -194,13 +194,14 @@ def test_board_counts_by_role_and_warns_when_a_gestionnaire_has_left(og_rh, clie
     SituationFactory.create_batch(3, professionnel__organisme=og, etablissement=et)
     SituationFactory(professionnel=ProfessionnelFactory(organisme=og, rpps=rpps_valide(1)), etablissement=et)
     SituationFactory(professionnel=ProfessionnelFactory(organisme=og, mobile="0478000000"), etablissement=et)
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og), etablissement=et, metier="Infirmière")
     parti = UtilisateurFactory()
     Habilitation.objects.create(utilisateur=parti, fonction=Fonction.GESTIONNAIRE_RPPS, etablissement=et,
                                 date_fin=date.today() - timedelta(days=1))
     synth = services.syntheses([et])[0]
-    assert (synth.enregistres, synth.a_enregistrer, synth.erreurs) == (1, 3, 1)
-    assert synth.par_role()[0] == {"role": "328", "libelle": "Accompagnant éducatif et social", "total": 5,
-                                   "enregistres": 1, "a_enregistrer": 3, "erreurs": 1}
+    assert (synth.enregistres, synth.a_rechercher, synth.a_enregistrer, synth.erreurs) == (1, 1, 3, 1)
+    assert synth.par_role()[0] == {"role": "328", "libelle": "Accompagnant éducatif et social", "total": 6,
+                                   "enregistres": 1, "a_rechercher": 1, "a_enregistrer": 3, "erreurs": 1}
     alertes = {g.utilisateur.pk: g.alerte for g in services.gestionnaires_rpps(et)}
     assert alertes[rh.pk] == "" and "a quitté" in alertes[parti.pk]
     page = client_de(rh).get(reverse("personnel:esms", args=[et.finess])).content.decode()

@@ -53,7 +53,13 @@ class SyntheseEsms:
 
     @property
     def enregistres(self) -> int:
-        return self.compte(rules.DEJA_RPPS)
+        """RPPS number known."""
+        return sum(1 for lg in self.lignes if lg.professionnel.rpps)
+
+    @property
+    def a_rechercher(self) -> int:
+        """Already in the RPPS through their Ordre or the ARS, number still to look up (Annuaire Santé)."""
+        return sum(1 for lg in self.lignes if lg.statut.code == rules.DEJA_RPPS and not lg.professionnel.rpps)
 
     @property
     def a_enregistrer(self) -> int:
@@ -73,7 +79,7 @@ class SyntheseEsms:
 
     @property
     def pourcentage(self) -> int:
-        concernes = self.enregistres + self.a_enregistrer + self.erreurs
+        concernes = self.enregistres + self.a_rechercher + self.a_enregistrer + self.erreurs
         return round(100 * self.enregistres / concernes) if concernes else 100
 
     def par_role(self) -> list[dict]:
@@ -82,8 +88,10 @@ class SyntheseEsms:
             cle = lg.situation.role or ""
             c = out[cle]
             c["total"] += 1
-            if lg.statut.code == rules.DEJA_RPPS:
+            if lg.professionnel.rpps:
                 c["enregistres"] += 1
+            elif lg.statut.code == rules.DEJA_RPPS:
+                c["a_rechercher"] += 1
             elif lg.en_erreur:
                 c["erreurs"] += 1
             elif lg.statut.code == rules.A_ENREGISTRER:

@@ -120,7 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _totaux(synth) -> dict:
-    return {k: sum(getattr(s, k) for s in synth) for k in ("enregistres", "a_enregistrer", "erreurs",
+    return {k: sum(getattr(s, k) for s in synth) for k in ("enregistres", "a_rechercher", "a_enregistrer", "erreurs",
                                                            "non_concernes", "ecps")}
 
 
@@ -136,9 +136,9 @@ def tableau_grappe(request: HttpRequest, pk: int) -> HttpResponse:
     for s in synth:
         for r in s.par_role():
             agg = roles.setdefault(r["role"], {"role": r["role"], "libelle": r["libelle"], "total": 0,
-                                               "enregistres": 0, "a_enregistrer": 0, "erreurs": 0,
-                                               "non_concernes": 0})
-            for k in ("total", "enregistres", "a_enregistrer", "erreurs", "non_concernes"):
+                                               "enregistres": 0, "a_rechercher": 0, "a_enregistrer": 0,
+                                               "erreurs": 0, "non_concernes": 0})
+            for k in ("total", "enregistres", "a_rechercher", "a_enregistrer", "erreurs", "non_concernes"):
                 agg[k] += r.get(k, 0)
     return render(request, "personnel/grappe.html", {
         "grappe": grappe, "syntheses": synth, "totaux": _totaux(synth),
