@@ -231,6 +231,21 @@ def test_portal_return_sets_rpps_all_or_nothing(og_rh, tmp_path, capsys):
     assert "0 numéro(s) RPPS enregistré(s), 2 déjà connu(s)" in capsys.readouterr().out
 
 
+def test_portal_return_in_socle_template_through_the_screen(og_rh, client_de):
+    og, et, rh = og_rh
+    lignes = [ligne_valide(i, et.finess) for i in range(3)]
+    from socle.personnel import importer as imp
+
+    imp.importer(csv_gabarit(lignes), "p.csv", og)
+    lignes[1]["rpps"] = rpps_valide(21)
+    r = client_de(rh).post(reverse("personnel:retour_portail", args=[og.finess]),
+                           {"fichier": SimpleUploadedFile("retour.csv", csv_gabarit(lignes))}, follow=True)
+    assert "1 numéro(s) RPPS enregistré(s)" in r.content.decode()
+    pro = Professionnel.objects.get(nom_naissance=lignes[1]["nom_naissance"])
+    assert pro.rpps == rpps_valide(21)
+    assert EvenementAudit.objects.filter(action="modification", objet_id=str(pro.pk), utilisateur=rh).exists()
+
+
 def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de):
     from socle.personnel.annuaire.synthetique import generer
 
