@@ -21,7 +21,7 @@ _LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß"
 _NON_LETTRES = re.compile(r"[^A-Z0-9]+")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def normaliser(texte: str) -> str:
     """Uppercase, no accents, every run of hyphens/apostrophes/spaces/punctuation → one space."""
     if not texte:
@@ -31,7 +31,7 @@ def normaliser(texte: str) -> str:
     return _NON_LETTRES.sub(" ", texte).strip()
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def formes(texte: str) -> tuple[str, ...]:
     """Compact forms of a name, most faithful first, without duplicates.
 
@@ -48,20 +48,20 @@ def formes(texte: str) -> tuple[str, ...]:
     return tuple(vues)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 15)
 def jetons_significatifs(texte: str) -> tuple[str, ...]:
     """Tokens of a compound name without particles ("MARTIN DUPONT" → ("MARTIN", "DUPONT"))."""
     jetons = normaliser(texte).split()
     return tuple(j for j in jetons if j not in PARTICULES and len(j) > 1) or tuple(jetons)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def phonetique(forme: str) -> str:
     """Soundex of a compact form: coarse on purpose (blocking key robust to one typo after the first letter)."""
     return jellyfish.soundex(forme) if forme else ""
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def cles_nom(texte: str) -> tuple[str, ...]:
     """Phonetic keys of a surname: its whole compact forms and each significant token of a compound name."""
     cles = {phonetique(f) for f in formes(texte)}
@@ -72,7 +72,7 @@ def cles_nom(texte: str) -> tuple[str, ...]:
     return tuple(sorted(cles))
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 14)
 def cles_prenom(texte: str) -> tuple[str, ...]:
     """Phonetic keys of a first name: whole compact form and first token ("JEAN PIERRE" → JEANPIERRE, JEAN)."""
     fs = formes(texte)

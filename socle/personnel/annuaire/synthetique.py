@@ -18,8 +18,6 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from socle.core.identifiants import luhn_key
-
 from . import colonnes as C
 from .engine import FicheAgent, noms_agent, prenoms_agent
 from .normalisation import cles_identite, normaliser
@@ -74,16 +72,26 @@ _MODES = (("S", "Salarié"), ("S", "Salarié"), ("L", "Libéral"), ("B", "Béné
 _VOIES = ("RUE", "AVENUE", "CHEMIN", "PLACE", "BOULEVARD")
 
 
+_DOUBLE = str.maketrans("0123456789", "0246813579")
+
+
+def cle_luhn(chiffres: str) -> str:
+    """Luhn key to append (same as socle.core.identifiants.luhn_key, fast enough for millions of numbers)."""
+    avec = chiffres + "0"
+    total = sum(map(int, avec[-1::-2])) + sum(map(int, avec[-2::-2].translate(_DOUBLE)))
+    return str((10 - total % 10) % 10)
+
+
 def finess(dept: int, corps: int) -> str:
     """A valid FINESS number (department, 6 digits, Luhn key)."""
     base = f"{dept:02d}{corps % 1_000_000:06d}"
-    return base + str(luhn_key(base))
+    return base + cle_luhn(base)
 
 
 def rpps_numero(k: int) -> str:
     """The k-th synthetic RPPS number: "1" + 9 digits + Luhn key; a bijection of k, so never twice the same."""
     corps = "1" + f"{(k * 387_420_489 + 12_345) % 1_000_000_000:09d}"
-    return corps + str(luhn_key(corps))
+    return corps + cle_luhn(corps)
 
 
 @dataclass
@@ -352,16 +360,26 @@ def generer(
             C.GENRE: genre, "Libellé genre d'activité": _GENRES.get(genre, ""),
         }
 
+    # National identities: drawn from a pool (so that homonyms exist nationally, as in the real file), none
+    # sharing a blocking key with the OG's people; structures from a pool of valid FINESS pairs.
+    identites: list[tuple[str, str]] = []
+    while len(identites) < min(max(n_lignes // 3, 1000), 300_000):
+        nom, prenom = g.nom(), rng.choice(_PRENOMS)
+        if not (cles_identite((nom,), (prenom,)) & g.cles_reservees):
+            identites.append((nom, prenom))
+    structures = []
+    for _ in range(min(max(n_lignes // 20, 100), 50_000)):
+        dept = rng.choice((13, 31, 33, 35, 44, 59, 67, 75, 92, 93))
+        structures.append((finess(dept, rng.randrange(1_000_000)), finess(dept, rng.randrange(1_000_000))))
+    structures = [(site, ej) for site, ej in structures if site not in finess_og and ej not in finess_og]
+
     def nationale() -> list[str]:
         """One national person (not of the OG), one or two activity lines."""
-        while True:
-            nom, prenom = g.nom(), rng.choice(_PRENOMS)
-            if not (cles_identite((nom,), (prenom,)) & g.cles_reservees):
-                break
+        nom, prenom = rng.choice(identites)
         code, _lib, genres, _p = rng.choices(_PROFESSIONS, weights=_POIDS)[0]
         if rng.random() < 0.08:
             type_id, ident = C.TYPE_ADELI, f"{rng.randrange(10**7, 10**8)}"
-            ident += str(luhn_key(ident))
+            ident += cle_luhn(ident)
         else:
             type_id, ident = C.TYPE_RPPS, g.nouveau_rpps()
         v = personne(type_id, ident, nom.upper(), normaliser(prenom) if rng.random() < 0.5 else prenom.upper(),
@@ -371,8 +389,7 @@ def generer(
             if rng.random() < 0.3:
                 structure("", "", v)
             else:
-                dept = rng.choice((13, 31, 33, 35, 44, 59, 67, 75, 92, 93))
-                structure(finess(dept, rng.randrange(1_000_000)), finess(dept, rng.randrange(1_000_000)), v)
+                structure(*rng.choice(structures), v)
             sorties.append(ligne_de(v))
         return sorties
 
