@@ -146,6 +146,26 @@ def test_upload_dry_run_commit_export_through_the_screens(og_rh, client_de):
     assert EvenementAudit.objects.filter(action="export", utilisateur=rh).exists()
 
 
+def test_layout_options_and_header_upload_from_the_screen(og_rh, client_de):
+    from socle.personnel.export import gabarit_actif
+
+    og, et, rh = og_rh
+    c = client_de(rh)
+    url = reverse("personnel:gabarit", args=[og.finess])
+    assert "Gabarit par défaut Socle — le gabarit officiel est fourni dans le portail RPPS+" in c.get(url).content.decode()
+    c.post(url, {"options": "1", "separateur": "\\t", "encodage": "cp1252", "format_date": "%Y-%m-%d"})
+    g = gabarit_actif(og)
+    assert (g.version, g.structure["separateur"], g.structure["encodage"], g.structure["format_date"]) == (
+        1, "\t", "cp1252", "%Y-%m-%d")
+    entete = SimpleUploadedFile("gabarit.csv", "Nom de naissance;Prénoms;Adresse mail\n".encode())
+    c.post(url, {"fichier": entete, "nom": "Gabarit officiel 2026"})
+    g = gabarit_actif(og)
+    assert g.version == 2 and g.nom == "Gabarit officiel 2026"
+    assert [col["champ"] for col in g.structure["colonnes"]] == ["nom_naissance", "prenoms", "email"]
+    r = c.post(url, {"options": "1", "separateur": "#", "encodage": "utf-8", "format_date": "%d/%m/%Y"}, follow=True)
+    assert "Options refusées" in r.content.decode() and gabarit_actif(og).version == 2
+
+
 def test_mapping_step_is_remembered_per_og(og_rh, client_de):
     og, et, rh = og_rh
     c = client_de(rh)

@@ -70,6 +70,8 @@ STRUCTURE_DEFAUT = {
         "date_prise_fonction"]],
 }
 ENCODAGES = {"utf-8-sig": "UTF-8 avec BOM", "utf-8": "UTF-8 sans BOM", "cp1252": "Windows-1252 (ANSI)"}
+FORMATS_DATE = {"%d/%m/%Y": "jj/mm/aaaa", "%Y-%m-%d": "aaaa-mm-jj", "%d%m%Y": "jjmmaaaa", "%d-%m-%Y": "jj-mm-aaaa"}
+SEPARATEURS = {";": "point-virgule", ",": "virgule", "|": "barre verticale", "\t": "tabulation"}
 
 
 class GabaritInvalide(ValueError):

@@ -425,6 +425,16 @@ def gabarit(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     actif = exp.gabarit_actif(og)
     form = FichierForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "options" in request.POST:
+        structure = {**actif.structure, "separateur": request.POST.get("separateur", "").replace("\\t", "\t"),
+                     "encodage": request.POST.get("encodage", ""), "format_date": request.POST.get("format_date", "")}
+        try:
+            g = exp.enregistrer_gabarit(og, structure, actif.nom, request.user)
+        except exp.GabaritInvalide as exc:
+            messages.error(request, f"Options refusées : {exc}")
+        else:
+            messages.success(request, f"Options enregistrées : gabarit « {g.nom} » version {g.version}.")
+        return redirect("personnel:gabarit", finess=og.finess)
     if request.method == "POST" and "defaut" in request.POST:
         exp.enregistrer_gabarit(og, exp.STRUCTURE_DEFAUT, exp.NOM_DEFAUT, request.user)
         messages.success(request, "Gabarit par défaut Socle rétabli (nouvelle version).")
@@ -445,7 +455,8 @@ def gabarit(request: HttpRequest, finess: str) -> HttpResponse:
     versions = GabaritExport.objects.filter(organisme=og).order_by("-version")
     return render(request, "personnel/gabarit.html", {
         "og": og, "gabarit": actif, "form": form, "versions": versions, "champs": exp.CHAMPS,
-        "encodages": exp.ENCODAGES, "est_defaut": actif.nom == exp.NOM_DEFAUT})
+        "encodages": exp.ENCODAGES, "est_defaut": actif.nom == exp.NOM_DEFAUT,
+        "formats_date": exp.FORMATS_DATE, "separateurs": exp.SEPARATEURS})
 
 
 # --- back from the portal, Annuaire Santé ---------------------------------------------------------------------
