@@ -178,6 +178,18 @@ def test_reimport_updates_keeps_leavers_and_never_deletes(og_ets):
     assert Professionnel.objects.get(nom_naissance=lignes[3]["nom_naissance"]).situations.count() == 2
 
 
+def test_numbers_stored_as_numbers_by_a_spreadsheet(og_ets):
+    og, _, _ = og_ets
+    et_ain = EtablissementFactory(organisme=og, finess="010000024")
+    lg = ligne_valide(1, et_ain.finess)
+    lg.update({"finess_et": 10000024, "mobile": 612345678, "commune_naissance": 1053, "rpps": int(rpps_valide(1))})
+    analyse = imp.analyser(xlsx([lg]), "p.xlsx", og)
+    assert analyse.problemes == []
+    ligne = analyse.lignes[0]
+    assert (ligne.finess_et, ligne.mobile, ligne.commune_naissance, ligne.rpps) == (
+        "010000024", "0612345678", "01053", rpps_valide(1))
+
+
 def test_identity_found_by_rpps_when_names_change(og_ets):
     og, ets, _ = og_ets
     lg = ligne_valide(1, ets[0].finess)

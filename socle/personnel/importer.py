@@ -329,11 +329,15 @@ def analyser(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire,
         if m:
             err("email", m, A_COMPLETER)
         brut = _str(cell("mobile"))
+        if brut.isdigit() and len(brut) == 9 and brut[0] in "67":  # a spreadsheet dropped the leading zero
+            brut = "0" + brut
         m = rules.mobile_error(brut)
         ligne.mobile = rules.normaliser_mobile(brut) if not m else brut
         if m:
             err("mobile", m, A_COMPLETER)
         ligne.finess_et = _str(cell("finess_et")).upper()
+        if ligne.finess_et.isdigit() and len(ligne.finess_et) == 8:  # a spreadsheet dropped the leading zero
+            ligne.finess_et = ligne.finess_et.zfill(9)
         if not ligne.finess_et:
             err("finess_et", "FINESS de l'ESMS absent")
         elif ligne.finess_et not in ets:
