@@ -283,8 +283,10 @@ def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de
                                              genre_activite=agent.genre_activite)
         pk_de[agent.cle] = pro.pk
     m = jeu.manifeste
-    call_command("import_annuaire", str(jeu.chemin), "--og", og.finess)
+    call_command("import_annuaire", str(jeu.chemin), "--og", og.finess, "--out", str(tmp_path / "detail.csv"))
     run = og.rapprochements.get()
+    detail = (tmp_path / "detail.csv").read_text(encoding="utf-8-sig")
+    assert "DELAVERNOUX" in detail and "Parti : situation à clôturer sur le portail" in detail
     res = list(run.resultats.all())
     trouves = {r.professionnel_id: r.rpps for r in res if r.type == "trouve"}
     assert trouves == {pk_de[c]: rp for c, rp in m.deja_rpps.items()}
@@ -301,6 +303,7 @@ def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de
     rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, organisme=og)
     c = client_de(rh)
     assert "PLUMECOQUIN" in c.get(reverse("personnel:annuaire", args=[og.finess])).content.decode()
+    assert "NULLEPARTIN" in c.get(reverse("personnel:annuaire_csv", args=[run.pk])).content.decode("utf-8-sig")
     r1 = ResultatRapprochement.objects.get(professionnel_id=pk_de[homonymes[0]], type="a_verifier")
     choisi = r1.candidats[0]["rpps"]
     c.post(reverse("personnel:decider", args=[r1.pk]), {"decision": "confirmer", "rpps": choisi})

@@ -341,6 +341,24 @@ def rapprocher_annuaire(path, organisme: OrganismeGestionnaire, nom_fichier: str
     return run
 
 
+def rapport_csv(run: RapprochementAnnuaire) -> bytes:
+    """The outcome of a reconciliation as a CSV (`;`, UTF-8 with BOM) for the gestionnaire's follow-up on the portal:
+    who was found, who waits for a decision, who left (situations to close), who is still missing."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(["resultat", "nom_naissance", "nom_usage", "prenoms", "date_naissance", "rpps", "nom_exercice",
+                "prenom_exercice", "finess_site", "score", "decision", "candidats"])
+    for r in run.resultats.select_related("professionnel").order_by("type", "pk"):
+        p = r.professionnel
+        w.writerow([r.get_type_display(), p.nom_naissance if p else "", p.nom_usage if p else "",
+                     ",".join(p.prenoms) if p else "", p.date_naissance.strftime("%d/%m/%Y") if p else "",
+                     r.rpps or (p.rpps if p else ""), r.nom_exercice, r.prenom_exercice, r.finess_site,
+                     f"{r.score:.2f}" if r.score is not None else "", r.get_decision_display() if r.decision else "",
+                     " | ".join(f"{c['nom']} {c['prenom']} RPPS {c['rpps']} FINESS {c['finess_site']}"
+                                for c in r.candidats) if r.type == ResultatRapprochement.Type.A_VERIFIER else ""])
+    return buf.getvalue().encode("utf-8-sig")
+
+
 @transaction.atomic
 def decider(resultat: ResultatRapprochement, confirmer: bool, rpps: str = "", utilisateur=None) -> str:
     """A person confirms one candidate (its RPPS goes on the record) or rejects them all. Returns a message."""

@@ -23,6 +23,7 @@ urlpatterns = [
     path("og/<str:finess>/metiers/", views.metiers, name="metiers"),
     path("og/<str:finess>/regles/", views.regles, name="regles"),
     path("og/<str:finess>/annuaire/", views.annuaire, name="annuaire"),
+    path("rapprochements/<int:pk>.csv", views.annuaire_csv, name="annuaire_csv"),
     path("resultats/<int:pk>/decider/", views.decider, name="decider"),
     path("og/<str:finess>/retour-portail/", views.retour_portail, name="retour_portail"),
 ]

@@ -517,6 +517,17 @@ def annuaire(request: HttpRequest, finess: str) -> HttpResponse:
 
 
 @login_required
+def annuaire_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(RapprochementAnnuaire.objects.select_related("organisme"), pk=pk)
+    _og(request, run.organisme.finess)
+    tracer(Action.EXPORT, objet=run.organisme, request=request, libelle=f"Rapprochement Annuaire — {run}",
+           details={"rapprochement": run.pk})
+    response = HttpResponse(services.rapport_csv(run), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rapprochement_annuaire_{run.pk}.csv"'
+    return response
+
+
+@login_required
 @require_POST
 def decider(request: HttpRequest, pk: int) -> HttpResponse:
     r = get_object_or_404(ResultatRapprochement.objects.select_related("rapprochement__organisme", "professionnel"),

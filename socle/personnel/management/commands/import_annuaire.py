@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from socle.personnel.services import rapprocher_annuaire
+from socle.personnel.services import rapport_csv, rapprocher_annuaire
 
 from ._commun import organisme
 
@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("fichier")
         parser.add_argument("--og", required=True, help="FINESS juridique de l'organisme gestionnaire")
+        parser.add_argument("--out", help="écrit le détail (trouvés, à vérifier, partis, manquants) dans ce CSV")
 
     def handle(self, *args, **opts):
         og = organisme(opts["og"])
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             raise CommandError("Le moteur de rapprochement (socle.personnel.annuaire) n'est pas installé.") from exc
         except ValueError as exc:  # AnnuaireInvalide
             raise CommandError(f"Fichier refusé : {exc}", returncode=1) from exc
+        if opts.get("out"):
+            Path(opts["out"]).write_bytes(rapport_csv(run))
         r = run.resume
         self.stdout.write(self.style.SUCCESS(
             f"Rapprochement : {r['trouves']} déjà au RPPS ({r['rpps_renseignes']} numéro(s) ajouté(s) aux fiches), "
