@@ -99,6 +99,24 @@ def test_reads_and_changes_are_traced(og_rh, client_de):
     assert r.status_code == 200 and "clé de contrôle" in r.content.decode()
 
 
+def test_new_professional_by_hand_gets_the_proposed_role(og_rh, client_de):
+    og, et, rh = og_rh
+    c = client_de(rh)
+    url = reverse("personnel:nouveau", args=[et.finess])
+    data = {"civilite": "M", "nom_naissance": "KAYAK-TEST", "prenoms_texte": "Hugo", "sexe": "M",
+            "date_naissance": "1990-02-03", "commune_naissance": "69381", "email": "hugo@demo.invalid",
+            "mobile": "0611111111", "acces_dui": "unknown", "metier": "Moniteur éducateur",
+            "date_prise_fonction": "2026-01-05"}
+    r = c.post(url, data)
+    pro = Professionnel.objects.get(nom_naissance="KAYAK-TEST")
+    assert r.url == reverse("personnel:fiche", args=[pro.pk])
+    s = pro.situations.get()
+    assert (s.etablissement, s.role, s.genre_activite) == (et, "324", "GENR10")
+    assert EvenementAudit.objects.filter(action="creation", objet_id=str(pro.pk)).exists()
+    r = c.post(url, data)
+    assert "existe déjà" in r.content.decode() and Professionnel.objects.count() == 1
+
+
 def test_overriding_the_proposed_role_needs_a_reason(og_rh, client_de):
     og, et, rh = og_rh
     s = SituationFactory(professionnel=ProfessionnelFactory(organisme=og), etablissement=et)

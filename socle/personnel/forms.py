@@ -147,3 +147,10 @@ def mapping_form_class(entetes: list[str]):
     attrs["format_date"] = forms.ChoiceField(label="Format des dates", choices=[
         ("%d/%m/%Y", "jj/mm/aaaa"), ("%Y-%m-%d", "aaaa-mm-jj"), ("%d-%m-%Y", "jj-mm-aaaa"), ("%d.%m.%Y", "jj.mm.aaaa")])
     return type("MappingForm", (forms.Form,), attrs)
+
+
+class NouveauProfessionnelForm(ProfessionnelForm):
+    """A person hired between two HR imports, entered by hand in one ESMS."""
+
+    metier = forms.CharField(label="Métier (intitulé RH)", max_length=150)
+    date_prise_fonction = forms.DateField(label="Date de prise de fonction", widget=forms.DateInput(attrs={"type": "date"}))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("grappes/<int:pk>/", views.tableau_grappe, name="tableau_grappe"),
     path("grappes/<int:pk>/export.zip", views.export_grappe, name="export_grappe"),
     path("esms/<str:finess>/", views.esms, name="esms"),
+    path("esms/<str:finess>/nouveau/", views.nouveau, name="nouveau"),
     path("professionnels/<int:pk>/", views.fiche, name="fiche"),
     path("professionnels/<int:pk>/modifier/", views.modifier, name="modifier"),
     path("situations/<int:pk>/modifier/", views.modifier_situation, name="modifier_situation"),

@@ -26,6 +26,7 @@ from . import rules, services
 from .forms import (
     FichierForm,
     MetierFormSet,
+    NouveauProfessionnelForm,
     OrganisationForm,
     ProfessionnelForm,
     RegleForm,
@@ -205,6 +206,35 @@ def modifier(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         tracer(Action.LECTURE, objet=pro, request=request, details={"ecran": "modification"})
     return render(request, "personnel/modifier.html", {"pro": pro, "form": form})
+
+
+@login_required
+def nouveau(request: HttpRequest, finess: str) -> HttpResponse:
+    et = get_object_or_404(rights.etablissements_visibles(request.user).select_related("organisme"), finess=finess)
+    if not rights.a_fonction(request.user, *GESTION, etablissement=et):
+        raise PermissionDenied("Réservé aux gestionnaires RPPS+ et représentants légaux.")
+    form = NouveauProfessionnelForm(request.POST or None, instance=Professionnel(organisme=et.organisme))
+    if request.method == "POST" and form.is_valid():
+        pro = form.save(commit=False)
+        cle = pro.calculer_cle()
+        if Professionnel.objects.filter(organisme=et.organisme, cle=cle).exists() or (
+                pro.rpps and Professionnel.objects.filter(organisme=et.organisme, rpps=pro.rpps).exists()):
+            form.add_error(None, "Cette personne existe déjà dans l'organisme (même nom de naissance, premier prénom, "
+                                 "date de naissance et sexe, ou même RPPS) : ouvrez sa fiche.")
+        else:
+            ctx = rules.contexte(et.organisme)
+            role, genre = rules.proposer(form.cleaned_data["metier"], ctx)
+            with transaction.atomic():
+                pro.save()
+                SituationExercice.objects.create(
+                    professionnel=pro, etablissement=et, metier=form.cleaned_data["metier"], role=role,
+                    role_propose=role, genre_activite=genre, genre_propose=genre,
+                    nom_exercice=pro.nom_usage or pro.nom_naissance, prenom_exercice=pro.prenom_affiche,
+                    date_prise_fonction=form.cleaned_data["date_prise_fonction"])
+                tracer(Action.CREATION, objet=pro, request=request, details={"esms": et.finess})
+            messages.success(request, "Fiche créée.")
+            return redirect(pro)
+    return render(request, "personnel/nouveau.html", {"et": et, "form": form})
 
 
 @login_required
