@@ -74,6 +74,12 @@ class SyntheseEsms:
         return self.compte(rules.NON_CONCERNE)
 
     @property
+    def identites_a_verifier(self) -> int:
+        """To register, but the face-to-face identity check is not recorded yet (the portal asks for it)."""
+        return sum(1 for lg in self.lignes if lg.statut.code == rules.A_ENREGISTRER
+                   and not lg.professionnel.identite_verifiee_le)
+
+    @property
     def ecps(self) -> int:
         return sum(1 for lg in self.lignes if lg.professionnel.ecps_activee_le)
 
