@@ -238,6 +238,7 @@ def test_board_counts_by_role_and_warns_when_a_gestionnaire_has_left(og_rh, clie
                                 date_fin=date.today() - timedelta(days=1))
     synth = services.syntheses([et])[0]
     assert (synth.enregistres, synth.a_rechercher, synth.a_enregistrer, synth.erreurs) == (1, 1, 3, 1)
+    assert synth.identites_a_verifier == 4
     assert synth.par_role()[0] == {"role": "328", "libelle": "Accompagnant éducatif et social", "total": 6,
                                    "enregistres": 1, "a_rechercher": 1, "a_enregistrer": 3, "erreurs": 1}
     alertes = {g.utilisateur.pk: g.alerte for g in services.gestionnaires_rpps(et)}
