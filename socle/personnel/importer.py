@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from django.db import transaction
 from django.utils import timezone
@@ -108,8 +109,9 @@ class LigneRH:
     rpps: str = ""
     bloquee: bool = False
 
-    @property
+    @cached_property
     def cle(self) -> str:
+        """Computed once the row is parsed (first read happens after parsing)."""
         return cle_identite(self.nom_naissance, self.prenoms[0] if self.prenoms else "", self.date_naissance,
                             self.sexe)
 
