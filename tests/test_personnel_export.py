@@ -97,6 +97,20 @@ def test_export_files_per_et_split_and_filtered(peuple, tmp_path, capsys):
     assert "Export RPPS+ — 464 professionnel(s)" in capsys.readouterr().out
 
 
+def test_a_person_in_two_esms_is_registered_once(peuple):
+    og, (et1, et2, _), lignes = peuple
+    double = dict(lignes[100])
+    double["finess_et"], double["date_prise_fonction"] = et2.finess, "01/01/2024"
+    imp.importer(csv_gabarit([*lignes, double]), "staff.csv", og)
+    res = exp.exporter(og.etablissements.all())
+    noms = [ln.split(";")[1] for data in res.fichiers.values() for ln in data.decode("utf-8-sig").splitlines()[1:]]
+    assert noms.count(lignes[100]["nom_naissance"]) == 1
+    assert len(noms) == len(set(noms)) == 464
+    situations = res.situations_csv().decode("utf-8-sig")
+    assert lignes[100]["nom_naissance"] in situations and et2.finess in situations
+    assert "situations_a_ajouter.csv" in _lire_zip(res.zip())
+
+
 def test_zip_bundles_files_summary_and_errors(peuple):
     og, ets, _ = peuple
     res = exp.exporter(og.etablissements.all())

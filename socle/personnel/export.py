@@ -203,6 +203,7 @@ class ResultatExport:
     fichiers: dict[str, bytes] = field(default_factory=dict)  # name -> bytes
     lignes_par_fichier: dict[str, int] = field(default_factory=dict)
     exclus: list[Exclu] = field(default_factory=list)
+    supplementaires: list[tuple[Professionnel, SituationExercice]] = field(default_factory=list)
     gabarits: dict[str, str] = field(default_factory=dict)  # FINESS EJ -> layout name/version
     inclus: int = 0
 
@@ -216,9 +217,23 @@ class ResultatExport:
                         p.date_naissance.strftime("%d/%m/%Y") if p.date_naissance else "", e.motif])
         return buf.getvalue().encode("utf-8-sig")
 
+    def situations_csv(self) -> bytes:
+        """Other current situations of the exported people, to add on the portal after their registration."""
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+        w.writerow(["nom_naissance", "prenoms", "date_naissance", "finess_et", "role", "genre_activite",
+                    "date_prise_fonction"])
+        for p, s in self.supplementaires:
+            w.writerow([p.nom_naissance, ",".join(p.prenoms), p.date_naissance.strftime("%d/%m/%Y"),
+                        s.etablissement.finess, s.role, s.genre_activite,
+                        s.date_prise_fonction.strftime("%d/%m/%Y") if s.date_prise_fonction else ""])
+        return buf.getvalue().encode("utf-8-sig")
+
     def resume(self) -> str:
         lignes = [f"Export RPPS+ — {self.inclus} professionnel(s) à enregistrer dans {len(self.fichiers)} fichier(s) ;"
-                  f" {len(self.exclus)} laissé(s) de côté (voir erreurs.csv)."]
+                  f" {len(self.exclus)} laissé(s) de côté (voir erreurs.csv) ; {len(self.supplementaires)} "
+                  "situation(s) supplémentaire(s) à ajouter sur le portail après l'enregistrement "
+                  "(situations_a_ajouter.csv)."]
         lignes += [f"Gabarit {ej} : {nom}" for ej, nom in self.gabarits.items()]
         lignes += [f"{nom} : {n} ligne(s)" for nom, n in self.lignes_par_fichier.items()]
         return "\n".join(lignes) + "\n"
@@ -229,6 +244,7 @@ class ResultatExport:
             for nom, data in self.fichiers.items():
                 z.writestr(nom, data)
             z.writestr("erreurs.csv", self.erreurs_csv())
+            z.writestr("situations_a_ajouter.csv", self.situations_csv())
             z.writestr("LISEZMOI.txt", self.resume().encode("utf-8"))
         return buf.getvalue()
 
@@ -236,6 +252,7 @@ class ResultatExport:
         dossier.mkdir(parents=True, exist_ok=True)
         out = []
         for nom, data in {**self.fichiers, "erreurs.csv": self.erreurs_csv(),
+                          "situations_a_ajouter.csv": self.situations_csv(),
                           "LISEZMOI.txt": self.resume().encode("utf-8")}.items():
             (dossier / nom).write_bytes(data)
             out.append(dossier / nom)
@@ -286,15 +303,20 @@ def exporter(etablissements: Iterable[Etablissement]) -> ResultatExport:
             st = rules.statut(pro, situations, ctx)
             if st.code != rules.A_ENREGISTRER:
                 continue
-            for s in situations:
-                if s.etablissement_id not in et_ids or not rules.situation_active(s):
-                    continue
-                anomalies = rules.anomalies_rpps(pro, s)
-                if anomalies:
-                    res.exclus.append(Exclu(pro, s.etablissement.finess,
-                                            " ; ".join(f"{c} : {m}" for c, m in anomalies)))
-                    continue
-                lignes[s.etablissement.finess].append((pro, s))
+            # A person is primo-registered once, in the file of her earliest current situation; her other
+            # situations are added on the portal once she has her RPPS number (listed in situations_a_ajouter.csv).
+            actives = sorted((s for s in situations if rules.situation_active(s)),
+                             key=lambda s: (s.date_prise_fonction or date.max, s.etablissement.finess))
+            if not actives or actives[0].etablissement_id not in et_ids:
+                continue
+            principale = actives[0]
+            anomalies = rules.anomalies_rpps(pro, principale)
+            if anomalies:
+                res.exclus.append(Exclu(pro, principale.etablissement.finess,
+                                        " ; ".join(f"{c} : {m}" for c, m in anomalies)))
+                continue
+            lignes[principale.etablissement.finess].append((pro, principale))
+            res.supplementaires.extend((pro, s) for s in actives[1:])
         for finess in sorted(lignes):
             rows = lignes[finess]
             lots = [rows[i:i + TAILLE_LOT] for i in range(0, len(rows), TAILLE_LOT)]
