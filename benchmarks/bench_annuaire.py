@@ -35,6 +35,7 @@ def mesurer(fichier: str, jeu: str, mode: str) -> None:
     with open(jeu, "rb") as f:
         agents, finess_og, manifeste = pickle.load(f)
     avant = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu0 = time.process_time()
     if mode == "tracemalloc":
         tracemalloc.start()
     t0 = time.perf_counter()
@@ -43,6 +44,7 @@ def mesurer(fichier: str, jeu: str, mode: str) -> None:
     else:
         r = rapprocher_fichier(agents, fichier, finess_og)
     duree = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
     pic_tm = tracemalloc.get_traced_memory()[1] if mode == "tracemalloc" else None
     ok = (
         {a.cle: lg.rpps for a, lg in r.deja_rpps} == manifeste.deja_rpps
@@ -51,7 +53,7 @@ def mesurer(fichier: str, jeu: str, mode: str) -> None:
         and {a.cle for a in r.manquants} == manifeste.manquants
     )
     print(json.dumps({
-        "duree": duree, "lignes": r.lignes_lues, "lignes_og": r.lignes_og,
+        "duree": duree, "cpu": cpu, "lignes": r.lignes_lues, "lignes_og": r.lignes_og,
         "maxrss_ko": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "maxrss_avant_ko": avant,
         "vmhwm_ko": vmhwm_ko(),
         "tracemalloc_pic": pic_tm, "deja_rpps": len(r.deja_rpps), "a_verifier": len(r.a_verifier),
@@ -124,8 +126,8 @@ def main() -> None:
             print(f"\n{_n(n)} lignes : génération {g['duree']:.1f} s ({g['taille'] / 1e6:.0f} Mo)")
             rapide = lancer("--mesurer", str(fichier), str(chemin_jeu), "rapide")
             tm = lancer("--mesurer", str(fichier), str(chemin_jeu), "tracemalloc")
-            print(f"  rapprochement (rapprocher_fichier) : {rapide['duree']:.1f} s, "
-                  f"{_n(rapide['lignes'] / rapide['duree'])} lignes/s")
+            print(f"  rapprochement (rapprocher_fichier) : {rapide['duree']:.1f} s écoulées "
+                  f"({rapide['cpu']:.1f} s CPU), {_n(rapide['lignes'] / rapide['duree'])} lignes/s")
             print(f"  ru_maxrss du processus : {rapide['maxrss_ko'] / 1024:.1f} Mo "
                   f"(avant lecture, interpréteur et agents chargés : {rapide['maxrss_avant_ko'] / 1024:.1f} Mo ; "
                   f"VmHWM {rapide['vmhwm_ko'] / 1024:.1f} Mo)")
@@ -135,7 +137,8 @@ def main() -> None:
                   f"conforme au manifeste : {'oui' if rapide['conforme'] and tm['conforme'] else 'NON'}")
             if n == petit:
                 gen_r = lancer("--mesurer", str(fichier), str(chemin_jeu), "generique")
-                print(f"  chemin générique rapprocher(lire_annuaire()) : {gen_r['duree']:.1f} s, "
+                print(f"  chemin générique rapprocher(lire_annuaire()) : {gen_r['duree']:.1f} s "
+                      f"({gen_r['cpu']:.1f} s CPU), "
                       f"{_n(gen_r['lignes'] / gen_r['duree'])} lignes/s, conforme : "
                       f"{'oui' if gen_r['conforme'] else 'NON'}")
             resultats[n] = (rapide, tm)

@@ -117,7 +117,7 @@ def test_fichier_ouvert_accepte_et_laisse_ouvert(tmp_path):
     assert len(lignes) == 500
     r = rapprocher(jeu.agents, lignes, jeu.finess_og)
     assert r.resume() == {"lignes_lues": 500, "lignes_og": r.lignes_og, "deja_rpps": len(jeu.manifeste.deja_rpps),
-                          "a_verifier": 2, "partis": len(jeu.manifeste.partis),
+                          "a_verifier": 3, "partis": len(jeu.manifeste.partis),
                           "manquants": len(jeu.manifeste.manquants)}
 
 
@@ -297,7 +297,7 @@ def test_rapprochement_sur_fichier_synthetique(jeu):
         (cle,) = m.cas[cas]
         assert deja[cle] == m.deja_rpps[cle], cas
     assert m.cas["homonymes"] == ["P-HOMONYME-1", "P-HOMONYME-2"]
-    assert revue == {"P-HOMONYME-1", "P-HOMONYME-2"}
+    assert revue == {"P-HOMONYME-1", "P-HOMONYME-2", "P-AILLEURS"}
     (parti,) = m.cas["parti"]
     assert int(parti.split()[1]) in partis
     assert "P-ABSENT" in manquants
@@ -308,10 +308,20 @@ def test_rapprochement_sur_fichier_synthetique(jeu):
     assert manquants == m.manquants
     assert len(deja) + len(revue) + len(manquants) == len(jeu.agents)
     # homonyms: both candidates are proposed, the best first, none merged
-    for _a, cands in r.a_verifier:
+    revues = {a.cle: cands for a, cands in r.a_verifier}
+    for cle in ("P-HOMONYME-1", "P-HOMONYME-2"):
+        cands = revues[cle]
         assert len(cands) == 2
         assert cands[0][1] >= cands[1][1]
         assert {lg.nom_exercice for lg, _s in cands} == {"PLUMECOQUIN"}
+        assert cands[0][0].finess_site in next(a for a in jeu.agents if a.cle == cle).finess_et
+    # the namesake registered outside the OG is shown, below the automatic threshold
+    ((ailleurs, s_ailleurs),) = revues["P-AILLEURS"]
+    assert ailleurs.finess_site not in jeu.finess_og and SEUIL_REVUE <= s_ailleurs < SEUIL_AUTO
+    # namesakes of another profession elsewhere are read and dropped
+    assert any(lg.raw[C.PROFESSION] != "99" and lg.finess_site not in jeu.finess_og
+               for lg in lire_annuaire(jeu.chemin)
+               if any(lg.nom_exercice == (a.nom_usage or a.nom_naissance) for a in jeu.agents[-50:]))
 
 
 def test_chemin_rapide_identique(jeu):

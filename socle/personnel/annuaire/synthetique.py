@@ -241,6 +241,10 @@ def _planter(g: _Generateur, agents: list[FicheAgent], speciales: list[_Speciale
     # In the staff file, in no Annuaire line.
     a = _agent("P-ABSENT", "", "NULLEPARTIN", "", ("Ysaline",), "Ysaline", et2, g.ej_de_et[et2])
     ajouter("absent", a, [], "manquant")
+    # Same name, same rôle, registered elsewhere (another employer registered her): a person must check.
+    a = _agent("P-AILLEURS", "", "GALOPINARD", "", ("Firmine",), "Firmine", et2, g.ej_de_et[et2], "99", "GENR10")
+    ajouter("homonyme_hors_og", a, [_Speciale("GALOPINARD", "FIRMINE", r(), "99", "GENR10", finess(33, 888_001),
+                                              finess(33, 888_000))], "a_verifier")
 
 
 def generer(
@@ -254,12 +258,14 @@ def generer(
     entete: Path | None = None,
     part_inscrits: float = 0.6,
     part_partis: float = 0.02,
+    part_homonymes: float = 0.2,
 ) -> JeuSynthetique:
     """Write a synthetic extract of `n_lignes` data lines and return the staff file and the manifest.
 
     `n_agents` staff spread over `n_et` ET of `n_ej` EJ; `part_inscrits` of them have a line at their ET
     (a third of those with the RPPS number known to Socle), the rest are still missing; `part_partis` ×
-    agents leavers are registered in the OG's ET. Everything else is national background.
+    agents leavers are registered in the OG's ET; `part_homonymes` of the agents have a namesake of another
+    profession elsewhere in France (read, scored and dropped). Everything else is national background.
     """
     chemin = Path(chemin)
     source = entete or C.entete_partagee()
@@ -306,6 +312,12 @@ def generer(
                                            g.ej_de_et[et2], agent.cle))
         else:
             m.manquants.add(agent.cle)
+        if rng.random() < part_homonymes:
+            # a namesake elsewhere in France with another profession: scored, then rightly dropped
+            autre = "10" if profession == "60" else "60"
+            site = rng.choice((13, 33, 59))
+            speciales.append(_Speciale(usage or naissance, prenoms[0].upper(), g.nouveau_rpps(), autre, "GENR01",
+                                       finess(site, 600_000 + k), finess(site, 700_000 + k)))
     # Background leavers.
     n_partis = int(n_agents * part_partis)
     while n_partis > 0:
