@@ -184,6 +184,42 @@ def test_layout_options_and_header_upload_from_the_screen(og_rh, client_de):
     assert "Options refusées" in r.content.decode() and gabarit_actif(og).version == 2
 
 
+def test_metier_table_and_rules_are_edited_on_screen(og_rh, client_de):
+    from socle.personnel.models import MetierRole, RegleEnregistrement
+
+    og, et, rh = og_rh
+    c = client_de(rh)
+    url = reverse("personnel:metiers", args=[og.finess])
+    formset = c.get(url).context["formset"]
+    assert formset.total_form_count() == 24 + 3
+    data = {"form-TOTAL_FORMS": str(formset.total_form_count()), "form-INITIAL_FORMS": "24",
+            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000"}
+    for i, f in enumerate(formset.forms):
+        if f.instance.pk:
+            data[f"form-{i}-id"] = str(f.instance.pk)
+            data[f"form-{i}-metier"] = f.instance.metier
+            data[f"form-{i}-role"] = f.instance.role
+            data[f"form-{i}-genre_activite"] = f.instance.genre_activite
+            if f.instance.concerne or f.instance.metier == "Surveillant de nuit":
+                data[f"form-{i}-concerne"] = "on"
+            if f.instance.metier == "Surveillant de nuit":
+                data[f"form-{i}-genre_activite"] = "GENR10"
+    data.update({"form-24-metier": "Veilleuse de nuit", "form-24-role": "367", "form-24-genre_activite": "GENR10",
+                 "form-24-concerne": "on", "form-25-concerne": "on", "form-26-concerne": "on"})  # as a browser
+    r = c.post(url, data)
+    assert r.status_code == 302
+    surveillant = MetierRole.objects.get(organisme=og, metier="Surveillant de nuit")
+    assert surveillant.concerne and surveillant.genre_activite == "GENR10"
+    assert MetierRole.objects.get(organisme=og, cle="veilleur de nuit").role == "367"
+    r = c.post(reverse("personnel:regles", args=[og.finess]), {
+        "critere_dui": "on", "genres_acces_dui": ["GENR10", "GENR11"], "critere_dmp": "on",
+        "professions_texte": "infirmier\npsychologue\n"})
+    assert r.status_code == 302
+    regle = RegleEnregistrement.objects.get(organisme=og)
+    assert regle.genres_acces_dui == ["GENR10", "GENR11"] and not regle.critere_mssante
+    assert regle.professions_deja_rpps == ["infirmier", "psychologue"]
+
+
 def test_mapping_step_is_remembered_per_og(og_rh, client_de):
     og, et, rh = og_rh
     c = client_de(rh)
