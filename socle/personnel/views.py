@@ -486,7 +486,10 @@ def gabarit(request: HttpRequest, finess: str) -> HttpResponse:
     return render(request, "personnel/gabarit.html", {
         "og": og, "gabarit": actif, "form": form, "versions": versions, "champs": exp.CHAMPS,
         "encodages": exp.ENCODAGES, "est_defaut": actif.nom == exp.NOM_DEFAUT,
-        "formats_date": exp.FORMATS_DATE, "separateurs": exp.SEPARATEURS})
+        "formats_date": exp.FORMATS_DATE, "separateurs": exp.SEPARATEURS,
+        "libelle_encodage": exp.ENCODAGES.get(actif.structure.get("encodage"), actif.structure.get("encodage")),
+        "libelle_date": exp.FORMATS_DATE.get(actif.structure.get("format_date"), actif.structure.get("format_date")),
+        "libelle_separateur": exp.SEPARATEURS.get(actif.structure.get("separateur"), actif.structure.get("separateur"))})
 
 
 # --- back from the portal, Annuaire Santé ---------------------------------------------------------------------
