@@ -176,3 +176,9 @@ SOCLE_INSI_TIMEOUT = env.float("SOCLE_INSI_TIMEOUT", default=10.0)  # seconds pe
 SOCLE_INSI_RATE = env.float("SOCLE_INSI_RATE", default=5.0)  # max calls per second for batches
 SOCLE_INSI_STANDIN_BASE = env.str("SOCLE_INSI_STANDIN_BASE", default="")  # JSON identities for the stand-in
 SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0)  # delay of nom LENTEUR
+
+# --- personnel ---
+# Field table métier → rôle used to pre-fill each OG's mapping (embedded copy used when the file is absent).
+PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(SHARED_DIR / "data" / "nos" / "metiers-roles-grappe.csv"))
+# HR files with more rows than this are analysed and imported by the background worker (`socle worker`).
+PERSONNEL_IMPORT_SEUIL_TACHE = env.int("SOCLE_IMPORT_SEUIL_TACHE", default=1500)

@@ -1,0 +1,540 @@
+"""HR file import: CSV or XLSX, Socle's template or any HR export through a column mapping.
+
+`analyser()` reads every row and lists every problem per row and field (the dry run); `importer()` runs the
+same analysis then writes everything in one transaction, or nothing when a blocking error remains.
+Identity key: RPPS when known, else nom de naissance + first prénom + date de naissance + sexe. Re-importing
+the same file changes nothing; empty cells never erase what is already known; nobody is deleted.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from django.db import transaction
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from socle.audit.models import Action
+from socle.audit.services import tracer
+from socle.core.identifiants import rpps_error
+
+from . import rules
+from .models import Civilite, OrganismeGestionnaire, Professionnel, SituationExercice, cle_identite
+from .nomenclatures import GENRES, ROLES, normaliser_metier
+
+COLONNES_GABARIT = [
+    "nom_naissance", "nom_usage", "prenoms_naissance", "prenom_usuel", "sexe", "date_naissance",
+    "commune_naissance", "pays_naissance", "email", "mobile", "finess_et", "metier", "role", "genre_activite",
+    "date_prise_fonction", "date_fin", "rpps",
+]
+OBLIGATOIRES = {"nom_naissance", "prenoms_naissance", "sexe", "date_naissance", "finess_et"}
+LIBELLES_CHAMPS = {
+    "nom_naissance": "Nom de naissance", "nom_usage": "Nom d'usage", "prenoms_naissance": "Prénoms de naissance",
+    "prenom_usuel": "Prénom usuel", "sexe": "Sexe", "date_naissance": "Date de naissance",
+    "commune_naissance": "Commune de naissance (INSEE)", "pays_naissance": "Pays de naissance (INSEE 99xxx)",
+    "email": "E-mail", "mobile": "Mobile", "finess_et": "FINESS de l'ESMS", "metier": "Métier",
+    "role": "Rôle (code TRE_R85)", "genre_activite": "Genre d'activité", "date_prise_fonction": "Date de prise de fonction",
+    "date_fin": "Date de fin", "rpps": "Numéro RPPS",
+}
+# Usual headers of HR exports, to pre-fill the mapping step.
+SYNONYMES = {
+    "nom_naissance": ["nom de naissance", "nom naissance", "nom patronymique", "nom de jeune fille", "nom"],
+    "nom_usage": ["nom d'usage", "nom usage", "nom marital", "nom d'epouse"],
+    "prenoms_naissance": ["prenoms", "prenoms de naissance", "prenom", "prenom(s)", "prenoms etat civil"],
+    "prenom_usuel": ["prenom usuel", "prenom d'usage"],
+    "sexe": ["sexe", "genre", "civilite"],
+    "date_naissance": ["date de naissance", "date naissance", "ne le", "naissance"],
+    "commune_naissance": ["commune de naissance", "code commune naissance", "lieu de naissance", "insee naissance"],
+    "pays_naissance": ["pays de naissance", "code pays naissance"],
+    "email": ["email", "e-mail", "mail", "courriel", "adresse mail"],
+    "mobile": ["mobile", "portable", "telephone portable", "tel mobile", "telephone"],
+    "finess_et": ["finess", "finess et", "finess etablissement", "finess geographique", "etablissement"],
+    "metier": ["metier", "emploi", "poste", "fonction", "intitule de poste", "libelle emploi"],
+    "role": ["role", "code role"],
+    "genre_activite": ["genre d'activite", "genre activite"],
+    "date_prise_fonction": ["date d'entree", "date entree", "date de prise de fonction", "date embauche",
+                            "date d'embauche", "debut de contrat"],
+    "date_fin": ["date de sortie", "date sortie", "date de fin", "fin de contrat"],
+    "rpps": ["rpps", "numero rpps", "n rpps"],
+}
+
+BLOQUANT = "erreur"
+A_COMPLETER = "a_completer"
+
+
+class FichierIllisible(ValueError):
+    """The file cannot be read as a table (wrong format, no header)."""
+
+
+@dataclass
+class Probleme:
+    ligne: int
+    champ: str
+    message: str
+    gravite: str = BLOQUANT
+    personne: str = ""
+
+    def as_dict(self) -> dict:
+        return {"ligne": self.ligne, "champ": self.champ, "message": self.message, "gravite": self.gravite,
+                "personne": self.personne}
+
+    def __str__(self) -> str:
+        niveau = "ERREUR" if self.gravite == BLOQUANT else "à compléter"
+        qui = f" ({self.personne})" if self.personne else ""
+        return f"ligne {self.ligne}{qui}, champ {self.champ} : {self.message} [{niveau}]"
+
+
+@dataclass
+class LigneRH:
+    numero: int
+    nom_naissance: str = ""
+    nom_usage: str = ""
+    prenoms: list[str] = field(default_factory=list)
+    prenom_usuel: str = ""
+    sexe: str = ""
+    date_naissance: date | None = None
+    commune_naissance: str = ""
+    pays_naissance: str = ""
+    email: str = ""
+    mobile: str = ""
+    finess_et: str = ""
+    metier: str = ""
+    role: str = ""
+    genre_activite: str = ""
+    date_prise_fonction: date | None = None
+    date_fin: date | None = None
+    rpps: str = ""
+    bloquee: bool = False
+
+    @cached_property
+    def cle(self) -> str:
+        """Computed once the row is parsed (first read happens after parsing)."""
+        return cle_identite(self.nom_naissance, self.prenoms[0] if self.prenoms else "", self.date_naissance,
+                            self.sexe)
+
+    @property
+    def libelle(self) -> str:
+        return f"{self.nom_naissance} {self.prenoms[0] if self.prenoms else ''}".strip()
+
+
+@dataclass
+class Analyse:
+    lignes: list[LigneRH]
+    problemes: list[Probleme]
+    entetes: list[str]
+    mapping: dict[str, str]
+
+    @property
+    def bloquants(self) -> list[Probleme]:
+        return [p for p in self.problemes if p.gravite == BLOQUANT]
+
+    @property
+    def a_completer(self) -> list[Probleme]:
+        return [p for p in self.problemes if p.gravite == A_COMPLETER]
+
+    def rapport(self) -> dict:
+        return {"lignes": len(self.lignes), "bloquants": len(self.bloquants), "a_completer": len(self.a_completer),
+                "problemes": [p.as_dict() for p in self.problemes], "mapping": self.mapping}
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+def _texte(contenu: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return contenu.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise FichierIllisible("encodage du fichier non reconnu (UTF-8 ou Windows-1252 attendu)")
+
+
+def lire_tableau(contenu: bytes, nom_fichier: str) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    """Header and rows (line number as the spreadsheet shows it, cells) of a CSV or XLSX file."""
+    if nom_fichier.lower().endswith((".xlsx", ".xlsm")) or contenu[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds
+            raise FichierIllisible(f"classeur XLSX illisible : {exc}") from exc
+        ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        try:
+            entetes = [str(c).strip() if c is not None else "" for c in next(rows)]
+        except StopIteration as exc:
+            raise FichierIllisible("le classeur est vide (aucune ligne d'en-tête)") from exc
+
+        def it_xlsx():
+            for n, row in enumerate(rows, start=2):
+                cells = list(row)
+                if any(c not in (None, "") for c in cells):
+                    yield n, cells
+            wb.close()
+        return entetes, it_xlsx()
+    texte = _texte(contenu)
+    premiere = texte.split("\n", 1)[0]
+    sep = max([";", ",", "\t", "|"], key=premiere.count)
+    reader = csv.reader(io.StringIO(texte), delimiter=sep)
+    try:
+        entetes = [h.strip() for h in next(reader)]
+    except StopIteration as exc:
+        raise FichierIllisible("le fichier est vide (aucune ligne d'en-tête)") from exc
+
+    def it_csv():
+        for n, row in enumerate(reader, start=2):
+            if any(c.strip() for c in row):
+                yield n, row
+    return entetes, it_csv()
+
+
+def est_gabarit_socle(entetes: list[str]) -> bool:
+    return [h.strip().lower() for h in entetes] == COLONNES_GABARIT
+
+
+def mapping_gabarit() -> dict[str, str]:
+    return {c: c for c in COLONNES_GABARIT}
+
+
+def deviner_mapping(entetes: list[str]) -> dict[str, str]:
+    """Best guess of the column of each Socle field among an HR export's headers (to be checked by a person)."""
+    if est_gabarit_socle(entetes) or set(COLONNES_GABARIT) <= {h.strip().lower() for h in entetes}:
+        return {c: next(h for h in entetes if h.strip().lower() == c) for c in COLONNES_GABARIT}
+    normes = {normaliser_metier(h): h for h in entetes if h}
+    pris: set[str] = set()
+    out: dict[str, str] = {}
+    for champ in COLONNES_GABARIT:
+        meilleurs = []
+        for syn in [champ.replace("_", " "), *SYNONYMES.get(champ, [])]:
+            res = process.extractOne(normaliser_metier(syn), list(normes), scorer=fuzz.ratio)
+            if res and res[1] >= 85 and normes[res[0]] not in pris:
+                meilleurs.append((res[1], normes[res[0]]))
+        if meilleurs:
+            out[champ] = max(meilleurs)[1]
+            pris.add(out[champ])
+    return out
+
+
+# --- parsing ------------------------------------------------------------------------------------------------
+
+def _str(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def parse_date(v, format_date: str = "%d/%m/%Y") -> date | None:
+    """A date from a cell: a spreadsheet date, dd/mm/yyyy (or the mapping's format), or ISO yyyy-mm-dd."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    s = _str(v)
+    for fmt in (format_date, "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y"):
+        try:
+            d = datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+        if fmt == "%d/%m/%y" and d.year > date.today().year:
+            d = d.replace(year=d.year - 100)
+        return d
+    raise ValueError(f"« {s} » n'est pas une date au format jj/mm/aaaa")
+
+
+def _sexe(v: str) -> str:
+    s = normaliser_metier(v)
+    return {"m": "M", "h": "M", "homme": "M", "masculin": "M", "1": "M", "monsieur": "M", "mr": "M",
+            "f": "F", "femme": "F", "feminin": "F", "2": "F", "madame": "F", "mme": "F"}.get(s, "")
+
+
+def analyser(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire, mapping: dict[str, str] | None = None,
+             format_date: str = "%d/%m/%Y", aujourd_hui: date | None = None) -> Analyse:
+    """Dry run: parse and check every row; nothing is written."""
+    aujourd_hui = aujourd_hui or date.today()
+    entetes, rows = lire_tableau(contenu, nom_fichier)
+    if mapping is None:
+        if not (est_gabarit_socle(entetes) or set(COLONNES_GABARIT) <= {h.strip().lower() for h in entetes}):
+            manquantes = [c for c in COLONNES_GABARIT if c not in {h.strip().lower() for h in entetes}]
+            raise FichierIllisible(
+                "ce fichier n'est pas au gabarit Socle (colonnes absentes : " + ", ".join(manquantes)
+                + ") : associez ses colonnes (écran d'import ou option --mapping)")
+        mapping = deviner_mapping(entetes)
+    index = {h: i for i, h in enumerate(entetes)}
+    absentes = [c for c, col in mapping.items() if col and col not in index]
+    if absentes:
+        raise FichierIllisible("colonnes de la correspondance absentes du fichier : "
+                               + ", ".join(f"{c} → « {mapping[c]} »" for c in absentes))
+    manquent = [LIBELLES_CHAMPS[c] for c in OBLIGATOIRES if not mapping.get(c)]
+    if manquent:
+        raise FichierIllisible("colonnes obligatoires non associées : " + ", ".join(sorted(manquent)))
+    ctx = rules.contexte(organisme)
+    ets = {e.finess: e for e in organisme.etablissements.all()}
+    from socle.organisations.models import Etablissement
+
+    problemes: list[Probleme] = []
+    lignes: list[LigneRH] = []
+    for numero, cells in rows:
+        def cell(champ, cells=cells):
+            col = mapping.get(champ)
+            if not col:
+                return None
+            i = index[col]
+            return cells[i] if i < len(cells) else None
+
+        ligne = LigneRH(numero=numero)
+        pb: list[Probleme] = []
+
+        def err(champ, message, gravite=BLOQUANT, pb=pb, numero=numero):
+            pb.append(Probleme(numero, champ, message, gravite))
+
+        ligne.nom_naissance = _str(cell("nom_naissance")).upper()
+        ligne.nom_usage = _str(cell("nom_usage")).upper()
+        ligne.prenoms = [p.strip() for p in _str(cell("prenoms_naissance")).split(",") if p.strip()]
+        ligne.prenom_usuel = _str(cell("prenom_usuel"))
+        if not ligne.nom_naissance:
+            err("nom_naissance", "nom de naissance absent")
+        if not ligne.prenoms:
+            err("prenoms_naissance", "prénoms de naissance absents (séparés par des virgules, dans l'ordre)")
+        brut = _str(cell("sexe"))
+        ligne.sexe = _sexe(brut)
+        if not ligne.sexe:
+            err("sexe", f"sexe « {brut} » non reconnu (M ou F)" if brut else "sexe absent (M ou F)")
+        for champ in ("date_naissance", "date_prise_fonction", "date_fin"):
+            try:
+                setattr(ligne, champ, parse_date(cell(champ), format_date))
+            except ValueError as exc:
+                err(champ, str(exc))
+        if ligne.date_naissance is None and not any(p.champ == "date_naissance" for p in pb):
+            err("date_naissance", "date de naissance absente")
+        elif ligne.date_naissance is not None:
+            m = rules.date_naissance_error(ligne.date_naissance, aujourd_hui)
+            if m:
+                err("date_naissance", m)
+        if ligne.date_fin and ligne.date_prise_fonction and ligne.date_fin < ligne.date_prise_fonction:
+            err("date_fin", f"date de fin {ligne.date_fin:%d/%m/%Y} antérieure à la prise de fonction "
+                            f"{ligne.date_prise_fonction:%d/%m/%Y}")
+        ligne.commune_naissance = _str(cell("commune_naissance")).upper().zfill(5) if _str(cell("commune_naissance")) \
+            else ""
+        ligne.pays_naissance = _str(cell("pays_naissance"))
+        m = rules.lieu_naissance_error(ligne.commune_naissance, ligne.pays_naissance)
+        if m:
+            err("commune_naissance" if not ligne.pays_naissance or ligne.commune_naissance else "pays_naissance",
+                m, A_COMPLETER)
+        ligne.email = _str(cell("email"))
+        m = rules.email_error(ligne.email)
+        if m:
+            err("email", m, A_COMPLETER)
+        brut = _str(cell("mobile"))
+        if brut.isdigit() and len(brut) == 9 and brut[0] in "67":  # a spreadsheet dropped the leading zero
+            brut = "0" + brut
+        m = rules.mobile_error(brut)
+        ligne.mobile = rules.normaliser_mobile(brut) if not m else brut
+        if m:
+            err("mobile", m, A_COMPLETER)
+        ligne.finess_et = _str(cell("finess_et")).upper()
+        if ligne.finess_et.isdigit() and len(ligne.finess_et) == 8:  # a spreadsheet dropped the leading zero
+            ligne.finess_et = ligne.finess_et.zfill(9)
+        if not ligne.finess_et:
+            err("finess_et", "FINESS de l'ESMS absent")
+        elif ligne.finess_et not in ets:
+            autre = Etablissement.objects.filter(finess=ligne.finess_et).first()
+            err("finess_et", f"FINESS « {ligne.finess_et} » : ESMS d'un autre organisme" if autre else
+                f"FINESS « {ligne.finess_et} » inconnu parmi les ESMS de {organisme.raison_sociale}")
+        ligne.metier = _str(cell("metier"))
+        ligne.role = _str(cell("role"))
+        if ligne.role and ligne.role not in ROLES:
+            err("role", f"rôle « {ligne.role} » inconnu : code TRE_R85 de la liste RPPS+ attendu (ex. 328, 326, 313)")
+        ligne.genre_activite = _str(cell("genre_activite")).upper()
+        if ligne.genre_activite and ligne.genre_activite not in GENRES:
+            err("genre_activite", f"genre d'activité « {ligne.genre_activite} » inconnu (GENR01, GENR08 à GENR13, "
+                                  "GENR99)")
+        if ligne.metier and ctx.metier(ligne.metier) is None and not ligne.role:
+            err("metier", f"métier « {ligne.metier} » absent de la table métier → rôle : rôle à choisir",
+                A_COMPLETER)
+        ligne.rpps = _str(cell("rpps"))
+        if ligne.rpps:
+            m = rpps_error(ligne.rpps)
+            if m:
+                err("rpps", m)
+        for p in pb:
+            p.personne = ligne.libelle
+        ligne.bloquee = any(p.gravite == BLOQUANT for p in pb)
+        problemes.extend(pb)
+        lignes.append(ligne)
+    problemes.extend(_doublons(lignes))
+    problemes.sort(key=lambda p: (p.ligne, COLONNES_GABARIT.index(p.champ) if p.champ in COLONNES_GABARIT else 99))
+    return Analyse(lignes, problemes, entetes, mapping)
+
+
+def _doublons(lignes: list[LigneRH]) -> list[Probleme]:
+    """Same person twice in one ESMS, or one identity with diverging personal data, or one RPPS for two people."""
+    out = []
+    par_cle: dict[str, LigneRH] = {}
+    par_cle_et: dict[tuple[str, str], LigneRH] = {}
+    par_rpps: dict[str, LigneRH] = {}
+    for lg in lignes:
+        if not lg.nom_naissance or not lg.prenoms or lg.date_naissance is None:
+            continue
+        cle = lg.cle
+        avant = par_cle_et.get((cle, lg.finess_et))
+        if avant is not None:
+            out.append(Probleme(lg.numero, "nom_naissance", f"même identité que la ligne {avant.numero} dans le même "
+                                "ESMS : deux personnes avec la même identité, ou une ligne en double", BLOQUANT,
+                                lg.libelle))
+            lg.bloquee = True
+        else:
+            par_cle_et[(cle, lg.finess_et)] = lg
+            autre = par_cle.get(cle)
+            if autre is not None:
+                for champ in ("prenoms", "commune_naissance", "pays_naissance", "rpps"):
+                    a, b = getattr(autre, champ), getattr(lg, champ)
+                    if a and b and a != b:
+                        out.append(Probleme(lg.numero, "prenoms_naissance" if champ == "prenoms" else champ,
+                                            f"même identité que la ligne {autre.numero} mais {champ.replace('_', ' ')} "
+                                            "différent : deux personnes ou une erreur de saisie", BLOQUANT, lg.libelle))
+                        lg.bloquee = True
+                        break
+            else:
+                par_cle[cle] = lg
+        if lg.rpps:
+            autre = par_rpps.get(lg.rpps)
+            if autre is not None and autre.cle != cle:
+                out.append(Probleme(lg.numero, "rpps", f"numéro RPPS déjà porté par une autre personne ligne "
+                                                       f"{autre.numero}", BLOQUANT, lg.libelle))
+                lg.bloquee = True
+            par_rpps.setdefault(lg.rpps, lg)
+    return out
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+class ImportRefuse(Exception):
+    def __init__(self, analyse: Analyse):
+        super().__init__(f"{len(analyse.bloquants)} erreur(s) bloquante(s) : rien n'a été enregistré")
+        self.analyse = analyse
+
+
+PERSO = ["nom_naissance", "nom_usage", "prenoms", "prenom_usuel", "sexe", "date_naissance", "commune_naissance",
+         "pays_naissance", "email", "mobile", "rpps"]
+
+
+def importer(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire, mapping: dict[str, str] | None = None,
+             format_date: str = "%d/%m/%Y", utilisateur=None) -> tuple[Analyse, dict]:
+    """Analyse then write everything atomically; refuse (nothing written) while a blocking error remains."""
+    analyse = analyser(contenu, nom_fichier, organisme, mapping, format_date)
+    if analyse.bloquants:
+        raise ImportRefuse(analyse)
+    with transaction.atomic():
+        resultat = _ecrire(analyse.lignes, organisme)
+        tracer(Action.IMPORT, objet=organisme, utilisateur=utilisateur,
+               libelle=f"Import du personnel ({nom_fichier}) — {organisme.raison_sociale}",
+               details={"fichier": nom_fichier, **{k: v for k, v in resultat.items() if k != "ids"},
+                        "professionnels": resultat["ids"][:5000]})
+    return analyse, resultat
+
+
+SITUATION = ["metier", "role", "role_propose", "genre_activite", "genre_propose", "motif_forcage", "nom_exercice",
+             "prenom_exercice", "date_prise_fonction", "date_fin"]
+
+
+def _ecrire(lignes: list[LigneRH], organisme: OrganismeGestionnaire) -> dict:
+    """Bulk writes: new records created in batches, changed ones updated in batches, unchanged ones untouched."""
+    ctx = rules.contexte(organisme)
+    ets = {e.finess: e for e in organisme.etablissements.all()}
+    existants = list(Professionnel.objects.filter(organisme=organisme))
+    par_rpps = {p.rpps: p for p in existants if p.rpps}
+    par_cle = {p.cle: p for p in existants}
+    res = {"crees": 0, "modifies": 0, "inchanges": 0, "situations_creees": 0, "situations_modifiees": 0, "ids": []}
+    vus: dict[str, Professionnel] = {}
+    nouveaux: list[Professionnel] = []
+    modifies: list[Professionnel] = []
+    paires: list[tuple[Professionnel, LigneRH]] = []
+    maintenant = timezone.now()
+    for lg in lignes:
+        pro = vus.get(lg.cle) or (par_rpps.get(lg.rpps) if lg.rpps else None) or par_cle.get(lg.cle)
+        if pro is None:
+            pro = Professionnel(organisme=organisme, civilite=Civilite.M if lg.sexe == "M" else Civilite.MME)
+            for champ in PERSO:
+                setattr(pro, champ, getattr(lg, champ))
+            pro.cle = pro.calculer_cle()
+            nouveaux.append(pro)
+        elif lg.cle not in vus:
+            change = False
+            for champ in PERSO:
+                nouveau = getattr(lg, champ)
+                if nouveau and nouveau != getattr(pro, champ):
+                    setattr(pro, champ, nouveau)
+                    change = True
+            if change:
+                pro.cle, pro.modifie_le = pro.calculer_cle(), maintenant
+                modifies.append(pro)
+            else:
+                res["inchanges"] += 1
+        vus[lg.cle] = pro
+        par_cle[pro.cle] = pro
+        paires.append((pro, lg))
+    Professionnel.objects.bulk_create(nouveaux, batch_size=500)
+    Professionnel.objects.bulk_update(modifies, [*PERSO, "cle", "modifie_le"], batch_size=500)
+    res["crees"], res["modifies"] = len(nouveaux), len(modifies)
+    res["ids"] = [p.pk for p in nouveaux + modifies]
+    situations = {(s.professionnel_id, s.etablissement_id): s
+                  for s in SituationExercice.objects.filter(professionnel__organisme=organisme)}
+    a_creer: dict[tuple[int, int], SituationExercice] = {}
+    a_modifier: dict[int, SituationExercice] = {}
+    for pro, lg in paires:
+        s, etat = _situation(pro, ets[lg.finess_et], lg, ctx, situations)
+        if etat == "cree":
+            a_creer[(pro.pk, s.etablissement_id)] = s
+        elif etat == "modifie":
+            a_modifier[s.pk] = s
+    SituationExercice.objects.bulk_create(list(a_creer.values()), batch_size=500)
+    SituationExercice.objects.bulk_update(list(a_modifier.values()), SITUATION, batch_size=500)
+    res["situations_creees"], res["situations_modifiees"] = len(a_creer), len(a_modifier)
+    return res
+
+
+def _situation(pro, et, lg: LigneRH, ctx, situations) -> tuple[SituationExercice, str]:
+    """Fill the situation (pro, ESMS) from a row; returns it with "cree", "modifie" or "" (unchanged)."""
+    role_p, genre_p = rules.proposer(lg.metier, ctx)
+    s = situations.get((pro.pk, et.pk))
+    cree = s is None
+    if cree:
+        s = SituationExercice(professionnel=pro, etablissement=et)
+        situations[(pro.pk, et.pk)] = s
+    avant = tuple(getattr(s, c) for c in SITUATION)
+    if lg.metier:
+        s.metier = lg.metier
+    s.role_propose, s.genre_propose = role_p, genre_p
+    garde = bool(s.motif_forcage) and not cree  # a person chose otherwise, with a reason: keep her choice
+    if lg.role:
+        s.role = lg.role
+    elif not garde:
+        s.role = role_p
+    if lg.genre_activite:
+        s.genre_activite = lg.genre_activite
+    elif not garde:
+        s.genre_activite = genre_p
+    if (lg.role and role_p and lg.role != role_p) or (lg.genre_activite and genre_p and lg.genre_activite != genre_p):
+        s.motif_forcage = s.motif_forcage or "valeur indiquée dans le fichier RH"
+    s.nom_exercice = s.nom_exercice or lg.nom_usage or lg.nom_naissance
+    s.prenom_exercice = s.prenom_exercice or lg.prenom_usuel or (lg.prenoms[0] if lg.prenoms else "")
+    if lg.date_prise_fonction:
+        s.date_prise_fonction = lg.date_prise_fonction
+    if lg.date_fin:
+        s.date_fin = lg.date_fin
+    if cree:
+        return s, "cree"
+    return s, ("modifie" if tuple(getattr(s, c) for c in SITUATION) != avant else "")
+
+
+def gabarit_csv() -> str:
+    """Socle's template: header line and one fictitious example row."""
+    exemple = ["EXEMPLE-DÉMO", "", "Camille,Marie", "Camille", "F", "14/03/1985", "69381", "", "camille.exemple@demo.invalid",
+               "0612345678", "690900014", "Accompagnant éducatif et social", "", "", "01/09/2020", "", ""]
+    return ";".join(COLONNES_GABARIT) + "\n" + ";".join(exemple) + "\n"

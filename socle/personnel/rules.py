@@ -1,0 +1,293 @@
+"""Business rules of the staff registry, as plain functions: field checks (French messages naming the rule),
+the métier → rôle proposal, and the "who must register" status of a professional."""
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from socle.core.identifiants import rpps_error
+
+from .models import MetierRole, OrganismeGestionnaire, Professionnel, RegleEnregistrement, SituationExercice
+from .nomenclatures import (
+    GENRE_PAR_NUMERO,
+    GENRES,
+    METIERS_GRAPPE,
+    PROFESSIONS_DEJA_RPPS,
+    ROLE_PROPOSE_METIER,
+    ROLES,
+    normaliser_metier,
+)
+
+A_ENREGISTRER = "a_enregistrer"
+NON_CONCERNE = "non_concerne"
+DEJA_RPPS = "deja_rpps"
+LIBELLES_STATUT = {A_ENREGISTRER: "À enregistrer", NON_CONCERNE: "Non concerné", DEJA_RPPS: "Déjà au RPPS"}
+
+_COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_PAYS_RE = re.compile(r"^99\d{3}$")
+
+
+# --- field checks -------------------------------------------------------------------------------------------
+
+def normaliser_mobile(valeur: str) -> str:
+    """French mobile in national form 06/07 + 8 digits; "+33 6 …", "0033 7 …", dots and spaces accepted."""
+    v = re.sub(r"[\s.\-/()]", "", valeur or "")
+    if v.startswith("+33"):
+        v = "0" + v[3:]
+    elif v.startswith("0033"):
+        v = "0" + v[4:]
+    return v
+
+
+def mobile_error(valeur: str) -> str | None:
+    v = normaliser_mobile(valeur)
+    if not v:
+        return "mobile absent : il est obligatoire pour activer l'e-CPS"
+    if not re.fullmatch(r"0[67]\d{8}", v):
+        return f"« {valeur} » n'est pas un mobile français (06 ou 07 suivi de 8 chiffres, ou +33 6 / +33 7)"
+    return None
+
+
+def email_error(valeur: str) -> str | None:
+    if not valeur:
+        return "e-mail absent : il est obligatoire pour activer l'e-CPS"
+    try:
+        validate_email(valeur)
+    except ValidationError:
+        return f"« {valeur} » n'est pas une adresse e-mail valide"
+    return None
+
+
+def lieu_naissance_error(commune: str, pays: str) -> str | None:
+    if commune and not _COMMUNE_RE.match(commune):
+        return f"commune de naissance « {commune} » : un code commune INSEE a 5 caractères (ex. 69381, 2A004)"
+    if pays and not _PAYS_RE.match(pays):
+        return f"pays de naissance « {pays} » : un code pays INSEE a 5 chiffres et commence par 99 (ex. 99134)"
+    if pays == "99100" and not commune:
+        return "né(e) en France (99100) : la commune de naissance (code INSEE) est obligatoire"
+    if not commune and not pays:
+        return ("lieu de naissance absent : code commune INSEE pour une naissance en France, "
+                "code pays INSEE 99xxx pour une naissance à l'étranger")
+    return None
+
+
+def date_naissance_error(d: date | None, aujourd_hui: date | None = None) -> str | None:
+    aujourd_hui = aujourd_hui or date.today()
+    if d is None:
+        return "date de naissance absente"
+    if d > aujourd_hui:
+        return f"date de naissance {d:%d/%m/%Y} dans le futur"
+    if d.year < aujourd_hui.year - 100:
+        return f"date de naissance {d:%d/%m/%Y} invraisemblable (plus de 100 ans)"
+    if d.year > aujourd_hui.year - 14:
+        return f"date de naissance {d:%d/%m/%Y} invraisemblable (moins de 14 ans)"
+    return None
+
+
+def anomalies_rpps(pro: Professionnel, situation: SituationExercice | None = None) -> list[tuple[str, str]]:
+    """What prevents registering this professional through RPPS+: (champ, message) pairs. Empty = ready."""
+    out: list[tuple[str, str]] = []
+    if not pro.nom_naissance:
+        out.append(("nom_naissance", "nom de naissance absent"))
+    if not pro.prenoms:
+        out.append(("prenoms_naissance", "prénoms de naissance absents"))
+    if pro.sexe not in ("M", "F"):
+        out.append(("sexe", "sexe absent ou inconnu (M ou F)"))
+    err = date_naissance_error(pro.date_naissance)
+    if err:
+        out.append(("date_naissance", err))
+    err = lieu_naissance_error(pro.commune_naissance, pro.pays_naissance)
+    if err:
+        out.append(("lieu_naissance", err))
+    err = email_error(pro.email)
+    if err:
+        out.append(("email", err))
+    err = mobile_error(pro.mobile)
+    if err:
+        out.append(("mobile", err))
+    if pro.rpps:
+        err = rpps_error(pro.rpps)
+        if err:
+            out.append(("rpps", err))
+    if situation is not None:
+        if not situation.role:
+            out.append(("role", "rôle (TRE_R85) absent et non déduit du métier : complétez la table métier → rôle"))
+        elif situation.role not in ROLES:
+            out.append(("role", f"rôle « {situation.role} » hors de la liste RPPS+ (JDV_J121)"))
+        if not situation.genre_activite:
+            out.append(("genre_activite", "genre d'activité absent et non déduit du métier"))
+        elif situation.genre_activite not in GENRES:
+            out.append(("genre_activite", f"genre d'activité « {situation.genre_activite} » inconnu (JDV_J116)"))
+        if situation.date_prise_fonction is None:
+            out.append(("date_prise_fonction", "date de prise de fonction absente"))
+    return out
+
+
+# --- métier → rôle ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LigneMetier:
+    metier: str
+    role: str
+    genre: str
+    concerne: bool
+
+
+def lire_table_metiers(path: Path | str) -> list[LigneMetier]:
+    """Read a métier table `metier;role_numero;genre_activite[;role]` (the field table's layout). role_numero 0
+    = not concerned; `role` (TRE_R85 code) is optional, Socle proposes one for the 24 known métiers."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=";")
+        lignes = []
+        for n, row in enumerate(reader, start=2):
+            metier = (row.get("metier") or "").strip()
+            if not metier:
+                continue
+            numero = (row.get("role_numero") or "").strip()
+            genre = (row.get("genre_activite") or "").strip().upper()
+            if not genre and numero.isdigit() and int(numero) in GENRE_PAR_NUMERO:
+                genre = GENRE_PAR_NUMERO[int(numero)]
+            if genre and genre not in GENRES:
+                raise ValueError(f"ligne {n}, colonne genre_activite : « {genre} » n'est pas un genre d'activité "
+                                 "RPPS+ (GENR01, GENR08 à GENR13, GENR99)")
+            role = (row.get("role") or "").strip() or ROLE_PROPOSE_METIER.get(metier, "")
+            if role and role not in ROLES:
+                raise ValueError(f"ligne {n}, colonne role : « {role} » n'est pas un rôle RPPS+ (JDV_J121)")
+            concerne = not (numero == "0" or (not genre and not numero))
+            lignes.append(LigneMetier(metier, role, genre, concerne))
+    return lignes
+
+
+def table_metiers_par_defaut() -> list[LigneMetier]:
+    """The sector's reference table: the official CSV when its path is readable, else the embedded 24 rows."""
+    path = Path(getattr(settings, "PERSONNEL_METIERS_CSV", "") or "")
+    if path.is_file():
+        try:
+            return lire_table_metiers(path)
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+    return [LigneMetier(m, ROLE_PROPOSE_METIER.get(m, ""), g, bool(n)) for m, n, g in METIERS_GRAPPE]
+
+
+def charger_metiers(organisme: OrganismeGestionnaire, lignes: list[LigneMetier], source: str,
+                    remplacer: bool = True) -> tuple[int, int]:
+    """Create or update the OG's rows; with `remplacer=False` rows already there (maybe edited) are kept.
+    Returns (created, updated)."""
+    existants = {m.cle: m for m in MetierRole.objects.filter(organisme=organisme)}
+    crees = maj = 0
+    for ligne in lignes:
+        cle = normaliser_metier(ligne.metier)
+        m = existants.get(cle)
+        if m is None:
+            m = MetierRole(organisme=organisme, metier=ligne.metier, role=ligne.role, genre_activite=ligne.genre,
+                           concerne=ligne.concerne, source=source)
+            m.save()
+            existants[cle] = m
+            crees += 1
+        elif remplacer and (m.role, m.genre_activite, m.concerne) != (ligne.role, ligne.genre, ligne.concerne):
+            m.role, m.genre_activite, m.concerne, m.source = ligne.role, ligne.genre, ligne.concerne, source
+            m.save()
+            maj += 1
+    return crees, maj
+
+
+def preremplir_organisme(organisme: OrganismeGestionnaire) -> None:
+    """Give a new OG its métier table (sector default) and its rule set, without touching existing ones."""
+    if not MetierRole.objects.filter(organisme=organisme).exists():
+        charger_metiers(organisme, table_metiers_par_defaut(), "table de référence (grappe 2023-2024)",
+                        remplacer=False)
+    RegleEnregistrement.objects.get_or_create(organisme=organisme)
+
+
+@dataclass
+class Contexte:
+    """What the rules need for one OG, loaded once for a whole list."""
+
+    regles: RegleEnregistrement
+    metiers: dict[str, MetierRole] = field(default_factory=dict)
+
+    def metier(self, titre: str) -> MetierRole | None:
+        return self.metiers.get(normaliser_metier(titre)) if titre else None
+
+
+def contexte(organisme: OrganismeGestionnaire) -> Contexte:
+    preremplir_organisme(organisme)
+    regles = RegleEnregistrement.objects.get(organisme=organisme)
+    return Contexte(regles, {m.cle: m for m in MetierRole.objects.filter(organisme=organisme)})
+
+
+def profession_deja_rpps(metier: str, regles: RegleEnregistrement) -> str | None:
+    """Label of the profession if the métier title names one already registered by an Ordre or the ARS."""
+    cle = f" {normaliser_metier(metier)} "
+    for mot in regles.professions_deja_rpps:
+        mot_n = normaliser_metier(mot)
+        if mot_n and f" {mot_n} " in cle:
+            return PROFESSIONS_DEJA_RPPS.get(mot_n, mot)
+    return None
+
+
+def situation_active(s: SituationExercice, aujourd_hui: date | None = None) -> bool:
+    return s.date_fin is None or s.date_fin >= (aujourd_hui or date.today())
+
+
+@dataclass(frozen=True)
+class Statut:
+    code: str
+    motif: str
+
+    @property
+    def libelle(self) -> str:
+        return LIBELLES_STATUT[self.code]
+
+
+def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
+    """À enregistrer / non concerné / déjà au RPPS, with the reason, from the OG's rules."""
+    if pro.rpps:
+        return Statut(DEJA_RPPS, f"numéro RPPS {pro.rpps} connu")
+    actives = [s for s in situations if situation_active(s)]
+    for s in actives or situations:
+        profession = profession_deja_rpps(s.metier, ctx.regles)
+        if profession:
+            return Statut(DEJA_RPPS, f"{profession} : déjà enregistré(e) au RPPS par son Ordre ou l'ARS — "
+                                     "rechercher son numéro, ne pas primo-enregistrer")
+    if not actives:
+        return Statut(NON_CONCERNE, "plus aucune situation d'exercice en cours (date de fin passée)")
+    r = ctx.regles
+    raisons = []
+    for s in actives:
+        m = ctx.metier(s.metier)
+        if r.critere_dui:
+            if pro.acces_dui:
+                raisons.append("accède aux données de santé du DUI (indiqué sur la fiche)")
+            elif pro.acces_dui is None and s.genre_activite in r.genres_acces_dui and (m is None or m.concerne):
+                raisons.append(f"accède au DUI : genre d'activité {s.genre_activite} "
+                               f"({GENRES.get(s.genre_activite, '')})")
+    if r.critere_mssante and pro.mssante:
+        raisons.append("dispose d'une boîte MSSanté nominative")
+    if r.critere_dmp and pro.consulte_dmp:
+        raisons.append("consulte le DMP")
+    if raisons:
+        return Statut(A_ENREGISTRER, " ; ".join(dict.fromkeys(raisons)))
+    metiers = ", ".join(sorted({s.metier for s in actives if s.metier})) or "sans métier"
+    if pro.acces_dui is False:
+        return Statut(NON_CONCERNE, "n'accède pas au DUI (indiqué sur la fiche) et aucun autre critère")
+    non_concernes = [(s.metier, m) for s in actives if (m := ctx.metier(s.metier)) is not None and not m.concerne]
+    if non_concernes:
+        titre, m = non_concernes[0]
+        ligne = f" (ligne « {m.metier} »)" if m.metier != titre else ""
+        return Statut(NON_CONCERNE, f"métier « {titre} » jugé non concerné dans la table métier → rôle{ligne}")
+    return Statut(NON_CONCERNE, f"aucun critère de l'organisme rempli ({metiers})")
+
+
+def proposer(metier: str, ctx: Contexte) -> tuple[str, str]:
+    """(rôle, genre) proposed by the OG's table for a job title; ('', '') when unknown or not concerned."""
+    m = ctx.metier(metier)
+    if m is None or not m.concerne:
+        return "", ""
+    return m.role, m.genre_activite
