@@ -61,3 +61,7 @@ def test_dashboard_gathers_prerequisite_progress_per_esms(client_de):
     page = client_de(Utilisateur.objects.get(username="chefprojet")).get(
         reverse("pilotage:grappe", args=[ctx.grappe.pk])).content.decode()
     assert "étapes des prérequis faites" in page
+    assert "professionnels concernés ayant un n° RPPS" in page
+    rpps = services.indicateurs(Etablissement.objects.filter(organisme__grappes=ctx.grappe))["rpps"]
+    assert 0 < rpps["enregistres"] < rpps["concernes"]
+    assert rpps["erreurs"] > 0
