@@ -18,6 +18,7 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +81,7 @@ class _Code:
     lieu: str
     noms: tuple[_Nom, ...]
     prenoms: tuple[str, ...]  # tokens (hyphen ≡ space, RNIV R-FMT-04)
+    prenoms_entiers: tuple[str, ...]  # whole first names, a compound one kept as one ("JEAN-PIERRE")
     prenoms_affiches: str
     p1: str  # first token
     p1_phon: str
@@ -115,20 +117,30 @@ def _ymd(valeur: date | str) -> tuple[int, int, int]:
 _SEXES = {"M": "M", "H": "M", "1": "M", "F": "F", "2": "F"}
 
 
+_CACHE_PRENOMS: dict[tuple[str, ...], tuple] = {}
+
+
+def _decomposer_prenoms(prenoms: tuple[str, ...]) -> tuple:
+    res = _CACHE_PRENOMS.get(prenoms)
+    if res is None:
+        norm = [normaliser(p) for p in prenoms if p]
+        jetons = tuple(m for p in norm for m in mots(p))
+        p1 = jetons[0] if jetons else ""
+        entiers = tuple(m for p in norm for m in p.split(" "))
+        res = (jetons, entiers, " ".join(norm), p1, cle_phonetique(p1))
+        _CACHE_PRENOMS[prenoms] = res
+    return res
+
+
 def _encoder(ident: IdentiteCandidate) -> _Code:
     annee, mois, jour = _ymd(ident.date_naissance)
-    noms = []
-    vus = set()
-    for texte, utilise in ((ident.nom_naissance, False), (ident.nom_utilise, True)):
-        if not texte:
-            continue
-        brut, compact, sans, phon = _decomposer_nom(texte)
-        if compact and compact not in vus:
-            vus.add(compact)
-            noms.append(_Nom(brut, compact, sans, phon, utilise))
-    prenoms_norm = [normaliser(p) for p in ident.prenoms if p]
-    jetons = tuple(m for p in prenoms_norm for m in mots(p))
-    p1 = jetons[0] if jetons else ""
+    brut, compact, sans, phon = _decomposer_nom(ident.nom_naissance)
+    noms: tuple[_Nom, ...] = (_Nom(brut, compact, sans, phon, False),) if compact else ()
+    if ident.nom_utilise:
+        brut, compact_u, sans, phon = _decomposer_nom(ident.nom_utilise)
+        if compact_u and compact_u != compact:
+            noms = (*noms, _Nom(brut, compact_u, sans, phon, True))
+    jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(tuple(ident.prenoms))
     lieu = (ident.lieu_naissance or "").strip().upper()
     return _Code(
         cle=ident.cle,
@@ -137,11 +149,12 @@ def _encoder(ident: IdentiteCandidate) -> _Code:
         jour=jour,
         sexe=_SEXES.get((ident.sexe or "").strip().upper()[:1], ""),
         lieu="" if lieu in LIEUX_INCONNUS else lieu,
-        noms=tuple(noms),
+        noms=noms,
         prenoms=jetons,
-        prenoms_affiches=" ".join(prenoms_norm),
+        prenoms_entiers=entiers,
+        prenoms_affiches=affiches,
         p1=p1,
-        p1_phon=cle_phonetique(p1),
+        p1_phon=p1_phon,
     )
 
 
@@ -155,19 +168,22 @@ def _fmt_date(a: int, m: int, j: int) -> str:
 def _facteur_date(x: _Code, y: _Code) -> tuple[float, str]:
     if x.annee == y.annee and x.mois == y.mois and x.jour == y.jour:
         return 1.0, "même date de naissance"
-    dx, dy = _fmt_date(x.annee, x.mois, x.jour), _fmt_date(y.annee, y.mois, y.jour)
     if x.annee == y.annee and x.jour == y.mois and x.mois == y.jour:
-        return 0.9, f"jour et mois de naissance inversés ({dx}/{dy})"
+        return 0.9, f"jour et mois de naissance inversés ({_dates(x, y)})"
     if 0 in (x.jour, x.mois, y.jour, y.mois) and x.annee == y.annee and x.annee:
         if (x.mois in (0, y.mois) or y.mois == 0) and (x.jour in (0, y.jour) or y.jour == 0):
-            return 0.85, f"date de naissance incomplète d'un côté ({dx}/{dy})"
+            return 0.85, f"date de naissance incomplète d'un côté ({_dates(x, y)})"
     sx, sy = f"{x.jour:02d}{x.mois:02d}{x.annee:04d}", f"{y.jour:02d}{y.mois:02d}{y.annee:04d}"
     ecarts = [k for k in range(8) if sx[k] != sy[k]]
     if len(ecarts) == 1:
-        return 0.85, f"date de naissance à un chiffre près ({dx}/{dy})"
+        return 0.85, f"date de naissance à un chiffre près ({_dates(x, y)})"
     if len(ecarts) == 2 and ecarts[1] == ecarts[0] + 1 and sx[ecarts[0]] == sy[ecarts[1]] and sx[ecarts[1]] == sy[ecarts[0]]:
-        return 0.8, f"deux chiffres inversés dans la date de naissance ({dx}/{dy})"
+        return 0.8, f"deux chiffres inversés dans la date de naissance ({_dates(x, y)})"
     return 0.0, ""
+
+
+def _dates(x: _Code, y: _Code) -> str:
+    return f"{_fmt_date(x.annee, x.mois, x.jour)} et {_fmt_date(y.annee, y.mois, y.jour)}"
 
 
 def _facteur_un_nom(a: _Nom, b: _Nom) -> tuple[float, str]:
@@ -180,7 +196,10 @@ def _facteur_un_nom(a: _Nom, b: _Nom) -> tuple[float, str]:
     if a.phon and a.phon == b.phon:
         return 0.92, f"nom phonétiquement proche ({a.brut}/{b.brut})"
     court = min(len(a.sans_particule), len(b.sans_particule))
-    distance = OSA.distance(a.sans_particule, b.sans_particule, score_cutoff=2)
+    distance = min(
+        OSA.distance(a.sans_particule, b.sans_particule, score_cutoff=2),
+        OSA.distance(a.compact, b.compact, score_cutoff=2),  # the slip may be in a particle
+    )
     if distance == 1 and court >= 3:
         return 0.88, f"faute de frappe probable dans le nom ({a.brut}/{b.brut})"
     if distance == 2 and court >= 7:
@@ -220,7 +239,9 @@ def _facteur_prenoms(x: _Code, y: _Code) -> tuple[float, str]:
         if len(px) == 2:
             return 0.93, f"prénoms inversés ({x.prenoms_affiches}/{y.prenoms_affiches})"
         return 0.93, f"prénoms dans un autre ordre ({x.prenoms_affiches}/{y.prenoms_affiches})"
-    if set(court) <= set(long_):
+    if set(x.prenoms_entiers if len(x.prenoms_entiers) <= len(y.prenoms_entiers) else y.prenoms_entiers) <= set(
+        y.prenoms_entiers if len(x.prenoms_entiers) <= len(y.prenoms_entiers) else x.prenoms_entiers
+    ):
         return 0.85, f"prénoms de l'une inclus dans ceux de l'autre ({x.prenoms_affiches}/{y.prenoms_affiches})"
     reste = 1.0 if px[1:] == py[1:] or len(px) == 1 or len(py) == 1 else 0.95
     if x.p1 == y.p1:
@@ -276,11 +297,12 @@ def _score(x: _Code, y: _Code, seuil: float) -> tuple[float, list[str]] | None:
 
 
 def _paire(x: _Code, y: _Code, seuil: float) -> PaireProbable | None:
+    if x.cle > y.cle:  # reasons read "value of cle_a / value of cle_b", whatever the input order
+        x, y = y, x
     res = _score(x, y, seuil)
     if res is None:
         return None
-    a, b = (x, y) if x.cle <= y.cle else (y, x)
-    return PaireProbable(a.cle, b.cle, res[0], res[1])
+    return PaireProbable(x.cle, y.cle, res[0], res[1])
 
 
 def comparer(a: IdentiteCandidate, b: IdentiteCandidate, seuil: float = 0.0) -> PaireProbable | None:
@@ -290,11 +312,6 @@ def comparer(a: IdentiteCandidate, b: IdentiteCandidate, seuil: float = 0.0) -> 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Blocking.
-
-def _cle_date(c: _Code) -> tuple[int, int, int]:
-    """Birth date with day and month unordered: a day/month swap lands in the same block."""
-    return (c.annee, min(c.jour, c.mois), max(c.jour, c.mois))
-
 
 def _ajouter_paires(membres: Sequence[int], codes: list[_Code], n: int, paires: set[int]) -> None:
     if len(membres) <= TAILLE_MAX_BLOC:
@@ -315,13 +332,14 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
     date_nom: dict[tuple, list[int]] = {}
     nom_prenom: dict[tuple, list[int]] = {}
     for i, c in enumerate(codes):
-        cd = _cle_date(c)
+        # birth date with day and month unordered: a day/month swap lands in the same block
+        cd = c.annee * 10000 + (c.jour * 100 + c.mois if c.jour < c.mois else c.mois * 100 + c.jour)
         date_prenom.setdefault((cd, c.sexe, c.p1_phon), []).append(i)
-        phons = {nom.phon for nom in c.noms if nom.phon}
-        for phon in phons:
-            date_nom.setdefault((cd, c.sexe, phon), []).append(i)
-            if c.p1_phon:
-                nom_prenom.setdefault((phon, c.p1_phon), []).append(i)
+        for k, nom in enumerate(c.noms):
+            if nom.phon and (k == 0 or nom.phon != c.noms[0].phon):
+                date_nom.setdefault((cd, c.sexe, nom.phon), []).append(i)
+                if c.p1_phon:
+                    nom_prenom.setdefault((nom.phon, c.p1_phon), []).append(i)
     yield from (m for m in date_prenom.values() if len(m) > 1)
     yield from (m for m in date_nom.values() if len(m) > 1)
     for membres in nom_prenom.values():
@@ -339,16 +357,23 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
 
 def detecter(identites: Iterable[IdentiteCandidate], seuil: float = SEUIL_DEFAUT) -> list[PaireProbable]:
     """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic)."""
-    codes = [_encoder(i) for i in identites]
-    n = len(codes)
-    paires: set[int] = set()
-    for membres in _blocs(codes):
-        _ajouter_paires(membres, codes, n, paires)
-    resultat = []
-    for k in sorted(paires):
-        i, j = divmod(k, n)
-        p = _paire(codes[i], codes[j], seuil)
-        if p is not None:
-            resultat.append(p)
+    # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
+    gc_actif = gc.isenabled()
+    gc.disable()
+    try:
+        codes = [_encoder(i) for i in identites]
+        n = len(codes)
+        paires: set[int] = set()
+        for membres in _blocs(codes):
+            _ajouter_paires(membres, codes, n, paires)
+        resultat = []
+        for k in sorted(paires):
+            i, j = divmod(k, n)
+            p = _paire(codes[i], codes[j], seuil)
+            if p is not None:
+                resultat.append(p)
+    finally:
+        if gc_actif:
+            gc.enable()
     resultat.sort(key=lambda p: (-p.score, p.cle_a, p.cle_b))
     return resultat
