@@ -31,6 +31,8 @@ from .phonetique import PARTICULES, cle_phonetique, mots, normaliser
 SEUIL_DEFAUT = 0.7
 #: Largest block compared exhaustively (pairs grow as the square of the block).
 TAILLE_MAX_BLOC = 40
+#: A (name, first name) block larger than this is split by parts of the birth date before comparing.
+SUBDIVISER_AU_DELA = 8
 #: Codes meaning "birthplace unknown" (RNIV R-LN-01: 99999).
 LIEUX_INCONNUS = frozenset({"", "99999", "00000"})
 
@@ -62,7 +64,7 @@ class PaireProbable:
 # ---------------------------------------------------------------------------------------------------------------
 # Encoding: every identity is turned once into plain tuples of normalised keys.
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Nom:
     brut: str  # normalised as RNIV (for messages)
     compact: str  # letters only
@@ -87,19 +89,20 @@ class _Code:
     p1_phon: str
 
 
-_CACHE_NOMS: dict[str, tuple[str, str, str, str]] = {}
+_CACHE_NOMS: dict[tuple[str, bool], _Nom] = {}
 
 
-def _decomposer_nom(texte: str) -> tuple[str, str, str, str]:
-    res = _CACHE_NOMS.get(texte)
+def _decomposer_nom(texte: str, utilise: bool = False) -> _Nom:
+    """Normalised forms of a name, shared between identities (names repeat a lot)."""
+    res = _CACHE_NOMS.get((texte, utilise))
     if res is None:
         brut = normaliser(texte)
         elements = mots(brut)
         compact = "".join(elements)
         gardes = [m for m in elements if m not in PARTICULES]
         sans = "".join(gardes) if gardes else compact
-        res = (brut, compact, sans, cle_phonetique(sans))
-        _CACHE_NOMS[texte] = res
+        res = _Nom(brut, compact, sans, cle_phonetique(sans), utilise)
+        _CACHE_NOMS[(texte, utilise)] = res
     return res
 
 
@@ -134,13 +137,14 @@ def _decomposer_prenoms(prenoms: tuple[str, ...]) -> tuple:
 
 def _encoder(ident: IdentiteCandidate) -> _Code:
     annee, mois, jour = _ymd(ident.date_naissance)
-    brut, compact, sans, phon = _decomposer_nom(ident.nom_naissance)
-    noms: tuple[_Nom, ...] = (_Nom(brut, compact, sans, phon, False),) if compact else ()
+    nom = _decomposer_nom(ident.nom_naissance)
+    noms: tuple[_Nom, ...] = (nom,) if nom.compact else ()
     if ident.nom_utilise:
-        brut, compact_u, sans, phon = _decomposer_nom(ident.nom_utilise)
-        if compact_u and compact_u != compact:
-            noms = (*noms, _Nom(brut, compact_u, sans, phon, True))
-    jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(tuple(ident.prenoms))
+        utilise = _decomposer_nom(ident.nom_utilise, True)
+        if utilise.compact and utilise.compact != nom.compact:
+            noms = (*noms, utilise)
+    prenoms = ident.prenoms if type(ident.prenoms) is tuple else tuple(ident.prenoms)
+    jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(prenoms)
     lieu = (ident.lieu_naissance or "").strip().upper()
     return _Code(
         cle=ident.cle,
@@ -166,15 +170,25 @@ def _fmt_date(a: int, m: int, j: int) -> str:
 
 
 def _facteur_date(x: _Code, y: _Code) -> tuple[float, str]:
-    if x.annee == y.annee and x.mois == y.mois and x.jour == y.jour:
+    meme_a, meme_m, meme_j = x.annee == y.annee, x.mois == y.mois, x.jour == y.jour
+    if meme_a and meme_m and meme_j:
         return 1.0, "même date de naissance"
-    if x.annee == y.annee and x.jour == y.mois and x.mois == y.jour:
+    if meme_a and x.jour == y.mois and x.mois == y.jour:
         return 0.9, f"jour et mois de naissance inversés ({_dates(x, y)})"
-    if 0 in (x.jour, x.mois, y.jour, y.mois) and x.annee == y.annee and x.annee:
-        if (x.mois in (0, y.mois) or y.mois == 0) and (x.jour in (0, y.jour) or y.jour == 0):
+    if not (meme_a or meme_m or meme_j):
+        return 0.0, ""  # no single typo changes day, month and year at once
+    if meme_a and x.annee and 0 in (x.jour, x.mois, y.jour, y.mois):
+        if (meme_m or 0 in (x.mois, y.mois)) and (meme_j or 0 in (x.jour, y.jour)):
             return 0.85, f"date de naissance incomplète d'un côté ({_dates(x, y)})"
-    sx, sy = f"{x.jour:02d}{x.mois:02d}{x.annee:04d}", f"{y.jour:02d}{y.mois:02d}{y.annee:04d}"
-    ecarts = [k for k in range(8) if sx[k] != sy[k]]
+    if meme_a + meme_m + meme_j != 2:  # two parts differ: compare all digits (rare)
+        sx, sy = f"{x.jour:02d}{x.mois:02d}{x.annee:04d}", f"{y.jour:02d}{y.mois:02d}{y.annee:04d}"
+    elif not meme_a:  # one part differs (the common case): compare its digits only
+        sx, sy = f"{x.annee:04d}", f"{y.annee:04d}"
+    elif not meme_m:
+        sx, sy = f"{x.mois:02d}", f"{y.mois:02d}"
+    else:
+        sx, sy = f"{x.jour:02d}", f"{y.jour:02d}"
+    ecarts = [k for k in range(len(sx)) if sx[k] != sy[k]]
     if len(ecarts) == 1:
         return 0.85, f"date de naissance à un chiffre près ({_dates(x, y)})"
     if len(ecarts) == 2 and ecarts[1] == ecarts[0] + 1 and sx[ecarts[0]] == sy[ecarts[1]] and sx[ecarts[1]] == sy[ecarts[0]]:
@@ -343,7 +357,7 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
     yield from (m for m in date_prenom.values() if len(m) > 1)
     yield from (m for m in date_nom.values() if len(m) > 1)
     for membres in nom_prenom.values():
-        if len(membres) <= TAILLE_MAX_BLOC:
+        if len(membres) <= SUBDIVISER_AU_DELA:
             if len(membres) > 1:
                 yield membres
             continue
