@@ -108,6 +108,13 @@ def test_chaque_type_de_doublon_est_detecte_avec_son_motif(changement, motif):
     assert SEUIL_DEFAUT <= paire.score <= 1
 
 
+def test_sexe_errone_seul_est_signale_mais_pas_les_jumeaux_de_sexes_differents():
+    paire = _seule_paire(replace(BASE, cle="B", sexe="M"))
+    assert "sexe différent" in paire.motifs
+    louis = replace(BASE, prenoms=("LOUIS",), sexe="M")
+    assert detecter([*FOULE, louis, replace(louis, cle="B", prenoms=("LOUISE",), sexe="F")]) == []
+
+
 def test_nom_de_naissance_contre_nom_utilise():
     mariee = replace(BASE, nom_utilise="MARTIN")
     saisie_avec_nom_d_epouse = replace(BASE, cle="B", nom_naissance="MARTIN")

@@ -272,7 +272,7 @@ def _facteur_sexe(x: _Code, y: _Code) -> tuple[float, str]:
         return 1.0, "même sexe"
     if not x.sexe or not y.sexe:
         return 0.95, "sexe inconnu d'un côté"
-    return 0.6, "sexe différent"
+    return 0.75, "sexe différent"
 
 
 def _facteur_lieu(x: _Code, y: _Code) -> tuple[float, str]:
