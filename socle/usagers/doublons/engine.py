@@ -118,6 +118,20 @@ def _ymd(valeur: date | str) -> tuple[int, int, int]:
 
 
 _SEXES = {"M": "M", "H": "M", "1": "M", "F": "F", "2": "F"}
+_CACHE_TEXTES: dict[tuple[str, str | None], str] = {}
+
+
+def _sexe_lieu(champ: str, valeur: str | None) -> str:
+    """Normalised sex ("M", "F" or "") or birthplace ("" when unknown), cached: few distinct values."""
+    res = _CACHE_TEXTES.get((champ, valeur))
+    if res is None:
+        texte = (valeur or "").strip().upper()
+        if champ == "sexe":
+            res = _SEXES.get(texte[:1], "")
+        else:
+            res = "" if texte in LIEUX_INCONNUS else texte
+        _CACHE_TEXTES[(champ, valeur)] = res
+    return res
 
 
 _CACHE_PRENOMS: dict[tuple[str, ...], tuple] = {}
@@ -136,7 +150,8 @@ def _decomposer_prenoms(prenoms: tuple[str, ...]) -> tuple:
 
 
 def _encoder(ident: IdentiteCandidate) -> _Code:
-    annee, mois, jour = _ymd(ident.date_naissance)
+    d = ident.date_naissance
+    annee, mois, jour = (d.year, d.month, d.day) if type(d) is date else _ymd(d)
     nom = _decomposer_nom(ident.nom_naissance)
     noms: tuple[_Nom, ...] = (nom,) if nom.compact else ()
     if ident.nom_utilise:
@@ -145,20 +160,20 @@ def _encoder(ident: IdentiteCandidate) -> _Code:
             noms = (*noms, utilise)
     prenoms = ident.prenoms if type(ident.prenoms) is tuple else tuple(ident.prenoms)
     jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(prenoms)
-    lieu = (ident.lieu_naissance or "").strip().upper()
+    # positional arguments: this runs a million times
     return _Code(
-        cle=ident.cle,
-        annee=annee,
-        mois=mois,
-        jour=jour,
-        sexe=_SEXES.get((ident.sexe or "").strip().upper()[:1], ""),
-        lieu="" if lieu in LIEUX_INCONNUS else lieu,
-        noms=noms,
-        prenoms=jetons,
-        prenoms_entiers=entiers,
-        prenoms_affiches=affiches,
-        p1=p1,
-        p1_phon=p1_phon,
+        ident.cle,
+        annee,
+        mois,
+        jour,
+        _sexe_lieu("sexe", ident.sexe),
+        _sexe_lieu("lieu", ident.lieu_naissance),
+        noms,
+        jetons,
+        entiers,
+        affiches,
+        p1,
+        p1_phon,
     )
 
 
