@@ -7,7 +7,14 @@ from datetime import date
 
 import pytest
 
-from socle.usagers.doublons import IdentiteCandidate, cle_phonetique, comparer, detecter, normaliser
+from socle.usagers.doublons import (
+    IdentiteCandidate,
+    cle_phonetique,
+    comparer,
+    detecter,
+    normaliser,
+    regrouper,
+)
 from socle.usagers.doublons.engine import SEUIL_DEFAUT, TAILLE_MAX_BLOC
 from socle.usagers.doublons.synthetique import TYPES_DOUBLONS, TYPES_NON_DOUBLONS, generer
 
@@ -174,6 +181,23 @@ def test_resultat_trie_et_normalise():
     assert all(p.cle_a < p.cle_b and 0 <= p.score <= 1 for p in paires)
     assert paires[1].score < paires[0].score
     assert detecter(identites, seuil=0.95) == paires[:1]
+
+
+def test_regrouper_les_paires_en_groupes():
+    identites = [
+        BASE,
+        replace(BASE, cle="B", nom_naissance="DUPOND"),
+        replace(BASE, cle="C", nom_naissance="DUPOND", prenoms=("MARIE",)),
+        replace(BASE, cle="X", nom_naissance="ROBERT", prenoms=("LEA",)),
+        replace(BASE, cle="Y", nom_naissance="ROBERT", prenoms=("LEA",), lieu_naissance=""),
+    ]
+    assert regrouper(detecter(identites)) == [["A", "B", "C"], ["X", "Y"]]
+
+
+def test_prenoms_en_une_chaine_et_date_en_texte():
+    saisie = replace(BASE, cle="B", prenoms=("marie louise",), date_naissance="07/03/1948")
+    paire = _seule_paire(saisie)
+    assert paire.score == 1.0
 
 
 def test_gros_bloc_sous_decoupe_retrouve_la_faute_dans_la_date():

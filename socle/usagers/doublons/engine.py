@@ -406,3 +406,25 @@ def detecter(identites: Iterable[IdentiteCandidate], seuil: float = SEUIL_DEFAUT
             gc.enable()
     resultat.sort(key=lambda p: (-p.score, p.cle_a, p.cle_b))
     return resultat
+
+
+def regrouper(paires: Iterable[PaireProbable]) -> list[list[str]]:
+    """Groups of identities linked by probable-duplicate pairs (A~B and B~C → one group of three to review
+    together); each group sorted, groups sorted by their first key."""
+    parent: dict[str, str] = {}
+
+    def racine(cle: str) -> str:
+        parent.setdefault(cle, cle)
+        while parent[cle] != cle:
+            parent[cle] = parent[parent[cle]]
+            cle = parent[cle]
+        return cle
+
+    for p in paires:
+        a, b = racine(p.cle_a), racine(p.cle_b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groupes: dict[str, list[str]] = {}
+    for cle in parent:
+        groupes.setdefault(racine(cle), []).append(cle)
+    return sorted((sorted(g) for g in groupes.values()), key=lambda g: g[0])
