@@ -356,22 +356,38 @@ def _ajouter_paires(membres: Sequence[int], codes: list[_Code], n: int, paires: 
             paires.add(i * n + j if i < j else j * n + i)
 
 
-def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
-    date_prenom: dict[tuple, list[int]] = {}
-    date_nom: dict[tuple, list[int]] = {}
-    nom_prenom: dict[tuple, list[int]] = {}
+def _grouper(codes: list[_Code], cles: Callable[[_Code], Iterable[tuple]]) -> dict[tuple, list[int]]:
+    blocs: dict[tuple, list[int]] = {}
     for i, c in enumerate(codes):
-        # birth date with day and month unordered: a day/month swap lands in the same block
-        cd = c.annee * 10000 + (c.jour * 100 + c.mois if c.jour < c.mois else c.mois * 100 + c.jour)
-        date_prenom.setdefault((cd, c.sexe, c.p1_phon), []).append(i)
-        for k, nom in enumerate(c.noms):
-            if nom.phon and (k == 0 or nom.phon != c.noms[0].phon):
-                date_nom.setdefault((cd, c.sexe, nom.phon), []).append(i)
-                if c.p1_phon:
-                    nom_prenom.setdefault((nom.phon, c.p1_phon), []).append(i)
-    yield from (m for m in date_prenom.values() if len(m) > 1)
-    yield from (m for m in date_nom.values() if len(m) > 1)
-    for membres in nom_prenom.values():
+        for cle in cles(c):
+            blocs.setdefault(cle, []).append(i)
+    return blocs
+
+
+def _date_non_ordonnee(c: _Code) -> int:
+    """Birth date with day and month unordered: a day/month swap lands in the same block."""
+    return c.annee * 10000 + (c.jour * 100 + c.mois if c.jour < c.mois else c.mois * 100 + c.jour)
+
+
+def _phons(c: _Code) -> Iterable[str]:
+    """Phonetic keys of the birth name and of the used name, each once."""
+    for k, nom in enumerate(c.noms):
+        if nom.phon and (k == 0 or nom.phon != c.noms[0].phon):
+            yield nom.phon
+
+
+def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
+    """Blocks of each pass in turn (one pass's index in memory at a time)."""
+    passes: list[Callable[[_Code], Iterable[tuple]]] = [
+        lambda c: ((_date_non_ordonnee(c), c.sexe, c.p1_phon),),
+        lambda c: ((_date_non_ordonnee(c), c.sexe, phon) for phon in _phons(c)),
+    ]
+    for cles in passes:
+        blocs = _grouper(codes, cles)
+        yield from (m for m in blocs.values() if len(m) > 1)
+        del blocs
+    blocs = _grouper(codes, lambda c: ((phon, c.p1_phon) for phon in _phons(c)) if c.p1_phon else ())
+    for membres in blocs.values():
         if len(membres) <= SUBDIVISER_AU_DELA:
             if len(membres) > 1:
                 yield membres
