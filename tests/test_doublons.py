@@ -200,6 +200,19 @@ def test_prenoms_en_une_chaine_et_date_en_texte():
     assert paire.score == 1.0
 
 
+def test_paires_deja_jugees_distinctes_exclues():
+    identites = [BASE, replace(BASE, cle="B", nom_naissance="DUPOND"), replace(BASE, cle="C", prenoms=("MARIE",))]
+    assert len(detecter(identites)) == 3
+    restantes = detecter(identites, exclues=[("B", "A")])
+    assert {(p.cle_a, p.cle_b) for p in restantes} == {("A", "C"), ("B", "C")}
+
+
+@pytest.mark.parametrize("valeur", ["", "1948", "1948-3-7", "31/02", "1948-13-07"])
+def test_date_illisible_message_clair(valeur):
+    with pytest.raises(ValueError, match="Identité B : date de naissance"):
+        detecter([BASE, replace(BASE, cle="B", date_naissance=valeur)])
+
+
 def test_gros_bloc_sous_decoupe_retrouve_la_faute_dans_la_date():
     """A very common (name, first name) is split by date parts: a one-digit year typo is still found."""
     rng = random.Random(3)

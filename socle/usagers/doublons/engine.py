@@ -19,7 +19,8 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -106,15 +107,26 @@ def _decomposer_nom(texte: str, utilise: bool = False) -> _Nom:
     return res
 
 
-def _ymd(valeur: date | str) -> tuple[int, int, int]:
+_DATE_TEXTE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def _ymd(valeur: date | str, cle: str = "") -> tuple[int, int, int]:
     if isinstance(valeur, date):
         return valeur.year, valeur.month, valeur.day
-    texte = str(valeur).strip()
-    if "/" in texte:  # JJ/MM/AAAA
-        j, m, a = texte.split("/")
+    m = _DATE_TEXTE.match(str(valeur or "").strip())
+    if not m:
+        raise ValueError(
+            f"Identité {cle} : date de naissance illisible ({valeur!r}), attendu AAAA-MM-JJ ou JJ/MM/AAAA "
+            "(00 admis pour un jour ou un mois inconnu, RNIV R-DN-02)."
+        )
+    if m.group(1):
+        a, mo, j = m.group(1, 2, 3)
     else:
-        a, m, j = texte.split("-")
-    return int(a), int(m), int(j)
+        j, mo, a = m.group(4, 5, 6)
+    annee, mois, jour = int(a), int(mo), int(j)
+    if mois > 12 or jour > 31:
+        raise ValueError(f"Identité {cle} : date de naissance impossible ({valeur!r}).")
+    return annee, mois, jour
 
 
 _SEXES = {"M": "M", "H": "M", "1": "M", "F": "F", "2": "F"}
@@ -151,7 +163,7 @@ def _decomposer_prenoms(prenoms: tuple[str, ...]) -> tuple:
 
 def _encoder(ident: IdentiteCandidate) -> _Code:
     d = ident.date_naissance
-    annee, mois, jour = (d.year, d.month, d.day) if type(d) is date else _ymd(d)
+    annee, mois, jour = (d.year, d.month, d.day) if type(d) is date else _ymd(d, ident.cle)
     nom = _decomposer_nom(ident.nom_naissance)
     noms: tuple[_Nom, ...] = (nom,) if nom.compact else ()
     if ident.nom_utilise:
@@ -400,8 +412,17 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
             yield from (m for m in sous.values() if len(m) > 1)
 
 
-def detecter(identites: Iterable[IdentiteCandidate], seuil: float = SEUIL_DEFAUT) -> list[PaireProbable]:
-    """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic)."""
+def detecter(
+    identites: Iterable[IdentiteCandidate],
+    seuil: float = SEUIL_DEFAUT,
+    exclues: Collection[tuple[str, str]] = (),
+) -> list[PaireProbable]:
+    """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic).
+
+    ``exclues``: pairs already reviewed and judged distinct people (e.g. homonymes avérés, RNIV R-AT-05),
+    in either order; they are not reported again.
+    """
+    deja_vues = {(a, b) if a <= b else (b, a) for a, b in exclues}
     # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
     gc_actif = gc.isenabled()
     gc.disable()
@@ -415,7 +436,7 @@ def detecter(identites: Iterable[IdentiteCandidate], seuil: float = SEUIL_DEFAUT
         for k in sorted(paires):
             i, j = divmod(k, n)
             p = _paire(codes[i], codes[j], seuil)
-            if p is not None:
+            if p is not None and (p.cle_a, p.cle_b) not in deja_vues:
                 resultat.append(p)
     finally:
         if gc_actif:
