@@ -88,6 +88,8 @@ class _Code:
     prenoms_affiches: str
     p1: str  # first token
     p1_phon: str
+    date_bloc: int  # see _date_non_ordonnee
+    phons: tuple[str, ...]  # distinct phonetic keys of the birth and used names
 
 
 _CACHE_NOMS: dict[tuple[str, bool], _Nom] = {}
@@ -172,6 +174,10 @@ def _encoder(ident: IdentiteCandidate) -> _Code:
             noms = (*noms, utilise)
     prenoms = ident.prenoms if type(ident.prenoms) is tuple else tuple(ident.prenoms)
     jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(prenoms)
+    phons: tuple[str, ...] = ()
+    for n in noms:
+        if n.phon and n.phon not in phons:
+            phons += (n.phon,)
     # positional arguments: this runs a million times
     return _Code(
         ident.cle,
@@ -186,6 +192,8 @@ def _encoder(ident: IdentiteCandidate) -> _Code:
         affiches,
         p1,
         p1_phon,
+        _date_non_ordonnee(annee, mois, jour),
+        phons,
     )
 
 
@@ -368,37 +376,40 @@ def _ajouter_paires(membres: Sequence[int], codes: list[_Code], n: int, paires: 
             paires.add(i * n + j if i < j else j * n + i)
 
 
-def _grouper(codes: list[_Code], cles: Callable[[_Code], Iterable[tuple]]) -> dict[tuple, list[int]]:
-    blocs: dict[tuple, list[int]] = {}
-    for i, c in enumerate(codes):
-        for cle in cles(c):
-            blocs.setdefault(cle, []).append(i)
-    return blocs
-
-
-def _date_non_ordonnee(c: _Code) -> int:
+def _date_non_ordonnee(annee: int, mois: int, jour: int) -> int:
     """Birth date with day and month unordered: a day/month swap lands in the same block."""
-    return c.annee * 10000 + (c.jour * 100 + c.mois if c.jour < c.mois else c.mois * 100 + c.jour)
+    return annee * 10000 + (jour * 100 + mois if jour < mois else mois * 100 + jour)
 
 
-def _phons(c: _Code) -> Iterable[str]:
-    """Phonetic keys of the birth name and of the used name, each once."""
-    for k, nom in enumerate(c.noms):
-        if nom.phon and (k == 0 or nom.phon != c.noms[0].phon):
-            yield nom.phon
+def _ajouter(blocs: dict, cle: tuple, i: int) -> None:
+    membres = blocs.get(cle)
+    if membres is None:
+        blocs[cle] = [i]
+    else:
+        membres.append(i)
 
 
 def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
-    """Blocks of each pass in turn (one pass's index in memory at a time)."""
-    passes: list[Callable[[_Code], Iterable[tuple]]] = [
-        lambda c: ((_date_non_ordonnee(c), c.sexe, c.p1_phon),),
-        lambda c: ((_date_non_ordonnee(c), c.sexe, phon) for phon in _phons(c)),
-    ]
-    for cles in passes:
-        blocs = _grouper(codes, cles)
-        yield from (m for m in blocs.values() if len(m) > 1)
-        del blocs
-    blocs = _grouper(codes, lambda c: ((phon, c.p1_phon) for phon in _phons(c)) if c.p1_phon else ())
+    """Blocks of each pass in turn (one pass's index in memory at a time). Plain loops: this runs on millions."""
+    blocs: dict[tuple, list[int]] = {}
+    for i, c in enumerate(codes):
+        cle = (c.date_bloc, c.sexe, c.p1_phon)
+        membres = blocs.get(cle)
+        if membres is None:
+            blocs[cle] = [i]
+        else:
+            membres.append(i)
+    yield from (m for m in blocs.values() if len(m) > 1)
+    blocs = {}
+    for i, c in enumerate(codes):
+        for phon in c.phons:
+            _ajouter(blocs, (c.date_bloc, c.sexe, phon), i)
+    yield from (m for m in blocs.values() if len(m) > 1)
+    blocs = {}
+    for i, c in enumerate(codes):
+        if c.p1_phon:
+            for phon in c.phons:
+                _ajouter(blocs, (phon, c.p1_phon), i)
     for membres in blocs.values():
         if len(membres) <= SUBDIVISER_AU_DELA:
             if len(membres) > 1:
@@ -408,7 +419,7 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
         for partie in (lambda c: (c.mois, c.jour), lambda c: (c.annee, c.mois), lambda c: (c.annee, c.jour)):
             sous: dict[tuple, list[int]] = {}
             for i in membres:
-                sous.setdefault(partie(codes[i]), []).append(i)
+                _ajouter(sous, partie(codes[i]), i)
             yield from (m for m in sous.values() if len(m) > 1)
 
 
