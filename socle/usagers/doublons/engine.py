@@ -19,6 +19,7 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -389,22 +390,26 @@ def _ajouter(blocs: dict, cle: tuple, i: int) -> None:
         membres.append(i)
 
 
-def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
+def _blocs(codes: list[_Code], passes: Collection[int] = (1, 2, 3)) -> Iterable[list[int]]:
     """Blocks of each pass in turn (one pass's index in memory at a time). Plain loops: this runs on millions."""
     blocs: dict[tuple, list[int]] = {}
-    for i, c in enumerate(codes):
-        cle = (c.date_bloc, c.sexe, c.p1_phon)
-        membres = blocs.get(cle)
-        if membres is None:
-            blocs[cle] = [i]
-        else:
-            membres.append(i)
-    yield from (m for m in blocs.values() if len(m) > 1)
-    blocs = {}
-    for i, c in enumerate(codes):
-        for phon in c.phons:
-            _ajouter(blocs, (c.date_bloc, c.sexe, phon), i)
-    yield from (m for m in blocs.values() if len(m) > 1)
+    if 1 in passes:
+        for i, c in enumerate(codes):
+            cle = (c.date_bloc, c.sexe, c.p1_phon)
+            membres = blocs.get(cle)
+            if membres is None:
+                blocs[cle] = [i]
+            else:
+                membres.append(i)
+        yield from (m for m in blocs.values() if len(m) > 1)
+    if 2 in passes:
+        blocs = {}
+        for i, c in enumerate(codes):
+            for phon in c.phons:
+                _ajouter(blocs, (c.date_bloc, c.sexe, phon), i)
+        yield from (m for m in blocs.values() if len(m) > 1)
+    if 3 not in passes:
+        return
     blocs = {}
     for i, c in enumerate(codes):
         if c.p1_phon:
@@ -423,35 +428,65 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
             yield from (m for m in sous.values() if len(m) > 1)
 
 
+def _trouver(codes: list[_Code], passes: Collection[int], seuil: float) -> list[PaireProbable]:
+    n = len(codes)
+    paires: set[int] = set()
+    for membres in _blocs(codes, passes):
+        _ajouter_paires(membres, codes, n, paires)
+    resultat = []
+    for k in sorted(paires):
+        i, j = divmod(k, n)
+        p = _paire(codes[i], codes[j], seuil)
+        if p is not None:
+            resultat.append(p)
+    return resultat
+
+
+# Encoded identities handed to forked workers (inherited through fork, never pickled).
+_PARTAGE: tuple[list[_Code], float] | None = None
+
+
+def _travail_fils(passes: tuple[int, ...]) -> list[PaireProbable]:
+    gc.disable()
+    assert _PARTAGE is not None
+    codes, seuil = _PARTAGE
+    return _trouver(codes, passes, seuil)
+
+
 def detecter(
     identites: Iterable[IdentiteCandidate],
     seuil: float = SEUIL_DEFAUT,
     exclues: Collection[tuple[str, str]] = (),
+    processus: int = 1,
 ) -> list[PaireProbable]:
     """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic).
 
     ``exclues``: pairs already reviewed and judged distinct people (e.g. homonymes avérés, RNIV R-AT-05),
     in either order; they are not reported again.
+    ``processus=2``: blocking and scoring split over two forked processes (Linux; for batch runs on big
+    files, not inside a web request). Same result as ``processus=1``.
     """
+    global _PARTAGE
     deja_vues = {(a, b) if a <= b else (b, a) for a, b in exclues}
     # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
     gc_actif = gc.isenabled()
     gc.disable()
     try:
         codes = [_encoder(i) for i in identites]
-        n = len(codes)
-        paires: set[int] = set()
-        for membres in _blocs(codes):
-            _ajouter_paires(membres, codes, n, paires)
-        resultat = []
-        for k in sorted(paires):
-            i, j = divmod(k, n)
-            p = _paire(codes[i], codes[j], seuil)
-            if p is not None and (p.cle_a, p.cle_b) not in deja_vues:
-                resultat.append(p)
+        if processus > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _PARTAGE = (codes, seuil)
+            try:
+                with multiprocessing.get_context("fork").Pool(2) as pool:
+                    lots = pool.map(_travail_fils, [(1, 2), (3,)])
+            finally:
+                _PARTAGE = None
+            trouvees = list({(p.cle_a, p.cle_b): p for lot in lots for p in lot}.values())
+        else:
+            trouvees = _trouver(codes, (1, 2, 3), seuil)
     finally:
         if gc_actif:
             gc.enable()
+    resultat = [p for p in trouvees if (p.cle_a, p.cle_b) not in deja_vues]
     resultat.sort(key=lambda p: (-p.score, p.cle_a, p.cle_b))
     return resultat
 
