@@ -11,7 +11,12 @@ Passes (each tolerant to one family of errors, together they cover the planted k
 2. (date aux jour/mois près, sexe, clé phonétique d'un nom): first names inverted / only the first one /
    misspelt;
 3. (clé phonétique d'un nom, clé phonétique du premier prénom), split by (mois, jour), (année, mois),
-   (année, jour) when the block is large: a one-digit typo in the birth date keeps two of the three parts.
+   (année, jour) past ``SUBDIVISER_AU_DELA`` members: a one-digit typo in the birth date keeps two of the three
+   parts; also catches a wrong sex.
+Factors (1 = identical): name 0.97 (separators) / 0.95 (particle or birth vs used name) / 0.92 (phonetic) /
+0.88 (one slip); first names 0.95 (only the first) / 0.93 (order) / 0.9 (phonetic) / 0.85 (slip); date 0.9 (day
+and month swapped) / 0.85 (one digit) / 0.8 (two digits swapped); sex 0.75 if different; birthplace 0.97 if
+missing, 0.85 same département, 0.6 different. Anything else gives a low factor (≤ 0.4) or 0 for the date.
 A block still larger than ``TAILLE_MAX_BLOC`` is walked as a sorted neighbourhood (each identity is compared
 with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 """
