@@ -111,6 +111,7 @@ def test_catalogue_fr_lists_the_strings_of_the_key_screens():
         "%(label)s « %(numero)s » valide.", "Rappels envoyés : %(etapes)s étape(s) en retard, "
         "%(certificats)s certificat(s).",
         "Se déconnecter", "Tableaux de bord",  # base.html, menu
+        "clé de contrôle incorrecte : la clé attendue est %(attendue)s, pas %(recue)s",  # core/identifiants.py
     ]
     manquants = [m for m in attendus if (None, m) not in po]
     assert not manquants, f"absents du catalogue : {manquants}"
