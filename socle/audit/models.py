@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +10,10 @@ class AppendOnlyError(Exception):
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Le journal d'accès est en ajout seul : aucune modification possible.")
+        raise AppendOnlyError(gettext("Le journal d'accès est en ajout seul : aucune modification possible."))
 
     def delete(self):
-        raise AppendOnlyError("Le journal d'accès est en ajout seul : aucune suppression possible.")
+        raise AppendOnlyError(gettext("Le journal d'accès est en ajout seul : aucune suppression possible."))
 
 
 class Action(models.TextChoices):
@@ -57,8 +58,8 @@ class EvenementAudit(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise AppendOnlyError("Le journal d'accès est en ajout seul : aucune modification possible.")
+            raise AppendOnlyError(gettext("Le journal d'accès est en ajout seul : aucune modification possible."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Le journal d'accès est en ajout seul : aucune suppression possible.")
+        raise AppendOnlyError(gettext("Le journal d'accès est en ajout seul : aucune suppression possible."))

@@ -1,5 +1,7 @@
 """Demo accounts, one per persona of the brief."""
 
+from django.utils.translation import gettext as _
+
 from socle.core.demo import DEMO_PASSWORD
 
 from .models import Fonction, Habilitation, Utilisateur
@@ -21,15 +23,15 @@ def peupler(ctx) -> None:
     og1, og2 = ctx.organismes[0], ctx.organismes[1]
     ehpad = ctx.etablissements[0]
     personas = [
-        ("Directrice d'ESMS (représentante légale)", "directrice", "Camille", "DÉMO-DIRECTRICE",
+        (_("Directrice d'ESMS (représentante légale)"), "directrice", "Camille", "DÉMO-DIRECTRICE",
          [(Fonction.REPRESENTANT_LEGAL, {"organisme": og1}), (Fonction.DPO, {"organisme": og1})]),
-        ("Chef de projet de la grappe", "chefprojet", "Samir", "DÉMO-CHEFPROJET",
+        (_("Chef de projet de la grappe"), "chefprojet", "Samir", "DÉMO-CHEFPROJET",
          [(Fonction.CHEF_PROJET, {"grappe": ctx.grappe})]),
-        ("Gestionnaire RPPS+ (RH)", "rh", "Nadia", "DÉMO-RH",
+        (_("Gestionnaire RPPS+ (RH)"), "rh", "Nadia", "DÉMO-RH",
          [(Fonction.GESTIONNAIRE_RPPS, {"organisme": og1}), (Fonction.GESTIONNAIRE_RPPS, {"organisme": og2})]),
-        ("Secrétaire d'admission (INS)", "admission", "Julie", "DÉMO-ADMISSION",
+        (_("Secrétaire d'admission (INS)"), "admission", "Julie", "DÉMO-ADMISSION",
          [(Fonction.ADMISSION, {"etablissement": ehpad})]),
-        ("Responsable informatique (admin technique)", "informatique", "Hugo", "DÉMO-INFORMATIQUE",
+        (_("Responsable informatique (admin technique)"), "informatique", "Hugo", "DÉMO-INFORMATIQUE",
          [(Fonction.ADMIN_TECHNIQUE, {"organisme": og1})]),
     ]
     for persona, username, first, last, habs in personas:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from socle.organisations.models import Etablissement
 
@@ -6,10 +7,11 @@ from .models import Fonction
 
 
 class HabilitationForm(forms.Form):
-    fonction = forms.ChoiceField(label="Fonction", choices=Fonction.choices)
+    fonction = forms.ChoiceField(label=_("Fonction"), choices=Fonction.choices)
     etablissement = forms.ModelChoiceField(
-        label="Périmètre", queryset=Etablissement.objects.none(), required=False,
-        empty_label="Tout l'organisme", help_text="Laisser « Tout l'organisme » pour une fonction sur tous les ESMS.")
+        label=_("Périmètre"), queryset=Etablissement.objects.none(), required=False,
+        empty_label=_("Tout l'organisme"),
+        help_text=_("Laisser « Tout l'organisme » pour une fonction sur tous les ESMS."))
 
     def __init__(self, *args, organisme=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -18,9 +20,9 @@ class HabilitationForm(forms.Form):
 
 
 class CompteForm(HabilitationForm):
-    username = forms.SlugField(label="Identifiant", max_length=150)
-    prenom = forms.CharField(label="Prénom", max_length=150)
-    nom = forms.CharField(label="Nom", max_length=150)
-    email = forms.EmailField(label="Courriel professionnel")
+    username = forms.SlugField(label=_("Identifiant"), max_length=150)
+    prenom = forms.CharField(label=_("Prénom"), max_length=150)
+    nom = forms.CharField(label=_("Nom"), max_length=150)
+    email = forms.EmailField(label=_("Courriel professionnel"))
 
     field_order = ["prenom", "nom", "email", "username", "fonction", "etablissement"]

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
 
@@ -95,14 +96,14 @@ def a_fonction(user, *wanted: str, etablissement: Etablissement | None = None) -
 
 def exiger_fonction(user, *wanted: str, etablissement: Etablissement | None = None) -> None:
     if not a_fonction(user, *wanted, etablissement=etablissement):
-        raise PermissionDenied("Votre fonction ne permet pas cette action sur ce périmètre.")
+        raise PermissionDenied(_("Votre fonction ne permet pas cette action sur ce périmètre."))
 
 
 def exiger_etablissement(user, etablissement: Etablissement) -> None:
     if not etablissements_visibles(user).filter(pk=etablissement.pk).exists():
-        raise PermissionDenied("Cet établissement n'est pas dans votre périmètre.")
+        raise PermissionDenied(_("Cet établissement n'est pas dans votre périmètre."))
 
 
 def exiger_organisme(user, organisme: OrganismeGestionnaire) -> None:
     if not organismes_visibles(user).filter(pk=organisme.pk).exists():
-        raise PermissionDenied("Cet organisme n'est pas dans votre périmètre.")
+        raise PermissionDenied(_("Cet organisme n'est pas dans votre périmètre."))

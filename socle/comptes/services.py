@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
@@ -33,9 +34,9 @@ def creer_compte(auteur, organisme: OrganismeGestionnaire, *, username: str, pre
                  fonction: str, etablissement: Etablissement | None = None) -> tuple[Utilisateur, str]:
     """Create an account with one first habilitation; returns the user and a one-time password to hand over."""
     if not organismes_administres(auteur).filter(pk=organisme.pk).exists():
-        raise PermissionDenied("Seul le représentant légal de l'organisme peut créer des comptes.")
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut créer des comptes."))
     if Utilisateur.objects.filter(username=username).exists():
-        raise ValidationError({"username": f"L'identifiant « {username} » est déjà pris."})
+        raise ValidationError({"username": _("L'identifiant « %(username)s » est déjà pris.") % {"username": username}})
     password = secrets.token_urlsafe(12)
     user = Utilisateur.objects.create_user(username=username, password=password, first_name=prenom,
                                            last_name=nom.upper(), email=email)
@@ -48,11 +49,11 @@ def creer_compte(auteur, organisme: OrganismeGestionnaire, *, username: str, pre
 def habiliter(auteur, user: Utilisateur, fonction: str, *, organisme: OrganismeGestionnaire,
               etablissement: Etablissement | None = None) -> Habilitation:
     if fonction not in Fonction.values:
-        raise ValidationError({"fonction": "Fonction inconnue."})
+        raise ValidationError({"fonction": _("Fonction inconnue.")})
     if not organismes_administres(auteur).filter(pk=organisme.pk).exists():
-        raise PermissionDenied("Seul le représentant légal de l'organisme peut attribuer des fonctions.")
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut attribuer des fonctions."))
     if etablissement is not None and etablissement.organisme_id != organisme.pk:
-        raise PermissionDenied("Cet établissement n'appartient pas à l'organisme.")
+        raise PermissionDenied(_("Cet établissement n'appartient pas à l'organisme."))
     perimetre = {"etablissement": etablissement} if etablissement else {"organisme": organisme}
     hab = Habilitation.objects.create(utilisateur=user, fonction=fonction, date_debut=date.today(), **perimetre)
     tracer(Action.CREATION, objet=hab, utilisateur=auteur)
@@ -64,7 +65,7 @@ def cloturer(auteur, hab: Habilitation) -> None:
     """End a habilitation now: its last day was yesterday (kept for history, never deleted)."""
     organisme = hab.organisme or (hab.etablissement.organisme if hab.etablissement else None)
     if organisme is None or not organismes_administres(auteur).filter(pk=organisme.pk).exists():
-        raise PermissionDenied("Seul le représentant légal de l'organisme peut clore cette fonction.")
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut clore cette fonction."))
     hab.date_fin = date.today() - timedelta(days=1)
     if hab.date_debut and hab.date_debut > hab.date_fin:
         hab.date_debut = hab.date_fin

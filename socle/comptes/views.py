@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socle.audit.services import tracer_lecture_liste
@@ -20,7 +21,7 @@ def _organisme(request: HttpRequest, finess: str | None):
         return get_object_or_404(administres, finess=finess), administres
     og = administres.first()
     if og is None:
-        raise PermissionDenied("La gestion des comptes est réservée au représentant légal de l'organisme.")
+        raise PermissionDenied(_("La gestion des comptes est réservée au représentant légal de l'organisme."))
     return og, administres
 
 
@@ -43,8 +44,9 @@ def equipe(request: HttpRequest, finess: str | None = None) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("username", exc.message_dict.get("username", exc.messages))
         else:
-            messages.success(request, f"Compte « {user.username} » créé. Mot de passe provisoire à transmettre "
-                                      f"en main propre : {password}")
+            messages.success(request, _("Compte « %(username)s » créé. Mot de passe provisoire à transmettre "
+                                        "en main propre : %(password)s") % {"username": user.username,
+                                                                            "password": password})
             return redirect("comptes:equipe_og", finess=og.finess)
     return render(request, "comptes/equipe.html", {
         "og": og, "administres": administres, "form": form,
@@ -53,13 +55,13 @@ def equipe(request: HttpRequest, finess: str | None = None) -> HttpResponse:
 
 @login_required
 def ajouter_habilitation(request: HttpRequest, finess: str, user_id: int) -> HttpResponse:
-    og, _ = _organisme(request, finess)
+    og, _administres = _organisme(request, finess)
     personne = get_object_or_404(services.personnes_de(og), pk=user_id)
     form = HabilitationForm(request.POST or None, organisme=og)
     if request.method == "POST" and form.is_valid():
         services.habiliter(request.user, personne, form.cleaned_data["fonction"], organisme=og,
                            etablissement=form.cleaned_data["etablissement"])
-        messages.success(request, "Fonction attribuée.")
+        messages.success(request, _("Fonction attribuée."))
         return redirect("comptes:equipe_og", finess=og.finess)
     return render(request, "comptes/habilitation.html", {"og": og, "personne": personne, "form": form})
 
@@ -69,7 +71,8 @@ def ajouter_habilitation(request: HttpRequest, finess: str, user_id: int) -> Htt
 def cloturer_habilitation(request: HttpRequest, pk: int) -> HttpResponse:
     hab = get_object_or_404(Habilitation, pk=pk)
     services.cloturer(request.user, hab)
-    messages.success(request, f"Fonction « {hab.get_fonction_display()} » close pour {hab.utilisateur}.")
+    messages.success(request, _("Fonction « %(fonction)s » close pour %(personne)s.")
+                     % {"fonction": hab.get_fonction_display(), "personne": hab.utilisateur})
     og = hab.organisme or hab.etablissement.organisme
     return redirect("comptes:equipe_og", finess=og.finess)
 

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "pilotage"]
 DEMO_PASSWORD = "demo-socle-2026"
@@ -34,7 +35,7 @@ def construire(stdout=None) -> DemoContext:
                 continue
             module.peupler(ctx)
             if stdout is not None:
-                stdout.write(f"  · {app} : prêt")
+                stdout.write("  · " + _("%(app)s : prêt") % {"app": app})
     PERSONAS.clear()
     PERSONAS.update(ctx.comptes)
     return ctx

@@ -6,6 +6,8 @@ so that the model validators, the importers and `socle check` give the same answ
 
 import re
 
+from django.utils.translation import gettext as _
+
 _FINESS_RE = re.compile(r"^(\d{2}|2A|2B)\d{7}$")
 _NIR_RE = re.compile(r"^[1-478]\d{4}(\d{2}|2A|2B)\d{6}\d{2}$")
 
@@ -40,14 +42,15 @@ def finess_error(numero: str) -> str | None:
     """
     numero = (numero or "").strip().upper()
     if len(numero) != 9:
-        return f"un numéro FINESS a 9 caractères (reçu {len(numero)})"
+        return _("un numéro FINESS a 9 caractères (reçu %(n)s)") % {"n": len(numero)}
     if not _FINESS_RE.match(numero):
-        return "un numéro FINESS commence par un département (2 chiffres, 2A ou 2B) suivi de 7 chiffres"
+        return _("un numéro FINESS commence par un département (2 chiffres, 2A ou 2B) suivi de 7 chiffres")
     if numero[:2] == "00":
-        return "le département « 00 » n'existe pas"
+        return _("le département « 00 » n'existe pas")
     digits = ("20" + numero[2:]) if numero[:2] in ("2A", "2B") else numero
     if not luhn_ok(digits):
-        return f"clé de contrôle incorrecte : la clé attendue est {luhn_key(digits[:8])}, pas {numero[8]}"
+        return _("clé de contrôle incorrecte : la clé attendue est %(attendue)s, pas %(recue)s") % {
+            "attendue": luhn_key(digits[:8]), "recue": numero[8]}
     return None
 
 
@@ -55,9 +58,10 @@ def rpps_error(numero: str) -> str | None:
     """RPPS: 11 digits, Luhn key over the 11 (ANS practice; checked on real numbers of the Annuaire)."""
     numero = (numero or "").strip()
     if not numero.isdigit() or len(numero) != 11:
-        return f"un numéro RPPS a 11 chiffres (reçu « {numero} »)"
+        return _("un numéro RPPS a 11 chiffres (reçu « %(numero)s »)") % {"numero": numero}
     if not luhn_ok(numero):
-        return f"clé de contrôle incorrecte : la clé attendue est {luhn_key(numero[:10])}, pas {numero[10]}"
+        return _("clé de contrôle incorrecte : la clé attendue est %(attendue)s, pas %(recue)s") % {
+            "attendue": luhn_key(numero[:10]), "recue": numero[10]}
     return None
 
 
@@ -77,15 +81,17 @@ def nir_error(numero: str) -> str | None:
     """NIR (matricule INS) or NIA: 13 characters + 2-digit key; sex digit 1/2, 3/4 (foreigners), 7/8 (NIA)."""
     numero = re.sub(r"\s", "", numero or "").upper()
     if len(numero) != 15:
-        return f"un NIR ou NIA a 15 caractères, clé comprise (reçu {len(numero)})"
+        return _("un NIR ou NIA a 15 caractères, clé comprise (reçu %(n)s)") % {"n": len(numero)}
     if not _NIR_RE.match(numero):
-        return "format incorrect : sexe (1, 2, 3, 4, 7 ou 8), année, mois, département (ou 2A/2B), commune, ordre, clé"
+        return _("format incorrect : sexe (1, 2, 3, 4, 7 ou 8), année, mois, département (ou 2A/2B), commune, ordre, "
+                 "clé")
     month = int(numero[3:5])
     if not (1 <= month <= 12 or 20 <= month <= 42 or 50 <= month <= 99):
-        return f"mois de naissance « {numero[3:5]} » impossible"
+        return _("mois de naissance « %(mois)s » impossible") % {"mois": numero[3:5]}
     expected = nir_key(numero[:13])
     if int(numero[13:]) != expected:
-        return f"clé de contrôle incorrecte : la clé attendue est {expected:02d}, pas {numero[13:]}"
+        return _("clé de contrôle incorrecte : la clé attendue est %(attendue)s, pas %(recue)s") % {
+            "attendue": f"{expected:02d}", "recue": numero[13:]}
     return None
 
 

@@ -2,21 +2,22 @@
 and each app says which functions see its entry (None = every signed-in person)."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from socle.comptes import rights
 from socle.comptes.models import Fonction as F
 
 MENU = [
-    ("Accueil", "core:accueil", None),
-    ("Organisations", "organisations:og_list", None),
-    ("Grappes", "organisations:grappe_list", None),
-    ("Import FINESS", "organisations:import_finess", [F.CHEF_PROJET]),
-    ("Prérequis", "prerequis:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS]),
-    ("Personnel & RPPS+", "personnel:index", [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
-    ("Usagers & INS", "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL]),
-    ("Tableaux de bord", "pilotage:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
-    ("Comptes", "comptes:equipe", [F.REPRESENTANT_LEGAL]),
-    ("Journal d'accès", "audit:recherche", [F.REPRESENTANT_LEGAL, F.DPO]),
+    (_("Accueil"), "core:accueil", None),
+    (_("Organisations"), "organisations:og_list", None),
+    (_("Grappes"), "organisations:grappe_list", None),
+    (_("Import FINESS"), "organisations:import_finess", [F.CHEF_PROJET]),
+    (_("Prérequis"), "prerequis:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS]),
+    (_("Personnel & RPPS+"), "personnel:index", [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
+    (_("Usagers & INS"), "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL]),
+    (_("Tableaux de bord"), "pilotage:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
+    (_("Comptes"), "comptes:equipe", [F.REPRESENTANT_LEGAL]),
+    (_("Journal d'accès"), "audit:recherche", [F.REPRESENTANT_LEGAL, F.DPO]),
 ]
 
 

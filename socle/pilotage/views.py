@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from socle.comptes import rights
 from socle.comptes.models import Fonction
@@ -19,7 +20,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("pilotage:grappe", pk=grappes[0].pk)
     etablissements = rights.etablissements_visibles(request.user, PILOTES).filter(etat=EtatFiness.ACTIF)
     return render(request, "pilotage/tableau.html", {
-        "titre": "Mon périmètre", "grappes": grappes, **_tableau(etablissements)})
+        "titre": _("Mon périmètre"), "grappes": grappes, **_tableau(etablissements)})
 
 
 @login_required

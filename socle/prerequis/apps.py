@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrerequisConfig(AppConfig):
     name = "socle.prerequis"
     label = "prerequis"
-    verbose_name = "Prérequis Ségur"
+    verbose_name = _("Prérequis Ségur")

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Carte, Homologation, Lecteur, Statut
 
@@ -9,20 +10,21 @@ EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", 
 
 
 class EtapeForm(forms.Form):
-    statut = forms.ChoiceField(label="Statut", choices=Statut.choices)
-    date_envoi = forms.DateField(label="Date d'envoi / de début", required=False, widget=DATE)
-    date_fait = forms.DateField(label="Date de réalisation", required=False, widget=DATE)
-    preuve = forms.FileField(label="Pièce justificative", required=False)
-    motif = forms.CharField(label="Motif (si non applicable)", required=False, max_length=300)
-    commentaire = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    statut = forms.ChoiceField(label=_("Statut"), choices=Statut.choices)
+    date_envoi = forms.DateField(label=_("Date d'envoi / de début"), required=False, widget=DATE)
+    date_fait = forms.DateField(label=_("Date de réalisation"), required=False, widget=DATE)
+    preuve = forms.FileField(label=_("Pièce justificative"), required=False)
+    motif = forms.CharField(label=_("Motif (si non applicable)"), required=False, max_length=300)
+    commentaire = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_preuve(self):
         f = self.cleaned_data.get("preuve")
         if f and f.size > MAX_PREUVE:
-            raise forms.ValidationError("Pièce justificative trop volumineuse (10 Mo au plus).")
+            raise forms.ValidationError(_("Pièce justificative trop volumineuse (10 Mo au plus)."))
         if f and f.name.rsplit(".", 1)[-1].lower() not in EXTENSIONS_PREUVE:
-            raise forms.ValidationError("Type de fichier non accepté pour une pièce justificative ; formats admis : "
-                                        + ", ".join(sorted(EXTENSIONS_PREUVE)) + ".")
+            raise forms.ValidationError(
+                _("Type de fichier non accepté pour une pièce justificative ; formats admis : %(formats)s.")
+                % {"formats": ", ".join(sorted(EXTENSIONS_PREUVE))})
         return f
 
 
@@ -42,17 +44,18 @@ class CarteForm(forms.ModelForm):
     def clean(self):
         d = super().clean()
         if not d.get("titulaire_nom") and not d.get("titulaire"):
-            raise forms.ValidationError("Indiquez le titulaire (nom ou compte Socle).")
-        ordre = [("date_commande", "commande"), ("date_reception", "réception"), ("date_activation", "activation")]
+            raise forms.ValidationError(_("Indiquez le titulaire (nom ou compte Socle)."))
+        ordre = [("date_commande", _("commande")), ("date_reception", _("réception")),
+                 ("date_activation", _("activation"))]
         for (a, la), (b, lb) in zip(ordre, ordre[1:], strict=False):
             if d.get(a) and d.get(b) and d[b] < d[a]:
-                raise forms.ValidationError(f"La date de {lb} précède la date de {la}.")
+                raise forms.ValidationError(_("La date de %(apres)s précède la date de %(avant)s.") % {"apres": lb, "avant": la})
         from datetime import timedelta
 
         if d.get("date_activation") and d.get("date_inscription_rpps") and \
                 d["date_activation"] < d["date_inscription_rpps"] + timedelta(days=2):
-            raise forms.ValidationError("Une carte CPx ne peut être activée que 48 h après l'inscription RPPS+ "
-                                        "de son titulaire.")
+            raise forms.ValidationError(_("Une carte CPx ne peut être activée que 48 h après l'inscription RPPS+ "
+                                          "de son titulaire."))
         return d
 
 
@@ -68,16 +71,16 @@ class LecteurForm(forms.ModelForm):
 
 
 class CertificatForm(forms.Form):
-    fichier = forms.FileField(label="Fichier du certificat (PEM, DER ou PKCS#12 .p12/.pfx)")
-    mot_de_passe = forms.CharField(label="Mot de passe (PKCS#12)", required=False,
+    fichier = forms.FileField(label=_("Fichier du certificat (PEM, DER ou PKCS#12 .p12/.pfx)"))
+    mot_de_passe = forms.CharField(label=_("Mot de passe (PKCS#12)"), required=False,
                                    widget=forms.PasswordInput(render_value=False))
-    email_service = forms.EmailField(label="E-mail de service pour les rappels", required=False)
-    libelle = forms.CharField(label="Libellé", required=False, max_length=200)
+    email_service = forms.EmailField(label=_("E-mail de service pour les rappels"), required=False)
+    libelle = forms.CharField(label=_("Libellé"), required=False, max_length=200)
 
     def clean_fichier(self):
         f = self.cleaned_data["fichier"]
         if f.size > MAX_CERT:
-            raise forms.ValidationError("Fichier trop volumineux pour un certificat (1 Mo au plus).")
+            raise forms.ValidationError(_("Fichier trop volumineux pour un certificat (1 Mo au plus)."))
         return f
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
@@ -235,8 +236,9 @@ def marquer(user, og: OrganismeGestionnaire, etape_id: str, statut: str, *, etab
     if etablissement is not None and etablissement.organisme_id != og.pk:
         raise EtapeError("Cet établissement n'appartient pas à cet organisme.")
     if not peut_modifier(user, og, etape_id, etablissement):
-        raise PermissionError(f"Seul(e) le/la {etape.responsable_libelle.lower()}, le représentant légal ou le chef "
-                              f"de projet peut modifier l'étape « {etape.titre} ».")
+        raise PermissionError(_("Seul(e) le/la %(responsable)s, le représentant légal ou le chef "
+                                "de projet peut modifier l'étape « %(etape)s ».")
+                              % {"responsable": etape.responsable_libelle.lower(), "etape": etape.titre})
     if statut not in Statut.values:
         raise EtapeError(f"Statut inconnu : {statut}.")
     jour = aujourdhui()
@@ -303,7 +305,7 @@ def enregistrer_certificat(og: OrganismeGestionnaire, data: bytes, nom_fichier: 
 def mot_de_passe_certificat(user, cert: Certificat) -> str:
     """Clear password, only for an administrateur technique of the OG; the read is traced."""
     if not user.is_superuser and Fonction.ADMIN_TECHNIQUE not in fonctions_sur(user, cert.organisme):
-        raise PermissionError("Seuls les administrateurs techniques peuvent voir le mot de passe d'un certificat.")
+        raise PermissionError(_("Seuls les administrateurs techniques peuvent voir le mot de passe d'un certificat."))
     tracer(Action.LECTURE, objet=cert, utilisateur=user, details={"champ": "mot_de_passe"})
     return certificats.dechiffrer(cert.mot_de_passe_chiffre)
 

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
@@ -35,7 +36,7 @@ def _og(request, finess: str):
 def _exiger(request, og, autorisees: set[str]) -> set[str]:
     f = services.fonctions_sur(request.user, og)
     if not request.user.is_superuser and not f & {str(x) for x in autorisees}:
-        raise PermissionDenied("Votre fonction ne permet pas cette action pour cet organisme.")
+        raise PermissionDenied(_("Votre fonction ne permet pas cette action pour cet organisme."))
     return f
 
 
@@ -93,8 +94,8 @@ def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = N
     peut = services.peut_modifier(request.user, og, etape_id, et)
     if request.method == "POST":
         if not peut:
-            raise PermissionDenied("Seule la fonction responsable de l'étape, le représentant légal ou le chef de "
-                                   "projet peut la modifier.")
+            raise PermissionDenied(_("Seule la fonction responsable de l'étape, le représentant légal ou le chef de "
+                                     "projet peut la modifier."))
         form = EtapeForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
@@ -105,7 +106,7 @@ def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = N
             except services.EtapeError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Étape « {ETAPES[etape_id].titre} » enregistrée.")
+                messages.success(request, _("Étape « %(titre)s » enregistrée.") % {"titre": ETAPES[etape_id].titre})
                 return redirect("prerequis:og", finess=og.finess)
     else:
         initial = {"statut": etat.statut if etat else "a_faire"}
@@ -147,18 +148,18 @@ def calendrier_vue(request: HttpRequest) -> HttpResponse:
     peut_jalons = request.user.is_superuser or rights.a_fonction(request.user, Fonction.CHEF_PROJET)
     if request.method == "POST":
         if not peut_jalons:
-            raise PermissionDenied("Seul le chef de projet modifie les dates cibles des jalons.")
+            raise PermissionDenied(_("Seul le chef de projet modifie les dates cibles des jalons."))
         jalon = get_object_or_404(Jalon, pk=request.POST.get("jalon"))
         try:
             nouvelle = date.fromisoformat(request.POST.get("date_cible", ""))
         except ValueError:
-            messages.error(request, "Date cible invalide : format attendu JJ/MM/AAAA.")
+            messages.error(request, _("Date cible invalide : format attendu JJ/MM/AAAA."))
         else:
             ancienne = jalon.date_cible
             jalon.date_cible = nouvelle
             jalon.save(update_fields=["date_cible"])
             tracer(Action.MODIFICATION, objet=jalon, details={"avant": str(ancienne), "apres": str(nouvelle)})
-            messages.success(request, f"Date cible de « {jalon.libelle} » enregistrée.")
+            messages.success(request, _("Date cible de « %(jalon)s » enregistrée.") % {"jalon": jalon.libelle})
         return redirect(request.get_full_path())
     evts, avertissements = calendrier.evenements(ogs)
     return render(request, "prerequis/calendrier.html", {
@@ -190,7 +191,7 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
     lecteur_form = LecteurForm(organisme=og, prefix="lecteur")
     if request.method == "POST":
         if not peut:
-            raise PermissionDenied("Votre fonction ne permet pas de modifier l'inventaire.")
+            raise PermissionDenied(_("Votre fonction ne permet pas de modifier l'inventaire."))
         if "carte-type" in request.POST:
             carte_form = CarteForm(request.POST, organisme=og, utilisateurs=utilisateurs, prefix="carte")
             if carte_form.is_valid():
@@ -198,14 +199,14 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
                 c.organisme = og
                 c.save()
                 tracer(Action.CREATION, objet=c)
-                messages.success(request, "Carte ajoutée à l'inventaire.")
+                messages.success(request, _("Carte ajoutée à l'inventaire."))
                 return redirect("prerequis:cartes", finess=og.finess)
         else:
             lecteur_form = LecteurForm(request.POST, organisme=og, prefix="lecteur")
             if lecteur_form.is_valid():
                 lect = lecteur_form.save()
                 tracer(Action.CREATION, objet=lect)
-                messages.success(request, "Lecteurs ajoutés à l'inventaire.")
+                messages.success(request, _("Lecteurs ajoutés à l'inventaire."))
                 return redirect("prerequis:cartes", finess=og.finess)
     return render(request, "prerequis/cartes.html", {
         "og": og, "peut": peut, "carte_form": carte_form, "lecteur_form": lecteur_form,
@@ -222,7 +223,8 @@ def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
     form = CertificatForm()
     if request.method == "POST":
         if not peut_deposer:
-            raise PermissionDenied("Seuls l'administrateur technique et le représentant légal déposent un certificat.")
+            raise PermissionDenied(
+                _("Seuls l'administrateur technique et le représentant légal déposent un certificat."))
         form = CertificatForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
@@ -232,7 +234,7 @@ def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
             except CertificatError as exc:
                 form.add_error("fichier", str(exc))
             else:
-                messages.success(request, "Certificat enregistré.")
+                messages.success(request, _("Certificat enregistré."))
                 return redirect("prerequis:certificats", finess=og.finess)
     jour = services.aujourdhui()
     certs = list(Certificat.objects.filter(organisme=og).defer("contenu"))
@@ -261,11 +263,11 @@ def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     f = services.fonctions_sur(request.user, og)
     peut = request.user.is_superuser or bool(f & {str(x) for x in DOSSIER_HOMOLOGATION})
-    h, _ = Homologation.objects.get_or_create(organisme=og)
+    h, _created = Homologation.objects.get_or_create(organisme=og)
     form = HomologationForm(instance=h)
     if request.method == "POST":
         if not peut:
-            raise PermissionDenied("Votre fonction ne permet pas de modifier le dossier d'homologation.")
+            raise PermissionDenied(_("Votre fonction ne permet pas de modifier le dossier d'homologation."))
         form = HomologationForm(request.POST, instance=h)
         if form.is_valid():
             h = form.save(commit=False)
@@ -273,7 +275,7 @@ def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
                                   "note": request.POST.get(f"note_{code}", "")[:500]} for code in homologation.ITEMS}
             h.save()
             tracer(Action.MODIFICATION, objet=h)
-            messages.success(request, "Dossier d'homologation enregistré.")
+            messages.success(request, _("Dossier d'homologation enregistré."))
             return redirect("prerequis:homologation", finess=og.finess)
     sections = [(titre, [(code, lib, h.checklist.get(code, {})) for code, lib in items])
                 for titre, items in homologation.CHECKLIST.items()]
@@ -289,7 +291,7 @@ def homologation_pv(request: HttpRequest, finess: str) -> HttpResponse:
     h = get_object_or_404(Homologation, organisme=og)
     manques = homologation.manques(h)
     if manques:
-        messages.error(request, "Le PV ne peut pas encore être généré : " + " ; ".join(manques) + ".")
+        messages.error(request, _("Le PV ne peut pas encore être généré : %(manques)s.") % {"manques": " ; ".join(manques)})
         return redirect(reverse("prerequis:homologation", args=[og.finess]))
     tracer(Action.EXPORT, objet=h, details={"document": "pv"})
     resp = HttpResponse(homologation.pv_pdf(h), content_type="application/pdf")

@@ -1,26 +1,32 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext, gettext_lazy
 
 from socle.core.demo import DEMO_PASSWORD, construire
 
 
 class Command(BaseCommand):
-    help = "Crée ou rafraîchit la base de démonstration (données fictives) puis sert Socle sur 127.0.0.1."
+    help = gettext_lazy("Crée ou rafraîchit la base de démonstration (données fictives) puis sert Socle sur 127.0.0.1.")
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        self.help = str(self.help)  # argparse needs a real str: translate the lazy text now
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default="8000")
-        parser.add_argument("--no-serve", action="store_true", help="prépare la base sans lancer le serveur")
+        parser.add_argument("--no-serve", action="store_true", help=gettext("prépare la base sans lancer le serveur"))
 
     def handle(self, *args, **options):
-        self.stdout.write("Mise à jour du schéma de la base…")
+        self.stdout.write(gettext("Mise à jour du schéma de la base…"))
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("Données de démonstration…")
+        self.stdout.write(gettext("Données de démonstration…"))
         ctx = construire(self.stdout)
         url = f"http://127.0.0.1:{options['port']}/"
-        self.stdout.write(self.style.SUCCESS(f"\nSocle (démonstration) : {url}"))
-        self.stdout.write(f"Mot de passe de tous les comptes : {DEMO_PASSWORD}")
+        self.stdout.write(self.style.SUCCESS("\n" + gettext("Socle (démonstration) : %(url)s") % {"url": url}))
+        self.stdout.write(gettext("Mot de passe de tous les comptes : %(mdp)s") % {"mdp": DEMO_PASSWORD})
         for persona, username in ctx.comptes.items():
-            self.stdout.write(f"  {persona:<45} identifiant : {username}")
+            self.stdout.write("  " + gettext("%(persona)s identifiant : %(username)s")
+                              % {"persona": f"{persona:<45}", "username": username})
         for line in ctx.notes:
             self.stdout.write(line)
         if not options["no_serve"]:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, gettext_lazy
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
@@ -8,29 +9,33 @@ from socle.organisations.finess_import import FormatInconnu, importer
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Importe l'open data FINESS (flux JSON « structures » ou CSV etalab, éventuellement .gz/.zip). "
         "Tout ou rien : si un enregistrement est rejeté, rien n'est enregistré (code retour 1), sauf avec "
         "--ignorer-rejets."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        self.help = str(self.help)  # argparse needs a real str: translate the lazy text now
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
     def add_arguments(self, parser):
-        parser.add_argument("fichier", help="fichier FINESS (.json, .csv, .gz ou .zip)")
+        parser.add_argument("fichier", help=gettext("fichier FINESS (.json, .csv, .gz ou .zip)"))
         parser.add_argument("--departement", action="append", default=[], metavar="DEP",
-                            help="ne garder que ce département (01, 2A, 974…) ; répétable")
+                            help=gettext("ne garder que ce département (01, 2A, 974…) ; répétable"))
         parser.add_argument("--categorie", action="append", default=[], metavar="CODE",
-                            help="ne garder que cette catégorie d'établissement (500, 182…) ; répétable")
-        parser.add_argument("--dry-run", action="store_true", help="simuler : tout vérifier, ne rien enregistrer")
+                            help=gettext("ne garder que cette catégorie d'établissement (500, 182…) ; répétable"))
+        parser.add_argument("--dry-run", action="store_true", help=gettext("simuler : tout vérifier, ne rien enregistrer"))
         parser.add_argument("--ignorer-rejets", action="store_true",
-                            help="enregistrer les enregistrements valides et lister les rejetés (fichier national)")
+                            help=gettext("enregistrer les enregistrements valides et lister les rejetés (fichier national)"))
         parser.add_argument("--sans-anomalies", action="store_true",
-                            help="ne pas calculer les anomalies FINESS des organismes importés")
-        parser.add_argument("--quiet", action="store_true", help="pas de barre de progression")
+                            help=gettext("ne pas calculer les anomalies FINESS des organismes importés"))
+        parser.add_argument("--quiet", action="store_true", help=gettext("pas de barre de progression"))
 
     def handle(self, *args, **options):
         chemin = Path(options["fichier"])
         if not chemin.is_file():
-            raise CommandError(f"fichier introuvable : {chemin}", returncode=1)
+            raise CommandError(gettext("fichier introuvable : %(chemin)s") % {"chemin": chemin}, returncode=1)
         try:
             res = importer(
                 chemin, departements=options["departement"], categories=options["categorie"],
@@ -46,5 +51,5 @@ class Command(BaseCommand):
                    libelle=f"Import FINESS {chemin.name}", details={"ej": res.ej.as_dict(), "et": res.et.as_dict(),
                                                                       "rejets": res.nb_rejets})
         if res.rejets and not options["ignorer_rejets"]:
-            raise CommandError(f"{res.nb_rejets} enregistrement(s) rejeté(s) : import annulé, base inchangée.",
-                               returncode=1)
+            raise CommandError(gettext("%(n)s enregistrement(s) rejeté(s) : import annulé, base inchangée.")
+                               % {"n": res.nb_rejets}, returncode=1)

@@ -1,30 +1,37 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, gettext_lazy
 
 from socle.prerequis.services import envoyer_rappels
 
 
 class Command(BaseCommand):
-    help = ("Envoie les rappels du jour : étapes en retard aux responsables, certificats qui expirent "
-            "(90/30/7 jours) aux administrateurs techniques. Sans effet si déjà envoyés aujourd'hui.")
+    help = gettext_lazy("Envoie les rappels du jour : étapes en retard aux responsables, certificats qui expirent "
+                        "(90/30/7 jours) aux administrateurs techniques. Sans effet si déjà envoyés aujourd'hui.")
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        self.help = str(self.help)  # argparse needs a real str: translate the lazy text now
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="jour de référence AAAA-MM-JJ (par défaut aujourd'hui)")
-        parser.add_argument("--enqueue", action="store_true", help="mettre en file pour le worker au lieu d'exécuter")
+        parser.add_argument("--date", help=gettext("jour de référence AAAA-MM-JJ (par défaut aujourd'hui)"))
+        parser.add_argument("--enqueue", action="store_true", help=gettext("mettre en file pour le worker au lieu d'exécuter"))
 
     def handle(self, *args, **opts):
         if opts["enqueue"]:
             from socle.prerequis.tasks import rappels_quotidiens
 
             result = rappels_quotidiens.enqueue()
-            self.stdout.write(f"Rappels mis en file (tâche {result.id}).")
+            self.stdout.write(gettext("Rappels mis en file (tâche %(id)s).") % {"id": result.id})
             return
         jour = None
         if opts["date"]:
             try:
                 jour = date.fromisoformat(opts["date"])
             except ValueError as exc:
-                raise CommandError(f"Date invalide « {opts['date']} » : format attendu AAAA-MM-JJ.") from exc
+                raise CommandError(gettext("Date invalide « %(date)s » : format attendu AAAA-MM-JJ.")
+                                   % {"date": opts["date"]}) from exc
         n = envoyer_rappels(jour)
-        self.stdout.write(f"Rappels envoyés : {n['etapes']} étape(s) en retard, {n['certificats']} certificat(s).")
+        self.stdout.write(gettext("Rappels envoyés : %(etapes)s étape(s) en retard, %(certificats)s certificat(s).")
+                          % {"etapes": n["etapes"], "certificats": n["certificats"]})
