@@ -139,3 +139,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- INSi ---
+# Empty URL = the local INSi stand-in (own test CA and certificates, started on demand on 127.0.0.1).
+# CNAM: qualification https://qualiflps-services-ps-tlsm.ameli.fr/lps, production https://services-ps-tlsm.ameli.fr/lps
+SOCLE_INSI_URL = env.str("SOCLE_INSI_URL", default="")
+# AUTH_CLI software certificates: CN INSI-AUTO (batches) and INSI-MANU (a person triggers the call), as a
+# PKCS#12 (SOCLE_INSI_P12_*) or PEM certificate + key; password in clear from the environment or
+# encrypted with SOCLE_SECRETS_KEY (SOCLE_INSI_PASSWORD_*_CHIFFRE, see socle.services.insi.chiffrer_secret).
+SOCLE_INSI_P12_AUTO = env.str("SOCLE_INSI_P12_AUTO", default="")
+SOCLE_INSI_CERT_AUTO = env.str("SOCLE_INSI_CERT_AUTO", default="")
+SOCLE_INSI_KEY_AUTO = env.str("SOCLE_INSI_KEY_AUTO", default="")
+SOCLE_INSI_PASSWORD_AUTO = env.str("SOCLE_INSI_PASSWORD_AUTO", default="")
+SOCLE_INSI_PASSWORD_AUTO_CHIFFRE = env.str("SOCLE_INSI_PASSWORD_AUTO_CHIFFRE", default="")
+SOCLE_INSI_P12_MANU = env.str("SOCLE_INSI_P12_MANU", default="")
+SOCLE_INSI_CERT_MANU = env.str("SOCLE_INSI_CERT_MANU", default="")
+SOCLE_INSI_KEY_MANU = env.str("SOCLE_INSI_KEY_MANU", default="")
+SOCLE_INSI_PASSWORD_MANU = env.str("SOCLE_INSI_PASSWORD_MANU", default="")
+SOCLE_INSI_PASSWORD_MANU_CHIFFRE = env.str("SOCLE_INSI_PASSWORD_MANU_CHIFFRE", default="")
+SOCLE_INSI_CA_BUNDLE = env.str("SOCLE_INSI_CA_BUNDLE", default="")  # IGC Santé server CA chain (PEM)
+SOCLE_INSI_IDAM = env.str("SOCLE_INSI_IDAM", default="")  # CNDA authorisation number of the software
+SOCLE_INSI_LOGICIEL_NOM = env.str("SOCLE_INSI_LOGICIEL_NOM", default="Socle")
+SOCLE_INSI_LOGICIEL_VERSION = env.str("SOCLE_INSI_LOGICIEL_VERSION", default="0.1.0")
+SOCLE_INSI_INSTANCE = env.str("SOCLE_INSI_INSTANCE", default="") or _local_secret(
+    ".insi_instance", lambda: str(__import__("uuid").uuid4())
+)
+SOCLE_INSI_EMETTEUR = env.str("SOCLE_INSI_EMETTEUR", default="")
+SOCLE_INSI_TIMEOUT = env.float("SOCLE_INSI_TIMEOUT", default=10.0)  # seconds per SOAP call
+SOCLE_INSI_RATE = env.float("SOCLE_INSI_RATE", default=5.0)  # max calls per second for batches
+SOCLE_INSI_STANDIN_BASE = env.str("SOCLE_INSI_STANDIN_BASE", default="")  # JSON identities for the stand-in
+SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0)  # delay of nom LENTEUR

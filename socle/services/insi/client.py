@@ -1,0 +1,386 @@
+"""Client of the CNAM INSi téléservice (SOAP 1.2 document/literal, zeep, mutual TLS).
+
+Per the published interface (wsdl/DESIR_ICIR_EXP_1.5.0.wsdl, shipped with the package): headers
+ContexteLPS (IDAM, software name/version, installation UUID), ContexteBAM (empty COUVERTURE for a traits
+search), WS-Addressing Action/MessageID and an empty wsse:Security (certificate authentication); the
+TLS client certificate is the AUTH_CLI one with CN INSI-AUTO (batch) or INSI-MANU (a person triggers it).
+
+The same client talks to the CNAM and to the local stand-in: only the URL, CA bundle and certificates
+differ. Technical failures (SOAP fault, TLS, network, time-out) raise InsiErreurTechnique with a French
+message; passwords are never logged.
+"""
+
+import datetime as dt
+import logging
+import os
+import ssl
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from lxml import etree
+from requests.adapters import HTTPAdapter
+from zeep import Client, Settings
+from zeep.exceptions import Error as ZeepError
+from zeep.exceptions import Fault, TransportError
+from zeep.transports import Transport
+from zeep.wsa import WsAddressingPlugin
+
+from .interface import OID_NIA, OID_NIR, IdentiteINS, InsiErreurTechnique, Mode, ReponseInsi, TraitsRecherche
+from .traits import normaliser, normaliser_prenoms
+
+log = logging.getLogger(__name__)
+
+WSDL_DIR = Path(__file__).resolve().parent / "wsdl"
+WSDL = WSDL_DIR / "DESIR_ICIR_EXP_1.5.0.wsdl"
+_WSA_XSD_URL = "http://www.w3.org/2006/03/addressing/ws-addr.xsd"
+BINDING = "{http://www.cnamts.fr/webservice}ICIRServiceBinding"
+NS_WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+NS_SIRAM = "urn:siram"
+
+
+@dataclass(frozen=True)
+class CertificatClient:
+    """The AUTH_CLI software certificate for one mode: PEM certificate + key, or a PKCS#12 file.
+    `mot_de_passe` protects the key or the PKCS#12; it is never logged nor put in a message."""
+
+    cert: str = ""
+    cle: str = ""
+    p12: str = ""
+    mot_de_passe: str = ""
+
+    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
+        return f"CertificatClient(cert={self.cert!r}, cle={self.cle!r}, p12={self.p12!r}, mot_de_passe='***')"
+
+    @property
+    def renseigne(self) -> bool:
+        return bool(self.p12 or self.cert)
+
+
+@dataclass(frozen=True)
+class ConfigurationInsi:
+    url: str
+    certificats: dict  # Mode -> CertificatClient
+    ca_bundle: str = ""  # PEM bundle of the server's CA ("" = system store)
+    idam: str = ""
+    logiciel_nom: str = "Socle"
+    logiciel_version: str = "0.1.0"
+    instance: str = ""  # installation UUID
+    emetteur: str = ""
+    timeout: float = 10.0
+
+    def __repr__(self) -> str:
+        return f"ConfigurationInsi(url={self.url!r}, idam={self.idam!r}, timeout={self.timeout})"
+
+
+class _TransportLocal(Transport):
+    """zeep transport that serves the WS-Addressing XSD imported by URL from the packaged copy: loading
+    the WSDL never touches the network."""
+
+    def load(self, url):
+        if url.startswith(_WSA_XSD_URL):
+            return (WSDL_DIR / "xsd" / "WSA" / "ws-addr.xsd").read_bytes()
+        return super().load(url)
+
+
+class _AdaptateurTLS(HTTPAdapter):
+    """requests adapter carrying an SSLContext with the client certificate already loaded (PEM or
+    PKCS#12), so that an encrypted key or a PKCS#12 never has to sit decrypted on disk."""
+
+    def __init__(self, contexte: ssl.SSLContext, **kw):
+        self._contexte = contexte
+        super().__init__(**kw)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_context"] = self._contexte
+        return super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, *args, **kwargs):
+        kwargs["ssl_context"] = self._contexte
+        return super().proxy_manager_for(*args, **kwargs)
+
+
+def contexte_tls(certificat: CertificatClient, ca_bundle: str = "") -> ssl.SSLContext:
+    """SSL context for mutual TLS: trusts `ca_bundle` (or the system store) and presents the client
+    certificate. A PKCS#12 is opened in memory and handed to OpenSSL through a private temporary file
+    whose key is re-encrypted with a one-time password, then deleted."""
+    ctx = ssl.create_default_context(cafile=ca_bundle or None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        if certificat.p12:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.serialization import pkcs12
+
+            donnees = Path(certificat.p12).read_bytes()
+            cle, cert, autres = pkcs12.load_key_and_certificates(
+                donnees, certificat.mot_de_passe.encode() if certificat.mot_de_passe else None
+            )
+            if cle is None or cert is None:
+                raise InsiErreurTechnique(
+                    "Le fichier PKCS#12 du certificat INSi ne contient pas de certificat et de clé.", code="certificat"
+                )
+            secret = uuid.uuid4().hex
+            with tempfile.TemporaryDirectory(prefix="socle-insi-") as tmp:
+                chemin = Path(tmp) / "client.pem"
+                fd = os.open(chemin, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(cert.public_bytes(serialization.Encoding.PEM))
+                    for c in autres or ():
+                        f.write(c.public_bytes(serialization.Encoding.PEM))
+                    f.write(
+                        cle.private_bytes(
+                            serialization.Encoding.PEM,
+                            serialization.PrivateFormat.PKCS8,
+                            serialization.BestAvailableEncryption(secret.encode()),
+                        )
+                    )
+                ctx.load_cert_chain(str(chemin), password=secret)
+        elif certificat.cert:
+            ctx.load_cert_chain(
+                certificat.cert, certificat.cle or None, password=certificat.mot_de_passe or None
+            )
+    except InsiErreurTechnique:
+        raise
+    except (OSError, ValueError, ssl.SSLError) as exc:
+        # ValueError: wrong PKCS#12 password; SSLError: key/cert mismatch or wrong key password.
+        raise InsiErreurTechnique(
+            "Le certificat logiciel INSi ne peut pas être chargé (fichier absent, mot de passe incorrect "
+            "ou clé qui ne correspond pas au certificat).",
+            code="certificat",
+            detail=type(exc).__name__,
+        ) from None
+    return ctx
+
+
+def _message_faute(faute: Fault) -> tuple[str, str, str]:
+    """(code, French message, detail) of a CNAM SOAP fault: siram sub-code and the siram:Erreur code."""
+    sous_codes = [getattr(q, "localname", str(q)).split(":")[-1] for q in (faute.subcodes or [])]
+    code_siram = sous_codes[0] if sous_codes else (faute.code or "")
+    code_erreur, texte_erreur = "", ""
+    if faute.detail is not None:
+        err = faute.detail.find(f".//{{{NS_SIRAM}}}Erreur")
+        if err is not None:
+            code_erreur, texte_erreur = err.get("code", ""), (err.text or "").strip()
+    code = "/".join(c for c in (code_siram, code_erreur) if c)
+    message = f"Le téléservice INSi a répondu par une erreur technique ({code or 'faute SOAP'}) : {faute.message}"
+    return code, message, texte_erreur
+
+
+def _str(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def lire_resultat(resultat) -> tuple[str, IdentiteINS | None]:
+    """RESULTAT (zeep object) -> (CR, identity). CR 00 carries INSACTIF, INSHISTO and the TIQ traits."""
+    cr = _str(resultat.CR.CodeCR)
+    individu = getattr(resultat, "INDIVIDU", None)
+    if cr != "00" or individu is None:
+        return cr, None
+    actif, tiq = individu.INSACTIF, individu.TIQ
+    prenoms = tuple(_str(tiq.ListePrenom or tiq.Prenom).split())
+    historique = tuple(
+        (_str(h.IdIndividu.NumIdentifiant), _str(h.IdIndividu.Cle), _str(h.OID)) for h in (individu.INSHISTO or [])
+    )
+    identite = IdentiteINS(
+        matricule=_str(actif.IdIndividu.NumIdentifiant),
+        cle=_str(actif.IdIndividu.Cle),
+        oid=_str(actif.OID),
+        nom_naissance=_str(tiq.NomNaissance),
+        prenoms=prenoms,
+        sexe=_str(tiq.Sexe),
+        date_naissance=dt.date.fromisoformat(_str(tiq.DateNaissance)),
+        lieu_naissance=_str(tiq.LieuNaissance),
+        historique=historique,
+    )
+    if identite.oid not in (OID_NIR, OID_NIA):
+        log.warning("INSi : OID inattendu %s", identite.oid)
+    return cr, identite
+
+
+def essais_prenoms(traits: TraitsRecherche) -> list[str]:
+    """CNAM practice: each birth first name in order, then all of them joined by a space (only if
+    there are several). With `prenom_unique`, the list joined, once."""
+    prenoms = normaliser_prenoms(traits.prenoms)
+    if not prenoms:
+        return []
+    if traits.prenom_unique:
+        return [" ".join(prenoms)]
+    essais = list(prenoms)
+    if len(prenoms) > 1:
+        essais.append(" ".join(prenoms))
+    return essais
+
+
+class ClientInsiSoap:
+    """The real INSi client (implements interface.InsiClient). Thread-safe; one zeep client per mode."""
+
+    def __init__(self, configuration: ConfigurationInsi, mode_defaut: Mode = "MANU"):
+        self.configuration = configuration
+        self.mode_defaut: Mode = mode_defaut
+        self._services: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def pour_mode(self, mode: Mode) -> "ClientInsiSoap":
+        """The same client (shared connections) with another default mode."""
+        autre = ClientInsiSoap.__new__(ClientInsiSoap)
+        autre.configuration, autre.mode_defaut = self.configuration, mode
+        autre._services, autre._lock = self._services, self._lock
+        return autre
+
+    # -- plumbing
+    def _service(self, mode: Mode):
+        with self._lock:
+            if mode not in self._services:
+                conf = self.configuration
+                certificat = conf.certificats.get(mode) or CertificatClient()
+                session = requests.Session()
+                session.verify = conf.ca_bundle or True
+                session.mount("https://", _AdaptateurTLS(contexte_tls(certificat, conf.ca_bundle)))
+                session.headers["User-Agent"] = f"{conf.logiciel_nom}/{conf.logiciel_version}"
+                transport = _TransportLocal(session=session, timeout=conf.timeout, operation_timeout=conf.timeout)
+                client = Client(
+                    str(WSDL),
+                    transport=transport,
+                    plugins=[WsAddressingPlugin()],
+                    settings=Settings(strict=False, xml_huge_tree=False, forbid_entities=True),
+                )
+                self._services[mode] = (client, client.create_service(BINDING, conf.url))
+            return self._services[mode]
+
+    def _entetes(self, client) -> list:
+        conf = self.configuration
+        maintenant = dt.datetime.now(dt.UTC)
+        lps = client.get_element("{urn:siram:lps:ctxlps}ContexteLPS")(
+            Id=str(uuid.uuid4()),
+            Temps=maintenant,
+            Emetteur=conf.emetteur or None,
+            LPS={
+                "IDAM": {"_value_1": conf.idam, "R": "4"},
+                "Version": conf.logiciel_version,
+                "Instance": conf.instance,
+                "Nom": f"urn:lps:{conf.logiciel_nom}:{conf.logiciel_version}",
+            },
+            Nature="CTXLPS",
+            Version="01_00",
+        )
+        bam = client.get_element("{urn:siram:bam:ctxbam}ContexteBAM")(
+            Id=str(uuid.uuid4()),
+            Temps=maintenant,
+            Emetteur=conf.emetteur or None,
+            COUVERTURE={},
+            Version="01_02",
+        )
+        securite = etree.Element(f"{{{NS_WSSE}}}Security", nsmap={"wsse": NS_WSSE})  # empty: certificate auth
+        return [bam, lps, securite]
+
+    def _appeler(self, operation: str, mode: Mode, **corps):
+        client, service = self._service(mode)
+        try:
+            return getattr(service, operation)(**corps, _soapheaders=self._entetes(client))
+        except Fault as faute:
+            code, message, detail = _message_faute(faute)
+            raise InsiErreurTechnique(message, code=code, detail=detail) from None
+        except requests.exceptions.Timeout:
+            raise InsiErreurTechnique(
+                f"Le téléservice INSi n'a pas répondu dans le délai de {self.configuration.timeout:g} s.",
+                code="delai",
+            ) from None
+        except requests.exceptions.SSLError as exc:
+            raise InsiErreurTechnique(
+                "Connexion sécurisée (TLS) au téléservice INSi refusée : vérifiez le certificat logiciel "
+                "INSI-AUTO / INSI-MANU et l'autorité de certification du serveur.",
+                code="tls",
+                detail=str(exc)[:300],
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            texte = str(exc)
+            tls = any(m in texte for m in ("SSL", "certificate", "alert", "reset", "aborted"))
+            raise InsiErreurTechnique(
+                "Connexion au téléservice INSi interrompue"
+                + (" pendant l'authentification TLS (certificat client refusé ?)." if tls else ".")
+                + " Réessayez plus tard ; si le problème persiste, contactez votre responsable informatique.",
+                code="tls" if tls else "reseau",
+                detail=texte[:300],
+            ) from None
+        except TransportError as exc:
+            raise InsiErreurTechnique(
+                f"Le téléservice INSi a répondu par une erreur HTTP {exc.status_code}.",
+                code=f"http_{exc.status_code}",
+                detail=(exc.content or b"")[:300].decode("utf-8", "replace"),
+            ) from None
+        except (ZeepError, etree.XMLSyntaxError, ValueError) as exc:
+            raise InsiErreurTechnique(
+                "Réponse du téléservice INSi illisible (format inattendu).", code="reponse", detail=str(exc)[:300]
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise InsiErreurTechnique(
+                "Appel au téléservice INSi impossible.", code="reseau", detail=str(exc)[:300]
+            ) from None
+
+    # -- public API (interface.InsiClient)
+    def rechercher(self, traits: TraitsRecherche, mode: Mode | None = None) -> ReponseInsi:
+        """Search by traits, CNAM practice: one call per birth first name in order, stopping at CR 00,
+        then one call with all of them joined. Answers the last call's CR (00 found, 02 several, else 01)."""
+        mode = mode or self.mode_defaut
+        nom = normaliser(traits.nom_naissance)
+        essais = essais_prenoms(traits)
+        if not nom or not essais:
+            raise ValueError("Le nom de naissance et au moins un prénom de naissance sont obligatoires.")
+        lieu = normaliser(traits.lieu_naissance).replace(" ", "")
+        details: list[dict] = []
+        reponse = ReponseInsi(cr="01", appels=0)
+        vu_02 = False
+        for prenom in essais:
+            debut = time.perf_counter()
+            corps = {
+                "NomNaissance": nom,
+                "Prenom": [prenom],
+                "Sexe": traits.sexe,
+                "DateNaissance": traits.date_naissance.isoformat(),
+            }
+            if lieu:
+                corps["LieuNaissance"] = lieu
+            resultat = self._appeler("rechercherInsAvecTraitsIdentite", mode, **corps)
+            cr, identite = lire_resultat(resultat)
+            duree = round((time.perf_counter() - debut) * 1000, 1)
+            details.append({"prenom": prenom, "cr": cr, "duree_ms": duree})
+            reponse.appels += 1
+            if cr == "00" and identite is not None:
+                reponse.cr, reponse.identite, reponse.prenom_retenu = "00", identite, prenom
+                break
+            vu_02 = vu_02 or cr == "02"
+        else:
+            reponse.cr = "02" if vu_02 else "01"
+        reponse.details = details
+        return reponse
+
+    def rechercher_carte_vitale(self, donnees_vitale: dict, mode: Mode | None = None) -> ReponseInsi:
+        """Search with carte Vitale data: {'matricule' (13 or 15 chars), 'date_naissance' (date or
+        AAAA-MM-JJ), optional 'nom_naissance', 'rang_naissance', 'matricule_od'}."""
+        mode = mode or self.mode_defaut
+        matricule = _str(donnees_vitale.get("matricule")).replace(" ", "").upper()
+        date = donnees_vitale.get("date_naissance")
+        date = date.isoformat() if isinstance(date, dt.date) else _str(date)
+        if len(matricule) not in (13, 15) or not date:
+            raise ValueError("Le matricule (13 ou 15 caractères) et la date de naissance sont obligatoires.")
+        corps = {
+            "MatriculeIndividu": {"NumIdentifiant": matricule[:13], "Cle": matricule[13:] or None},
+            "DateNaissance": date,
+        }
+        if donnees_vitale.get("matricule_od"):
+            od = _str(donnees_vitale["matricule_od"]).replace(" ", "").upper()
+            corps["MatriculeOD"] = {"NumIdentifiant": od[:13], "Cle": od[13:] or None}
+        if donnees_vitale.get("nom_naissance"):
+            corps["NomNaissance"] = normaliser(donnees_vitale["nom_naissance"])
+        if donnees_vitale.get("rang_naissance"):
+            corps["RangNaissance"] = _str(donnees_vitale["rang_naissance"])
+        debut = time.perf_counter()
+        cr, identite = lire_resultat(self._appeler("rechercherInsAvecCarteVitale", mode, **corps))
+        duree = round((time.perf_counter() - debut) * 1000, 1)
+        return ReponseInsi(
+            cr=cr, identite=identite, appels=1, details=[{"prenom": "", "cr": cr, "duree_ms": duree}]
+        )
