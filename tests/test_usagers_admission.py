@@ -1,0 +1,165 @@
+"""Admission qualification through the views, against the local INSi stand-in (real HTTPS + SOAP, no mock)."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from socle.audit.models import Action, EvenementAudit
+from socle.comptes.models import Fonction
+from socle.services.insi.standin import bouchon_local
+from socle.usagers import services
+from socle.usagers.models import AppelInsi, HistoriqueIdentite
+from tests.factories import EtablissementFactory, utilisateur_avec
+from tests.factories_usagers import admission, etablissement  # noqa: F401
+
+
+@pytest.fixture
+def journal():
+    services.CLIENT_FACTORY = None
+    j = bouchon_local().journal
+    j.vider()
+    return j
+
+
+def _post_traits(u, **extra):
+    data = {"nom_naissance": u.nom_naissance, "prenoms_naissance": u.prenoms_naissance,
+            "premier_prenom": u.premier_prenom, "date_naissance": u.date_naissance.isoformat(), "sexe": u.sexe,
+            "lieu_naissance": u.lieu_naissance, "nom_utilise": u.nom_utilise, "prenom_utilise": u.prenom_utilise,
+            "type_justificatif": "", "pays_cni": "FR"}
+    data.update(extra)
+    return data
+
+
+def _creer(etablissement, nom, prenoms, sexe, d, lieu):
+    return services.creer_usager(etablissement.organisme, etablissement, {
+        "nom_naissance": nom, "prenoms_naissance": prenoms, "sexe": sexe, "date_naissance": d,
+        "lieu_naissance": lieu})
+
+
+def test_admission_qualifiee_par_la_vue_avec_le_bouchon(client_de, admission, etablissement, journal):
+    u = _creer(etablissement, "Adrtrois", "Dominique", "F", date(1997, 2, 26), "2A020")
+    c = client_de(admission)
+    r = c.get(reverse("usagers:index"))
+    assert r.status_code == 200 and "ADRTROIS" in r.content.decode()
+    r = c.post(reverse("usagers:qualifier", args=[u.pk]),
+               _post_traits(u, type_justificatif="PA", controle_fait="on", action="appeler"))
+    html = r.content.decode()
+    assert r.status_code == 200 and "297022A020778" in html and "Accepter l'identité INSi" in html
+    u.refresh_from_db()
+    assert u.statut == "VALI"  # document checked, INSi not yet accepted
+    appel = AppelInsi.objects.get(usager=u)
+    assert appel.cr == "00" and appel.mode == "MANU"
+    assert [a.cn for a in journal.appels] == ["INSI-MANU"]  # a person triggered it: INSI-MANU certificate
+    assert EvenementAudit.objects.filter(action=Action.APPEL_SERVICE, objet_id=str(u.pk)).exists()
+    r = c.post(reverse("usagers:accepter", args=[u.pk, appel.pk]))
+    assert r.status_code == 302
+    u.refresh_from_db()
+    assert u.statut == "QUAL" and u.ins == "297022A02077878" and u.oid_ins == "1.2.250.1.213.1.4.8"
+    h = u.historique.filter(evenement=HistoriqueIdentite.Evenement.INSI_ACCEPTE).get()
+    assert h.ancien_statut == "VALI" and h.nouveau_statut == "QUAL" and h.identifiant == admission.username
+    assert h.changements["ins"] == ["", "297022A02077878"]
+    r = c.get(reverse("usagers:fiche", args=[u.pk]))
+    assert "Identité qualifiée" in r.content.decode()
+    assert EvenementAudit.objects.filter(action=Action.LECTURE, objet_id=str(u.pk)).exists()
+
+
+def test_differences_surlignees_et_anciennes_valeurs_gardees(client_de, admission, etablissement, journal):
+    u = _creer(etablissement, "Ecetinsi", "Pierre-Alain", "M", date(2009, 7, 14), "63220")
+    c = client_de(admission)
+    r = c.post(reverse("usagers:qualifier", args=[u.pk]), _post_traits(u, action="appeler"),
+               HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert 'id="zone-qualification"' in html and "<html" not in html  # htmx fragment
+    assert 'class="diff">PIERRE-ALAIN MURIEL FLORIANT' in html
+    assert 'class="diff">PIERRE-ALAIN<' in html
+    assert html.count('class="diff"') == 2  # only the list of first names differs
+    appel = AppelInsi.objects.get(usager=u)
+    c.post(reverse("usagers:accepter", args=[u.pk, appel.pk]))
+    u.refresh_from_db()
+    assert u.statut == "RECUP" and u.prenoms_naissance == "PIERRE-ALAIN MURIEL FLORIANT"
+    h = u.historique.get(evenement="insi_accepte")
+    assert h.changements["prenoms_naissance"] == ["PIERRE-ALAIN", "PIERRE-ALAIN MURIEL FLORIANT"]
+
+
+def test_rejet_avec_motif_ne_change_rien(client_de, admission, etablissement, journal):
+    u = _creer(etablissement, "Corse", "Anthony", "M", date(1980, 3, 2), "2B020")
+    c = client_de(admission)
+    c.post(reverse("usagers:qualifier", args=[u.pk]), _post_traits(u, action="appeler"))
+    appel = AppelInsi.objects.get(usager=u)
+    r = c.post(reverse("usagers:rejeter", args=[u.pk, appel.pk]), {"motif": ""})
+    assert r.status_code == 302 and AppelInsi.objects.get(pk=appel.pk).decision == ""
+    c.post(reverse("usagers:rejeter", args=[u.pk, appel.pk]), {"motif": "Pas la même personne (autre mère)"})
+    u.refresh_from_db()
+    assert u.statut == "PROV" and u.matricule_ins == ""
+    assert u.historique.get(evenement="insi_rejete").motif == "Pas la même personne (autre mère)"
+    # a rejected answer can no longer be accepted
+    c.post(reverse("usagers:accepter", args=[u.pk, appel.pk]))
+    u.refresh_from_db()
+    assert u.statut == "PROV"
+
+
+def test_non_trouvee_et_plusieurs(client_de, admission, etablissement, journal):
+    c = client_de(admission)
+    u = _creer(etablissement, "Houilles", "Pierre Paul Jacques", "M", date(1993, 1, 27), "99999")
+    r = c.post(reverse("usagers:qualifier", args=[u.pk]), _post_traits(u, action="appeler"))
+    assert "Aucune identité trouvée" in r.content.decode()
+    u2 = _creer(etablissement, "De Vinci", "Leonardo", "M", date(2014, 2, 1), "99999")
+    r = c.post(reverse("usagers:qualifier", args=[u2.pk]), _post_traits(u2, action="appeler"))
+    assert "Plusieurs identités trouvées" in r.content.decode()
+    assert len(journal.appels) == 5  # HOUILLES: 3 first names + joined list; DE VINCI: 1
+
+
+def test_identite_douteuse_aucun_appel_insi(client_de, admission, etablissement, journal):
+    u = _creer(etablissement, "Adrtrois", "Dominique", "F", date(1997, 2, 26), "2A020")
+    services.definir_attributs(u, douteuse=True, fictive=False, homonyme=False)
+    c = client_de(admission)
+    r = c.get(reverse("usagers:qualifier", args=[u.pk]))
+    assert 'id="appeler-insi"' not in r.content.decode()
+    r = c.post(reverse("usagers:qualifier", args=[u.pk]), _post_traits(u, action="appeler"))
+    assert "R-AT-03" in r.content.decode()
+    assert journal.appels == [] and not AppelInsi.objects.filter(usager=u).exists()
+
+
+def test_traits_insi_non_modifiables_a_la_main(client_de, admission, etablissement, journal):
+    u = _creer(etablissement, "Corse", "Anthony", "M", date(1980, 3, 2), "2B020")
+    c = client_de(admission)
+    c.post(reverse("usagers:qualifier", args=[u.pk]), _post_traits(u, action="appeler"))
+    c.post(reverse("usagers:accepter", args=[u.pk, AppelInsi.objects.get(usager=u).pk]))
+    u.refresh_from_db()
+    assert u.statut == "RECUP"
+    c.post(reverse("usagers:qualifier", args=[u.pk]), _post_traits(u, nom_naissance="AUTRE", prenom_utilise="TONY",
+                                                                   action="enregistrer"))
+    u.refresh_from_db()
+    assert u.nom_naissance == "CORSE" and u.prenom_utilise == "TONY" and u.statut == "RECUP"
+
+
+def test_droits_perimetre_et_fonction(client_de, etablissement, journal):
+    u = _creer(etablissement, "Demolin", "Alice", "F", date(1950, 3, 4), "69123")
+    autre_og = EtablissementFactory()
+    intrus = utilisateur_avec(Fonction.ADMISSION, etablissement=autre_og)
+    c = client_de(intrus)
+    assert c.get(reverse("usagers:fiche", args=[u.pk])).status_code == 404
+    assert c.get(reverse("usagers:qualifier", args=[u.pk])).status_code == 404
+    assert "DEMOLIN" not in c.get(reverse("usagers:index")).content.decode()
+    directrice = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=etablissement.organisme)
+    c = client_de(directrice)
+    assert c.get(reverse("usagers:index")).status_code == 403
+    assert c.get(reverse("usagers:fiche", args=[u.pk])).status_code == 404
+    assert c.get(reverse("usagers:tableau")).status_code == 200  # aggregated figures only
+    pro = utilisateur_avec(Fonction.PROFESSIONNEL, etablissement=etablissement)
+    assert client_de(pro).get(reverse("usagers:fiche", args=[u.pk])).status_code == 200
+
+
+def test_creation_par_ecran_provisoire(client_de, admission, etablissement):
+    c = client_de(admission)
+    r = c.post(reverse("usagers:nouveau"), {
+        "nom_naissance": "Démolin-Test", "prenoms_naissance": "Zoé Marie", "premier_prenom": "",
+        "date_naissance": "1940-01-02", "sexe": "F", "lieu_naissance": "69123", "etablissement": etablissement.pk,
+        "date_admission": "2026-11-01"})
+    assert r.status_code == 302
+    from socle.usagers.models import Usager
+
+    u = Usager.objects.get(nom_naissance="DEMOLIN-TEST")
+    assert u.prenoms_naissance == "ZOE MARIE" and u.premier_prenom == "ZOE" and u.statut == "PROV"
+    assert u.organisme == etablissement.organisme and u.sejours.get().etablissement == etablissement
