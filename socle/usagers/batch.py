@@ -90,7 +90,8 @@ def _traiter(ligne: LigneLot, usager: Usager, appel) -> None:
 
 
 def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = time.sleep,
-                 progression: Callable[[LotQualification, int], None] | None = None) -> LotQualification:
+                 progression: Callable[[LotQualification, int], None] | None = None,
+                 horloge: Callable[[], float] = time.monotonic) -> LotQualification:
     """Run (or resume) a batch. Safe to call again after any interruption."""
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
@@ -101,7 +102,7 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
     lot.save(update_fields=["etat", "demarre_le"])
     client = client or services.client_insi("AUTO")
     intervalle = 1.0 / lot.debit if lot.debit > 0 else 0.0
-    prochain = time.monotonic()
+    prochain = horloge()
     faits = 0
     for ligne_id in list(lot.lignes.filter(etat=L.A_FAIRE).order_by("id").values_list("pk", flat=True)):
         # commit "call in progress" before calling: a crash after this point never leads to a second call
@@ -113,10 +114,10 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
             LigneLot.objects.filter(pk=ligne_id).update(etat=L.IGNOREE, fin_appel=timezone.now(),
                                                        message="Qualifiée, douteuse, fictive ou fusionnée entre-temps")
             continue
-        attente = prochain - time.monotonic()
+        attente = prochain - horloge()
         if attente > 0:
             pause(attente)
-        prochain = max(prochain, time.monotonic()) + intervalle
+        prochain = max(prochain, horloge()) + intervalle
         appel = services.appeler_insi(usager, mode="AUTO", client=client)
         with transaction.atomic():
             ligne.appel = appel
