@@ -21,23 +21,23 @@ def matricule_pour(sexe: str, d: date, lieu: str, ordre: int) -> tuple[str, str]
     return body, f"{nir_key(body):02d}"
 
 
-@pytest.fixture
-def etablissement(db):
+@pytest.fixture(name="etablissement")
+def fixture_etablissement(db):
     return EtablissementFactory(categorie_code="500")
 
 
-@pytest.fixture
-def usager_prov(etablissement):
+@pytest.fixture(name="usager_prov")
+def fixture_usager_prov(etablissement):
     return services.creer_usager(etablissement.organisme, etablissement, dict(TRAITS_ALICE))
 
 
-@pytest.fixture
-def admission(etablissement):
+@pytest.fixture(name="admission")
+def fixture_admission(etablissement):
     return utilisateur_avec(Fonction.ADMISSION, etablissement=etablissement)
 
 
-@pytest.fixture
-def appel_factice(db):
+@pytest.fixture(name="appel_factice")
+def fixture_appel_factice(db):
     """An INSi answer stored as if INSi had returned it (for pure rule tests on accept)."""
 
     def _make(usager, nom=None, prenoms=None, cle=None, lieu=None, cr="00"):

@@ -11,7 +11,7 @@ from socle.services.insi.standin import bouchon_local
 from socle.usagers import services
 from socle.usagers.models import AppelInsi, HistoriqueIdentite
 from tests.factories import EtablissementFactory, utilisateur_avec
-from tests.factories_usagers import admission, etablissement  # noqa: F401
+from tests.factories_usagers import fixture_admission, fixture_etablissement  # noqa: F401
 
 
 @pytest.fixture

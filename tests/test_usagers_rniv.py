@@ -9,7 +9,7 @@ import pytest
 
 from socle.usagers import rniv
 from socle.usagers.rniv import PROV, QUAL, RECUP, VALI, ContexteControle, RegleRniv
-from tests.factories_usagers import appel_factice, etablissement, usager_prov  # noqa: F401
+from tests.factories_usagers import fixture_appel_factice, fixture_etablissement, fixture_usager_prov  # noqa: F401
 
 
 def test_R_ST_01_quatre_statuts_exclusifs():

@@ -3,6 +3,12 @@ from django import forms
 from . import rniv
 from .models import Sexe, TypeJustificatif
 
+
+def _largeur(form: forms.Form) -> None:
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("style", "max-width:100%")
+
+
 AIDE_FMT = "Majuscules sans accents appliquées automatiquement (R-FMT-01) ; traits d'union et apostrophes conservés."
 
 
@@ -12,7 +18,7 @@ class TraitsForm(forms.Form):
                                         help_text="Séparés par un espace ; « JEAN-PIERRE MARIE » = 2 prénoms.")
     premier_prenom = forms.CharField(label="Premier prénom de naissance", max_length=100, required=False,
                                      help_text="Vide = le premier de la liste (R-FMT-04).")
-    date_naissance = forms.DateField(label="Date de naissance", widget=forms.DateInput(attrs={"type": "date"}))
+    date_naissance = forms.DateField(label="Date de naissance", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices)
     lieu_naissance = forms.CharField(label="Lieu de naissance (code INSEE)", max_length=5, min_length=5,
                                      help_text="Code de la commune à la date de naissance, ou 99 + code pays ; "
@@ -22,6 +28,7 @@ class TraitsForm(forms.Form):
 
     def __init__(self, *args, statut: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        _largeur(self)
         if statut:
             modifiables = rniv.champs_modifiables(statut)
             for name, field in self.fields.items():
@@ -46,7 +53,7 @@ class TraitsForm(forms.Form):
 
 class CreationForm(TraitsForm):
     etablissement = forms.ModelChoiceField(label="ESMS qui accompagne la personne", queryset=None)
-    date_admission = forms.DateField(label="Date d'admission", widget=forms.DateInput(attrs={"type": "date"}))
+    date_admission = forms.DateField(label="Date d'admission", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +61,10 @@ class CreationForm(TraitsForm):
 
 
 class ControleForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _largeur(self)
+
     type_justificatif = forms.ChoiceField(
         label="Justificatif présenté", required=False,
         choices=[("", "— aucun justificatif vérifié aujourd'hui —"), *TypeJustificatif.choices])

@@ -264,6 +264,11 @@ def appeler_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) 
     return appel
 
 
+def _jjmmaaaa(iso: str) -> str:
+    parts = str(iso).split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 else str(iso)
+
+
 def comparaison(usager: Usager, appel: AppelInsi) -> list[dict]:
     """Rows for the side-by-side screen: typed value, INSi value, differs or not."""
     if not appel.reponse or appel.cr != "00":
@@ -277,6 +282,8 @@ def comparaison(usager: Usager, appel: AppelInsi) -> list[dict]:
     for k, lib in libelles.items():
         a, b = typed.get(k) or "", appel.reponse.get(k) or ""
         differe = k in ecarts or (k == "premier_prenom" and rniv.formater_nom(a) != rniv.formater_nom(b))
+        if k == "date_naissance":  # shown JJ/MM/AAAA (R-DN-01), compared on the ISO value
+            a, b = _jjmmaaaa(a), _jjmmaaaa(b)
         rows.append({"champ": k, "libelle": lib, "saisi": a, "insi": b, "diff": differe or a != b})
     return rows
 
