@@ -384,3 +384,43 @@ class ClientInsiSoap:
         return ReponseInsi(
             cr=cr, identite=identite, appels=1, details=[{"prenom": "", "cr": cr, "duree_ms": duree}]
         )
+
+
+@dataclass
+class Verification:
+    """Outcome of an INS verification: a new traits search compared with the stored INS and traits."""
+
+    conforme: bool
+    reponse: ReponseInsi
+    ecarts: list  # French labels of what differs ("INS", "nom de naissance", ...)
+
+
+def comparer(reponse: ReponseInsi, ins: str, traits: TraitsRecherche) -> list[str]:
+    """What differs between INSi's answer and the stored INS (15 characters, key included) and traits."""
+    if not reponse.trouvee:
+        return [f"identité non retrouvée (CR {reponse.cr})"]
+    ident = reponse.identite
+    ecarts = []
+    ins = (ins or "").replace(" ", "").upper()
+    if ins and ins != ident.ins and ins not in {m + c for m, c, _o in ident.historique}:
+        ecarts.append("INS")
+    elif ins and ins != ident.ins:
+        ecarts.append("INS (ancien matricule, remplacé)")
+    if normaliser(traits.nom_naissance) != ident.nom_naissance:
+        ecarts.append("nom de naissance")
+    if normaliser_prenoms(traits.prenoms) != tuple(ident.prenoms):
+        ecarts.append("prénoms de naissance")
+    if traits.sexe != ident.sexe:
+        ecarts.append("sexe")
+    if traits.date_naissance != ident.date_naissance:
+        ecarts.append("date de naissance")
+    if traits.lieu_naissance and traits.lieu_naissance.upper() != ident.lieu_naissance:
+        ecarts.append("lieu de naissance")
+    return ecarts
+
+
+def verifier(client, traits: TraitsRecherche, ins: str, mode: Mode | None = None) -> Verification:
+    """There is no public "verify" operation: search again with the stored traits and compare."""
+    reponse = client.rechercher(traits, mode=mode) if mode else client.rechercher(traits)
+    ecarts = comparer(reponse, ins, traits)
+    return Verification(conforme=not ecarts, reponse=reponse, ecarts=ecarts)

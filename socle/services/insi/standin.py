@@ -18,7 +18,7 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -127,8 +127,38 @@ class BaseNationale:
         self._lock = threading.Lock()
         self._index: dict[tuple[str, str, str], list[FicheNationale]] = {}
         self._par_matricule: dict[str, FicheNationale] = {}
+        self._fichiers: dict[Path, float | None] = {}
+        self._vu = 0.0
         for f in fiches:
             self.ajouter(f)
+
+    def suivre(self, chemin) -> None:
+        """Load a JSON file of identities now and again whenever it changes (checked at most once a
+        second), so that a demo written by another process reaches a stand-in already running."""
+        with self._lock:
+            self._fichiers.setdefault(Path(chemin), None)
+            self._vu = 0.0
+        self._rafraichir()
+
+    def _rafraichir(self) -> None:
+        if not self._fichiers or time.monotonic() - self._vu < 1.0:
+            return
+        with self._lock:
+            self._vu = time.monotonic()
+            a_charger = []
+            for chemin, mtime in self._fichiers.items():
+                try:
+                    actuel = chemin.stat().st_mtime_ns
+                except OSError:
+                    continue
+                if actuel != mtime:
+                    self._fichiers[chemin] = actuel
+                    a_charger.append(chemin)
+        for chemin in a_charger:
+            try:
+                self.charger_json(chemin)
+            except (ValueError, KeyError, OSError):
+                pass  # a half-written or invalid file: the previous content stays
 
     def ajouter(self, identite) -> FicheNationale:
         """Add a person (FicheNationale, IdentiteINS or dict); re-adding the same matricule replaces it."""
@@ -157,11 +187,13 @@ class BaseNationale:
         return self.ajouter_tout(donnees)
 
     def rechercher(self, nom: str, prenom: str, sexe: str, date: str, lieu: str = "") -> list[FicheNationale]:
+        self._rafraichir()
         with self._lock:
             candidats = list(self._index.get((nom, sexe, date), ()))
         return [f for f in candidats if f.correspond(prenom, lieu)]
 
     def par_matricule(self, matricule: str) -> FicheNationale | None:
+        self._rafraichir()
         with self._lock:
             return self._par_matricule.get((matricule or "").upper())
 
@@ -222,6 +254,61 @@ def generer_identites(n: int, graine: int = 2026, prefixe: str = "FICTIF") -> li
         matricule = f"{1 if sexe == 'M' else 2}{naissance:%y%m}{lieu}{i % 1000:03d}"
         fiches.append(FicheNationale(matricule, nom, prenoms, sexe, naissance.isoformat(), lieu))
     return fiches
+
+
+# Real mergers into communes nouvelles (INSEE COG): old code -> code of the commune nouvelle.
+COMMUNES_NOUVELLES = {
+    "74011": "74010",  # Annecy-le-Vieux -> Annecy (2017)
+    "74093": "74010",  # Cran-Gevrier -> Annecy
+    "74182": "74010",  # Meythet -> Annecy
+    "74217": "74010",  # Pringy -> Annecy
+    "74268": "74010",  # Seynod -> Annecy
+}
+SCENARIOS_DEMO = ("introuvable", "prenoms_differents", "homonymes")
+
+
+def fiches_pour_demo(
+    personnes, taux_qualifies: float = 0.7, graine: int = 2026
+) -> tuple[list[FicheNationale], list[str]]:
+    """National fiches for demo people so that about `taux_qualifies` of them qualify at once and the
+    others hit a real failure mode. `personnes`: dicts with nom_naissance, prenoms (list or str), sexe,
+    date_naissance (date or AAAA-MM-JJ), lieu_naissance. Returns (fiches to publish, scenario per person:
+    "qualifie", "commune_nouvelle", "introuvable", "prenoms_differents" or "homonymes"). Deterministic.
+    A birth commune merged into a commune nouvelle (COMMUNES_NOUVELLES) answers with the new code."""
+    rng = random.Random(graine)
+    fiches, scenarios = [], []
+    for i, p in enumerate(personnes):
+        date = p["date_naissance"]
+        date = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+        prenoms = normaliser_prenoms(p.get("prenoms") or p.get("prenoms_naissance") or "")
+        lieu = (p.get("lieu_naissance") or "").upper()
+        commune = lieu if len(lieu) == 5 and not lieu.startswith("99") else "99100"
+        base_matricule = f"{1 if p['sexe'] == 'M' else 2}{date:%y%m}{commune}"
+        matricule = f"{base_matricule}{(i * 7 + 101) % 1000:03d}"
+        scenario = "qualifie" if rng.random() < taux_qualifies else rng.choice(SCENARIOS_DEMO)
+        commun = {"nom_naissance": p["nom_naissance"], "sexe": p["sexe"], "date_naissance": date.isoformat()}
+        if scenario == "introuvable":
+            scenarios.append(scenario)
+            continue
+        if scenario == "prenoms_differents" and prenoms:
+            # the national list joins the first names with a hyphen: no single first name matches
+            national = ("-".join(prenoms[:2]) if len(prenoms) > 1 else prenoms[0] + "-MARIE",) + prenoms[2:]
+        else:
+            national = prenoms
+        nouveau = COMMUNES_NOUVELLES.get(lieu)
+        fiches.append(
+            FicheNationale(
+                matricule, prenoms=national, lieu_naissance=nouveau or lieu,
+                anciens_lieux=(lieu,) if nouveau else (), **commun,
+            )
+        )
+        if scenario == "homonymes":
+            fiches.append(
+                FicheNationale(f"{base_matricule}{(i * 7 + 102) % 1000:03d}", prenoms=national,
+                               lieu_naissance=nouveau or lieu, anciens_lieux=(lieu,) if nouveau else (), **commun)
+            )
+        scenarios.append("commune_nouvelle" if scenario == "qualifie" and nouveau else scenario)
+    return fiches, scenarios
 
 
 base = BaseNationale(identites_cnam())
@@ -630,14 +717,49 @@ def dossier_donnees() -> Path:
     return Path(settings.DATA_DIR) / "insi-standin"
 
 
+def fichier_demo() -> Path:
+    """JSON file of identities published by the demo / the usagers app (read by every stand-in)."""
+    return dossier_donnees() / "base-demo.json"
+
+
 def charger_base_configuree() -> None:
-    """Load SOCLE_INSI_STANDIN_BASE (JSON) into the module base, once."""
+    """Make the module base follow SOCLE_INSI_STANDIN_BASE (if set) and the published demo file."""
     from django.conf import settings
 
     chemin = getattr(settings, "SOCLE_INSI_STANDIN_BASE", "")
-    if chemin and Path(chemin).exists() and not getattr(base, "_json_charge", False):
-        base.charger_json(chemin)
-        base._json_charge = True
+    if chemin:
+        base.suivre(chemin)
+    base.suivre(fichier_demo())
+    base.suivre(dossier_donnees() / "usagers-demo.json")  # written by the usagers demo
+
+
+def publier_identites(identites, chemin=None) -> Path:
+    """Add identities to the stand-in's national base: in this process at once, and in the JSON file
+    (merged by matricule, written atomically) that stand-ins of other processes follow. Accepts
+    FicheNationale, IdentiteINS or dicts with the FicheNationale keys. Returns the file's path."""
+    chemin = Path(chemin) if chemin else fichier_demo()
+    fiches = [base.ajouter(i) for i in identites]
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    with _publication_lock:
+        existantes = {}
+        if chemin.exists():
+            try:
+                existantes = {d["matricule"]: d for d in json.loads(chemin.read_text(encoding="utf-8"))}
+            except (ValueError, KeyError, TypeError):
+                existantes = {}
+        for f in fiches:
+            d = asdict(f)
+            d["prenoms"] = list(f.prenoms)
+            d["anciens_lieux"] = list(f.anciens_lieux)
+            d["historique"] = [list(h) for h in f.historique]
+            existantes[f.matricule] = d
+        tmp = chemin.with_suffix(".tmp")
+        tmp.write_text(json.dumps(list(existantes.values()), ensure_ascii=False, indent=0), encoding="utf-8")
+        tmp.replace(chemin)
+    return chemin
+
+
+_publication_lock = threading.Lock()
 
 
 def bouchon_local() -> BouchonInsi:
