@@ -18,7 +18,9 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,6 +32,8 @@ from .phonetique import PARTICULES, cle_phonetique, mots, normaliser
 SEUIL_DEFAUT = 0.7
 #: Largest block compared exhaustively (pairs grow as the square of the block).
 TAILLE_MAX_BLOC = 40
+#: A (name, first name) block larger than this is split by parts of the birth date before comparing.
+SUBDIVISER_AU_DELA = 8
 #: Codes meaning "birthplace unknown" (RNIV R-LN-01: 99999).
 LIEUX_INCONNUS = frozenset({"", "99999", "00000"})
 
@@ -61,7 +65,7 @@ class PaireProbable:
 # ---------------------------------------------------------------------------------------------------------------
 # Encoding: every identity is turned once into plain tuples of normalised keys.
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Nom:
     brut: str  # normalised as RNIV (for messages)
     compact: str  # letters only
@@ -80,68 +84,108 @@ class _Code:
     lieu: str
     noms: tuple[_Nom, ...]
     prenoms: tuple[str, ...]  # tokens (hyphen ≡ space, RNIV R-FMT-04)
+    prenoms_entiers: tuple[str, ...]  # whole first names, a compound one kept as one ("JEAN-PIERRE")
     prenoms_affiches: str
     p1: str  # first token
     p1_phon: str
 
 
-_CACHE_NOMS: dict[str, tuple[str, str, str, str]] = {}
+_CACHE_NOMS: dict[tuple[str, bool], _Nom] = {}
 
 
-def _decomposer_nom(texte: str) -> tuple[str, str, str, str]:
-    res = _CACHE_NOMS.get(texte)
+def _decomposer_nom(texte: str, utilise: bool = False) -> _Nom:
+    """Normalised forms of a name, shared between identities (names repeat a lot)."""
+    res = _CACHE_NOMS.get((texte, utilise))
     if res is None:
         brut = normaliser(texte)
         elements = mots(brut)
         compact = "".join(elements)
         gardes = [m for m in elements if m not in PARTICULES]
         sans = "".join(gardes) if gardes else compact
-        res = (brut, compact, sans, cle_phonetique(sans))
-        _CACHE_NOMS[texte] = res
+        res = _Nom(brut, compact, sans, cle_phonetique(sans), utilise)
+        _CACHE_NOMS[(texte, utilise)] = res
     return res
 
 
-def _ymd(valeur: date | str) -> tuple[int, int, int]:
+_DATE_TEXTE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def _ymd(valeur: date | str, cle: str = "") -> tuple[int, int, int]:
     if isinstance(valeur, date):
         return valeur.year, valeur.month, valeur.day
-    texte = str(valeur).strip()
-    if "/" in texte:  # JJ/MM/AAAA
-        j, m, a = texte.split("/")
+    m = _DATE_TEXTE.match(str(valeur or "").strip())
+    if not m:
+        raise ValueError(
+            f"Identité {cle} : date de naissance illisible ({valeur!r}), attendu AAAA-MM-JJ ou JJ/MM/AAAA "
+            "(00 admis pour un jour ou un mois inconnu, RNIV R-DN-02)."
+        )
+    if m.group(1):
+        a, mo, j = m.group(1, 2, 3)
     else:
-        a, m, j = texte.split("-")
-    return int(a), int(m), int(j)
+        j, mo, a = m.group(4, 5, 6)
+    annee, mois, jour = int(a), int(mo), int(j)
+    if mois > 12 or jour > 31:
+        raise ValueError(f"Identité {cle} : date de naissance impossible ({valeur!r}).")
+    return annee, mois, jour
 
 
 _SEXES = {"M": "M", "H": "M", "1": "M", "F": "F", "2": "F"}
+_CACHE_TEXTES: dict[tuple[str, str | None], str] = {}
+
+
+def _sexe_lieu(champ: str, valeur: str | None) -> str:
+    """Normalised sex ("M", "F" or "") or birthplace ("" when unknown), cached: few distinct values."""
+    res = _CACHE_TEXTES.get((champ, valeur))
+    if res is None:
+        texte = (valeur or "").strip().upper()
+        if champ == "sexe":
+            res = _SEXES.get(texte[:1], "")
+        else:
+            res = "" if texte in LIEUX_INCONNUS else texte
+        _CACHE_TEXTES[(champ, valeur)] = res
+    return res
+
+
+_CACHE_PRENOMS: dict[tuple[str, ...], tuple] = {}
+
+
+def _decomposer_prenoms(prenoms: tuple[str, ...]) -> tuple:
+    res = _CACHE_PRENOMS.get(prenoms)
+    if res is None:
+        norm = [normaliser(p) for p in prenoms if p]
+        jetons = tuple(m for p in norm for m in mots(p))
+        p1 = jetons[0] if jetons else ""
+        entiers = tuple(m for p in norm for m in p.split(" "))
+        res = (jetons, entiers, " ".join(norm), p1, cle_phonetique(p1))
+        _CACHE_PRENOMS[prenoms] = res
+    return res
 
 
 def _encoder(ident: IdentiteCandidate) -> _Code:
-    annee, mois, jour = _ymd(ident.date_naissance)
-    noms = []
-    vus = set()
-    for texte, utilise in ((ident.nom_naissance, False), (ident.nom_utilise, True)):
-        if not texte:
-            continue
-        brut, compact, sans, phon = _decomposer_nom(texte)
-        if compact and compact not in vus:
-            vus.add(compact)
-            noms.append(_Nom(brut, compact, sans, phon, utilise))
-    prenoms_norm = [normaliser(p) for p in ident.prenoms if p]
-    jetons = tuple(m for p in prenoms_norm for m in mots(p))
-    p1 = jetons[0] if jetons else ""
-    lieu = (ident.lieu_naissance or "").strip().upper()
+    d = ident.date_naissance
+    annee, mois, jour = (d.year, d.month, d.day) if type(d) is date else _ymd(d, ident.cle)
+    nom = _decomposer_nom(ident.nom_naissance)
+    noms: tuple[_Nom, ...] = (nom,) if nom.compact else ()
+    if ident.nom_utilise:
+        utilise = _decomposer_nom(ident.nom_utilise, True)
+        if utilise.compact and utilise.compact != nom.compact:
+            noms = (*noms, utilise)
+    prenoms = ident.prenoms if type(ident.prenoms) is tuple else tuple(ident.prenoms)
+    jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(prenoms)
+    # positional arguments: this runs a million times
     return _Code(
-        cle=ident.cle,
-        annee=annee,
-        mois=mois,
-        jour=jour,
-        sexe=_SEXES.get((ident.sexe or "").strip().upper()[:1], ""),
-        lieu="" if lieu in LIEUX_INCONNUS else lieu,
-        noms=tuple(noms),
-        prenoms=jetons,
-        prenoms_affiches=" ".join(prenoms_norm),
-        p1=p1,
-        p1_phon=cle_phonetique(p1),
+        ident.cle,
+        annee,
+        mois,
+        jour,
+        _sexe_lieu("sexe", ident.sexe),
+        _sexe_lieu("lieu", ident.lieu_naissance),
+        noms,
+        jetons,
+        entiers,
+        affiches,
+        p1,
+        p1_phon,
     )
 
 
@@ -153,21 +197,34 @@ def _fmt_date(a: int, m: int, j: int) -> str:
 
 
 def _facteur_date(x: _Code, y: _Code) -> tuple[float, str]:
-    if x.annee == y.annee and x.mois == y.mois and x.jour == y.jour:
+    meme_a, meme_m, meme_j = x.annee == y.annee, x.mois == y.mois, x.jour == y.jour
+    if meme_a and meme_m and meme_j:
         return 1.0, "même date de naissance"
-    dx, dy = _fmt_date(x.annee, x.mois, x.jour), _fmt_date(y.annee, y.mois, y.jour)
-    if x.annee == y.annee and x.jour == y.mois and x.mois == y.jour:
-        return 0.9, f"jour et mois de naissance inversés ({dx}/{dy})"
-    if 0 in (x.jour, x.mois, y.jour, y.mois) and x.annee == y.annee and x.annee:
-        if (x.mois in (0, y.mois) or y.mois == 0) and (x.jour in (0, y.jour) or y.jour == 0):
-            return 0.85, f"date de naissance incomplète d'un côté ({dx}/{dy})"
-    sx, sy = f"{x.jour:02d}{x.mois:02d}{x.annee:04d}", f"{y.jour:02d}{y.mois:02d}{y.annee:04d}"
-    ecarts = [k for k in range(8) if sx[k] != sy[k]]
+    if meme_a and x.jour == y.mois and x.mois == y.jour:
+        return 0.9, f"jour et mois de naissance inversés ({_dates(x, y)})"
+    if not (meme_a or meme_m or meme_j):
+        return 0.0, ""  # no single typo changes day, month and year at once
+    if meme_a and x.annee and 0 in (x.jour, x.mois, y.jour, y.mois):
+        if (meme_m or 0 in (x.mois, y.mois)) and (meme_j or 0 in (x.jour, y.jour)):
+            return 0.85, f"date de naissance incomplète d'un côté ({_dates(x, y)})"
+    if meme_a + meme_m + meme_j != 2:  # two parts differ: compare all digits (rare)
+        sx, sy = f"{x.jour:02d}{x.mois:02d}{x.annee:04d}", f"{y.jour:02d}{y.mois:02d}{y.annee:04d}"
+    elif not meme_a:  # one part differs (the common case): compare its digits only
+        sx, sy = f"{x.annee:04d}", f"{y.annee:04d}"
+    elif not meme_m:
+        sx, sy = f"{x.mois:02d}", f"{y.mois:02d}"
+    else:
+        sx, sy = f"{x.jour:02d}", f"{y.jour:02d}"
+    ecarts = [k for k in range(len(sx)) if sx[k] != sy[k]]
     if len(ecarts) == 1:
-        return 0.85, f"date de naissance à un chiffre près ({dx}/{dy})"
+        return 0.85, f"date de naissance à un chiffre près ({_dates(x, y)})"
     if len(ecarts) == 2 and ecarts[1] == ecarts[0] + 1 and sx[ecarts[0]] == sy[ecarts[1]] and sx[ecarts[1]] == sy[ecarts[0]]:
-        return 0.8, f"deux chiffres inversés dans la date de naissance ({dx}/{dy})"
+        return 0.8, f"deux chiffres inversés dans la date de naissance ({_dates(x, y)})"
     return 0.0, ""
+
+
+def _dates(x: _Code, y: _Code) -> str:
+    return f"{_fmt_date(x.annee, x.mois, x.jour)} et {_fmt_date(y.annee, y.mois, y.jour)}"
 
 
 def _facteur_un_nom(a: _Nom, b: _Nom) -> tuple[float, str]:
@@ -180,7 +237,10 @@ def _facteur_un_nom(a: _Nom, b: _Nom) -> tuple[float, str]:
     if a.phon and a.phon == b.phon:
         return 0.92, f"nom phonétiquement proche ({a.brut}/{b.brut})"
     court = min(len(a.sans_particule), len(b.sans_particule))
-    distance = OSA.distance(a.sans_particule, b.sans_particule, score_cutoff=2)
+    distance = min(
+        OSA.distance(a.sans_particule, b.sans_particule, score_cutoff=2),
+        OSA.distance(a.compact, b.compact, score_cutoff=2),  # the slip may be in a particle
+    )
     if distance == 1 and court >= 3:
         return 0.88, f"faute de frappe probable dans le nom ({a.brut}/{b.brut})"
     if distance == 2 and court >= 7:
@@ -220,7 +280,9 @@ def _facteur_prenoms(x: _Code, y: _Code) -> tuple[float, str]:
         if len(px) == 2:
             return 0.93, f"prénoms inversés ({x.prenoms_affiches}/{y.prenoms_affiches})"
         return 0.93, f"prénoms dans un autre ordre ({x.prenoms_affiches}/{y.prenoms_affiches})"
-    if set(court) <= set(long_):
+    if set(x.prenoms_entiers if len(x.prenoms_entiers) <= len(y.prenoms_entiers) else y.prenoms_entiers) <= set(
+        y.prenoms_entiers if len(x.prenoms_entiers) <= len(y.prenoms_entiers) else x.prenoms_entiers
+    ):
         return 0.85, f"prénoms de l'une inclus dans ceux de l'autre ({x.prenoms_affiches}/{y.prenoms_affiches})"
     reste = 1.0 if px[1:] == py[1:] or len(px) == 1 or len(py) == 1 else 0.95
     if x.p1 == y.p1:
@@ -237,7 +299,7 @@ def _facteur_sexe(x: _Code, y: _Code) -> tuple[float, str]:
         return 1.0, "même sexe"
     if not x.sexe or not y.sexe:
         return 0.95, "sexe inconnu d'un côté"
-    return 0.6, "sexe différent"
+    return 0.75, "sexe différent"
 
 
 def _facteur_lieu(x: _Code, y: _Code) -> tuple[float, str]:
@@ -276,11 +338,12 @@ def _score(x: _Code, y: _Code, seuil: float) -> tuple[float, list[str]] | None:
 
 
 def _paire(x: _Code, y: _Code, seuil: float) -> PaireProbable | None:
+    if x.cle > y.cle:  # reasons read "value of cle_a / value of cle_b", whatever the input order
+        x, y = y, x
     res = _score(x, y, seuil)
     if res is None:
         return None
-    a, b = (x, y) if x.cle <= y.cle else (y, x)
-    return PaireProbable(a.cle, b.cle, res[0], res[1])
+    return PaireProbable(x.cle, y.cle, res[0], res[1])
 
 
 def comparer(a: IdentiteCandidate, b: IdentiteCandidate, seuil: float = 0.0) -> PaireProbable | None:
@@ -290,11 +353,6 @@ def comparer(a: IdentiteCandidate, b: IdentiteCandidate, seuil: float = 0.0) -> 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Blocking.
-
-def _cle_date(c: _Code) -> tuple[int, int, int]:
-    """Birth date with day and month unordered: a day/month swap lands in the same block."""
-    return (c.annee, min(c.jour, c.mois), max(c.jour, c.mois))
-
 
 def _ajouter_paires(membres: Sequence[int], codes: list[_Code], n: int, paires: set[int]) -> None:
     if len(membres) <= TAILLE_MAX_BLOC:
@@ -310,22 +368,39 @@ def _ajouter_paires(membres: Sequence[int], codes: list[_Code], n: int, paires: 
             paires.add(i * n + j if i < j else j * n + i)
 
 
-def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
-    date_prenom: dict[tuple, list[int]] = {}
-    date_nom: dict[tuple, list[int]] = {}
-    nom_prenom: dict[tuple, list[int]] = {}
+def _grouper(codes: list[_Code], cles: Callable[[_Code], Iterable[tuple]]) -> dict[tuple, list[int]]:
+    blocs: dict[tuple, list[int]] = {}
     for i, c in enumerate(codes):
-        cd = _cle_date(c)
-        date_prenom.setdefault((cd, c.sexe, c.p1_phon), []).append(i)
-        phons = {nom.phon for nom in c.noms if nom.phon}
-        for phon in phons:
-            date_nom.setdefault((cd, c.sexe, phon), []).append(i)
-            if c.p1_phon:
-                nom_prenom.setdefault((phon, c.p1_phon), []).append(i)
-    yield from (m for m in date_prenom.values() if len(m) > 1)
-    yield from (m for m in date_nom.values() if len(m) > 1)
-    for membres in nom_prenom.values():
-        if len(membres) <= TAILLE_MAX_BLOC:
+        for cle in cles(c):
+            blocs.setdefault(cle, []).append(i)
+    return blocs
+
+
+def _date_non_ordonnee(c: _Code) -> int:
+    """Birth date with day and month unordered: a day/month swap lands in the same block."""
+    return c.annee * 10000 + (c.jour * 100 + c.mois if c.jour < c.mois else c.mois * 100 + c.jour)
+
+
+def _phons(c: _Code) -> Iterable[str]:
+    """Phonetic keys of the birth name and of the used name, each once."""
+    for k, nom in enumerate(c.noms):
+        if nom.phon and (k == 0 or nom.phon != c.noms[0].phon):
+            yield nom.phon
+
+
+def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
+    """Blocks of each pass in turn (one pass's index in memory at a time)."""
+    passes: list[Callable[[_Code], Iterable[tuple]]] = [
+        lambda c: ((_date_non_ordonnee(c), c.sexe, c.p1_phon),),
+        lambda c: ((_date_non_ordonnee(c), c.sexe, phon) for phon in _phons(c)),
+    ]
+    for cles in passes:
+        blocs = _grouper(codes, cles)
+        yield from (m for m in blocs.values() if len(m) > 1)
+        del blocs
+    blocs = _grouper(codes, lambda c: ((phon, c.p1_phon) for phon in _phons(c)) if c.p1_phon else ())
+    for membres in blocs.values():
+        if len(membres) <= SUBDIVISER_AU_DELA:
             if len(membres) > 1:
                 yield membres
             continue
@@ -337,18 +412,56 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
             yield from (m for m in sous.values() if len(m) > 1)
 
 
-def detecter(identites: Iterable[IdentiteCandidate], seuil: float = SEUIL_DEFAUT) -> list[PaireProbable]:
-    """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic)."""
-    codes = [_encoder(i) for i in identites]
-    n = len(codes)
-    paires: set[int] = set()
-    for membres in _blocs(codes):
-        _ajouter_paires(membres, codes, n, paires)
-    resultat = []
-    for k in sorted(paires):
-        i, j = divmod(k, n)
-        p = _paire(codes[i], codes[j], seuil)
-        if p is not None:
-            resultat.append(p)
+def detecter(
+    identites: Iterable[IdentiteCandidate],
+    seuil: float = SEUIL_DEFAUT,
+    exclues: Collection[tuple[str, str]] = (),
+) -> list[PaireProbable]:
+    """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic).
+
+    ``exclues``: pairs already reviewed and judged distinct people (e.g. homonymes avérés, RNIV R-AT-05),
+    in either order; they are not reported again.
+    """
+    deja_vues = {(a, b) if a <= b else (b, a) for a, b in exclues}
+    # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
+    gc_actif = gc.isenabled()
+    gc.disable()
+    try:
+        codes = [_encoder(i) for i in identites]
+        n = len(codes)
+        paires: set[int] = set()
+        for membres in _blocs(codes):
+            _ajouter_paires(membres, codes, n, paires)
+        resultat = []
+        for k in sorted(paires):
+            i, j = divmod(k, n)
+            p = _paire(codes[i], codes[j], seuil)
+            if p is not None and (p.cle_a, p.cle_b) not in deja_vues:
+                resultat.append(p)
+    finally:
+        if gc_actif:
+            gc.enable()
     resultat.sort(key=lambda p: (-p.score, p.cle_a, p.cle_b))
     return resultat
+
+
+def regrouper(paires: Iterable[PaireProbable]) -> list[list[str]]:
+    """Groups of identities linked by probable-duplicate pairs (A~B and B~C → one group of three to review
+    together); each group sorted, groups sorted by their first key."""
+    parent: dict[str, str] = {}
+
+    def racine(cle: str) -> str:
+        parent.setdefault(cle, cle)
+        while parent[cle] != cle:
+            parent[cle] = parent[parent[cle]]
+            cle = parent[cle]
+        return cle
+
+    for p in paires:
+        a, b = racine(p.cle_a), racine(p.cle_b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    groupes: dict[str, list[str]] = {}
+    for cle in parent:
+        groupes.setdefault(racine(cle), []).append(cle)
+    return sorted((sorted(g) for g in groupes.values()), key=lambda g: g[0])
