@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from socle.comptes.models import Utilisateur
 from socle.comptes.rights import etablissements_visibles
+from socle.services.insi.standin import fichier_demo
 from socle.usagers import services
 from socle.usagers.models import AnomalieIns, Usager
 
@@ -23,8 +24,8 @@ def test_demo_usagers(capsys):
     assert all(nom.startswith("DEMO") for _r, nom, _s in premier)
     assert {s for _r, _n, s in premier} == {"PROV", "RECUP", "VALI", "QUAL"}
     assert AnomalieIns.objects.exists()
-    identites = json.loads(services.fichier_base_demo().read_text())["identites"]
-    assert len(identites) > 1000
+    identites = json.loads(fichier_demo().read_text())
+    assert sum(1 for i in identites if i["nom_naissance"].startswith("DEMO")) > 1000
     admission = Utilisateur.objects.get(username="admission")
     stats = services.stats_identites(etablissements_visibles(admission))
     prog = stats["progression"]

@@ -6,14 +6,14 @@ Deterministic (ctx.rng), idempotent (previous demo usagers are removed first), b
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from socle.core.identifiants import nir_key
+from socle.services.insi.standin import publier_identites
 
-from . import rniv, services
+from . import rniv
 from .models import (
     AnomalieIns,
     Fusion,
@@ -176,10 +176,7 @@ def peupler(ctx) -> None:
     Usager.objects.filter(pk=usagers[40].pk).update(douteuse=True, statut="PROV", matricule_ins="", cle_ins="",
                                                      oid_ins="")
 
-    chemin = services.fichier_base_demo()
-    chemin.parent.mkdir(parents=True, exist_ok=True)
-    chemin.write_text(json.dumps({"identites": nationales}, ensure_ascii=False), encoding="utf-8")
-    services.charger_base_demo()
+    chemin = publier_identites(nationales)  # followed by every stand-in process (socle.services.insi)
     ctx.notes.append(f"Usagers : {len(usagers)} usagers fictifs (noms DEMO…), {len(anomalies)} anomalies INS ; "
                      f"{len(nationales)} identités nationales pour le bouchon INSi ({chemin}).")
     ctx.notes.append(f"Usagers : connectez-vous « admission » et qualifiez DEMOLIN ALICE ({ets[0].nom}) ; "

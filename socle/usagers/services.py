@@ -40,36 +40,7 @@ def client_insi(mode: str = "MANU"):
         return CLIENT_FACTORY(mode)
     from socle.services.insi import get_client
 
-    charger_base_demo()
     return get_client(mode=mode)
-
-
-_base_demo_chargee: float | None = None
-
-
-def fichier_base_demo():
-    from socle.services.insi.standin import dossier_donnees
-
-    return dossier_donnees() / "usagers-demo.json"
-
-
-def charger_base_demo() -> int:
-    """With the local stand-in (SOCLE_INSI_URL empty), load the national identities written by `socle demo`
-    for the demo usagers (once per process, again if the file changed)."""
-    global _base_demo_chargee
-    if getattr(settings, "SOCLE_INSI_URL", ""):
-        return 0
-    chemin = fichier_base_demo()
-    if not chemin.exists():
-        return 0
-    mtime = chemin.stat().st_mtime
-    if _base_demo_chargee == mtime:
-        return 0
-    from socle.services.insi.standin import base
-
-    n = base.charger_json(chemin)
-    _base_demo_chargee = mtime
-    return n
 
 
 def _qui(user) -> tuple[object, str]:
