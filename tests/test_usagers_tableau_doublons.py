@@ -116,3 +116,19 @@ def test_fusion_refusee_entre_organismes():
     b = _u(EtablissementFactory(), "DEMOA")
     with pytest.raises(RegleRniv):
         services.fusionner(a, b)
+
+
+@pytest.mark.django_db
+def test_paire_jugee_distincte_n_est_plus_proposee(client_de):
+    et = EtablissementFactory()
+    a = _u(et, "DEMOJUMEAU", prenoms="ALICE", d=date(1950, 3, 4))
+    b = _u(et, "DEMOJUMEAUX", prenoms="ALICE", d=date(1950, 3, 4))
+    c = client_de(utilisateur_avec(Fonction.PROFESSIONNEL, etablissement=et))
+    url = reverse("usagers:doublons_og", args=[et.organisme.finess])
+    assert "1 paire probable" in c.get(url).content.decode()
+    r = c.post(reverse("usagers:distincts"), {"a": b.pk, "b": a.pk, "motif": "Deux personnes (CNI vues)"})
+    assert r.status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.homonyme and b.homonyme and a.historique.filter(evenement="attribut").exists()
+    assert "0 paire" in c.get(url).content.decode()

@@ -21,7 +21,12 @@ def paires_probables(usagers: QuerySet[Usager]) -> list[dict]:
     """Probable duplicate pairs among `usagers`, best score first, with both records loaded."""
     from socle.usagers.doublons import detecter
 
-    paires = sorted(detecter(candidats(usagers)), key=lambda p: -p.score)
+    from .models import PaireDistincte
+
+    ids_qs = usagers.values("pk")
+    exclues = [(str(a), str(b)) for a, b in PaireDistincte.objects.filter(usager_a__in=ids_qs)
+               .values_list("usager_a_id", "usager_b_id")]
+    paires = sorted(detecter(candidats(usagers), exclues=exclues), key=lambda p: -p.score)
     ids = {int(p.cle_a) for p in paires} | {int(p.cle_b) for p in paires}
     par_id = Usager.objects.in_bulk(ids)
     out = []

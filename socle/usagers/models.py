@@ -323,3 +323,21 @@ class Fusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} → {self.cible_id}"
+
+
+class PaireDistincte(models.Model):
+    """Two records reviewed on the duplicates screen and judged to be different people (homonymes avérés):
+    the pair is not proposed again."""
+
+    usager_a = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="+")
+    usager_b = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="+")
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+    le = models.DateTimeField()
+    motif = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["usager_a", "usager_b"], name="paire_distincte_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.usager_a_id} ≠ {self.usager_b_id}"

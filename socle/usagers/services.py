@@ -24,6 +24,7 @@ from .models import (
     Fusion,
     HistoriqueIdentite,
     Justificatif,
+    PaireDistincte,
     Sejour,
     TypeAnomalie,
     Usager,
@@ -440,3 +441,19 @@ def annuler_fusion(fusion: Fusion, *, user=None, motif: str = "") -> None:
         historiser(u, Ev.DEFUSION, u.statut, user=user, motif=motif or f"Annulation de la fusion {fusion.pk}",
                    changements={"fusion": [fusion.pk, None]})
     tracer(Action.MODIFICATION, objet=fusion.cible, utilisateur=user, details={"annulation_fusion": fusion.pk})
+
+
+@transaction.atomic
+def declarer_distincts(a: Usager, b: Usager, *, user=None, motif: str = "") -> PaireDistincte:
+    """Reviewed pair judged to be two people: both become homonymes [R-AT-05] (unless fictive [R-AT-04]) and
+    the pair is no longer proposed as a probable duplicate."""
+    if a.organisme_id != b.organisme_id or a.pk == b.pk:
+        raise rniv.RegleRniv("R-AT-05", "Paire invalide")
+    a, b = sorted((a, b), key=lambda u: u.pk)
+    paire, _ = PaireDistincte.objects.get_or_create(usager_a=a, usager_b=b, defaults={
+        "par": _qui(user)[0], "le": timezone.now(), "motif": motif})
+    for u, autre in ((a, b), (b, a)):
+        if not u.fictive and not u.homonyme:
+            definir_attributs(u, douteuse=u.douteuse, fictive=False, homonyme=True, user=user,
+                              motif=motif or f"Homonyme avéré de l'usager {autre.pk}")
+    return paire

@@ -19,6 +19,7 @@ urlpatterns = [
     path("tableau/", views.tableau, name="tableau"),
     path("doublons/", views.doublons, name="doublons"),
     path("doublons/<str:finess>/", views.doublons, name="doublons_og"),
+    path("doublons-distincts/", views.distincts, name="distincts"),
     path("fusion/", views.fusion, name="fusion"),
     path("fusion/<int:pk>/annuler/", views.fusion_annuler, name="fusion_annuler"),
 ]

@@ -429,6 +429,22 @@ def fusion(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def distincts(request: HttpRequest) -> HttpResponse:
+    a = _usager(request, int(request.POST.get("a", 0)))
+    b = _usager(request, int(request.POST.get("b", 0)))
+    _exiger_droit_usager(request, a)
+    _exiger_droit_usager(request, b)
+    try:
+        services.declarer_distincts(a, b, user=request.user, motif=request.POST.get("motif", "").strip())
+    except rniv.RegleRniv as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Paire écartée : les deux identités sont marquées homonymes.")
+    return redirect("usagers:doublons_og", finess=a.organisme.finess)
+
+
+@login_required
+@require_POST
 def fusion_annuler(request: HttpRequest, pk: int) -> HttpResponse:
     f = get_object_or_404(Fusion, pk=pk)
     cible = _usager(request, f.cible_id)
