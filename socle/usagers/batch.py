@@ -118,8 +118,9 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
         if attente > 0:
             pause(attente)
         prochain = max(prochain, horloge()) + intervalle
-        appel = services.appeler_insi(usager, mode="AUTO", client=client)
-        with transaction.atomic():
+        appel = services.interroger_insi(usager, mode="AUTO", client=client)
+        with transaction.atomic():  # one commit for the answer, its trace, the identity and the line state
+            services.enregistrer_appel(appel)
             ligne.appel = appel
             ligne.fin_appel = timezone.now()
             _traiter(ligne, usager, appel)

@@ -211,9 +211,9 @@ def identite_en_traits(identite) -> dict:
             "historique": [list(h) for h in identite.historique]}
 
 
-def appeler_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) -> AppelInsi:
-    """Call INSi for this person and store the answer (nothing is changed on the identity yet).
-    Refused for douteuse / fictive identities [R-AT-03]. Technical errors are stored, not raised."""
+def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) -> AppelInsi:
+    """Call INSi for this person; return the (unsaved) AppelInsi holding the answer. Refused for douteuse /
+    fictive identities [R-AT-03]. Technical errors are stored in the answer, not raised."""
     ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
     if not ok:
         raise rniv.RegleRniv("R-AT-03", msg)
@@ -230,10 +230,21 @@ def appeler_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) 
     except InsiErreurTechnique as exc:
         appel.cr = "ERR"
         appel.erreur = f"{exc} {exc.code} {exc.detail}".strip()
-    appel.save()
-    tracer(Action.APPEL_SERVICE, objet=usager, utilisateur=user,
-           details={"service": "INSi", "mode": mode, "cr": appel.cr, "appel": appel.pk})
     return appel
+
+
+def enregistrer_appel(appel: AppelInsi, *, user=None) -> AppelInsi:
+    """Store the INSi answer and trace the service call (Action.APPEL_SERVICE)."""
+    with transaction.atomic():
+        appel.save()
+        tracer(Action.APPEL_SERVICE, objet=appel.usager, utilisateur=user,
+               details={"service": "INSi", "mode": appel.mode, "cr": appel.cr, "appel": appel.pk})
+    return appel
+
+
+def appeler_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) -> AppelInsi:
+    """Call INSi and store the answer (nothing is changed on the identity yet)."""
+    return enregistrer_appel(interroger_insi(usager, mode=mode, user=user, client=client), user=user)
 
 
 def _jjmmaaaa(iso: str) -> str:
