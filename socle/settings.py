@@ -169,3 +169,9 @@ SOCLE_INSI_TIMEOUT = env.float("SOCLE_INSI_TIMEOUT", default=10.0)  # seconds pe
 SOCLE_INSI_RATE = env.float("SOCLE_INSI_RATE", default=5.0)  # max calls per second for batches
 SOCLE_INSI_STANDIN_BASE = env.str("SOCLE_INSI_STANDIN_BASE", default="")  # JSON identities for the stand-in
 SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0)  # delay of nom LENTEUR
+
+# --- usagers ---
+# INSi backlog batches may require a valid INSI-AUTO certificate: when true, the callable at
+# SOCLE_INSI_CERTIFICAT_CHECK (dotted path, f(organisme) -> bool | (bool, message)) must accept the OG.
+SOCLE_INSI_EXIGER_CERTIFICAT = env.bool("SOCLE_INSI_EXIGER_CERTIFICAT", default=False)
+SOCLE_INSI_CERTIFICAT_CHECK = env.str("SOCLE_INSI_CERTIFICAT_CHECK", default="")

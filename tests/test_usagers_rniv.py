@@ -60,7 +60,7 @@ def test_R_ST_06_retrogradations():
 
 
 def test_R_DOC_01_dispositifs_haut_niveau():
-    for code in ("PA", "eCN", "CS", "IN", "AV"):
+    for code in ("PA", "eCN", "CS", "IN", "AV", "IE", "CM"):
         assert rniv.controle_haut_niveau(code)[0], code
     assert rniv.controle_haut_niveau("CN", ContexteControle(pays_cni="FR"))[0]
     assert rniv.controle_haut_niveau("CN", ContexteControle(pays_cni="CH"))[0]
@@ -79,6 +79,10 @@ def test_R_DOC_03_exceptions_ehpad_et_mineurs():
     ehpad = ContexteControle(categorie_etablissement="500", admission_directe_ehpad=True)
     assert rniv.controle_haut_niveau("LECV", ehpad)[0]
     assert not rniv.controle_haut_niveau("LECV", ContexteControle(categorie_etablissement="460"))[0]
+    # RNIV 2024 (via FR Core #194): ASE minors and adults who cannot obtain an official document
+    assert rniv.controle_haut_niveau("LECV", ContexteControle(mineur=True, mineur_ase=True))[0]
+    assert rniv.controle_haut_niveau("LECV", ContexteControle(majeur_sans_document=True))[0]
+    assert not rniv.controle_haut_niveau("LECV", ContexteControle(mineur=True, majeur_sans_document=True))[0]
     assert rniv.controle_haut_niveau("AN", ContexteControle(mineur=True))[0]
     assert rniv.controle_haut_niveau("CC", ContexteControle(mineur=True))[0]
     assert not rniv.controle_haut_niveau("AN", ContexteControle(mineur=False))[0]

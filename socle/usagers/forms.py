@@ -70,6 +70,10 @@ class ControleForm(forms.Form):
         choices=[("", "— aucun justificatif vérifié aujourd'hui —"), *TypeJustificatif.choices])
     pays_cni = forms.CharField(label="Pays de la carte d'identité (code ISO, ex. FR)", max_length=2, required=False,
                                initial="FR")
+    derogation = forms.ChoiceField(
+        label="Situation dérogatoire (livret/extrait + carte Vitale avec photo)", required=False,
+        choices=[("", "— aucune —"), ("ase", "Mineur confié à l'ASE sans pièce officielle"),
+                 ("majeur", "Majeur ne pouvant obtenir de pièce officielle")])
     controle_fait = forms.BooleanField(
         label="J'ai vérifié le document original : les traits saisis sont identiques à ceux du document",
         required=False)

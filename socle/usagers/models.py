@@ -34,6 +34,8 @@ class TypeJustificatif(models.TextChoices):
     TITRE_SEJOUR = "CS", _("Carte de séjour / titre de séjour permanent")
     IDN = "IN", _("Identité Numérique La Poste")
     APCV = "AV", _("Application carte Vitale (ApCV)")
+    EIDAS = "IE", _("Identification électronique eIDAS (niveau substantiel ou élevé)")
+    CARTE_MILITAIRE = "CM", _("Carte militaire")
     LIVRET_VITALE = "LECV", _("Livret de famille ou extrait d'acte de naissance + carte Vitale avec photo")
     ACTE_PARENT = "AN", _("Extrait d'acte de naissance ou livret de famille + pièce d'identité d'un parent")
     DOC_CIRCULATION_MINEUR = "CC", _("Document de circulation pour étranger mineur")

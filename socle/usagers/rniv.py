@@ -123,7 +123,9 @@ def qualifiee_possible(insi_ok: bool, controle_ok: bool, apcv: bool = False) -> 
 PAYS_CNI_HAUT_NIVEAU = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "
     "IS LI NO CH VA MC SM AD".split())
-HAUT_NIVEAU = {"PA", "eCN", "CS", "IN", "AV"}  # [R-DOC-01]; CN depends on nationality
+# [R-DOC-01]; CN depends on nationality. IE (eIDAS "substantiel"/"élevé") and CM (carte militaire): validation
+# modes listed by FR Core issues #194/#241 (RNIV 2024 new justificatifs, IHE PAM FR 2.11.2).
+HAUT_NIVEAU = {"PA", "eCN", "CS", "IN", "AV", "IE", "CM"}
 NON_HAUT_NIVEAU = {"LF", "EN", "PC", "CV", "CST", "AU"}  # [R-DOC-02]
 
 
@@ -133,6 +135,8 @@ class ContexteControle:
     admission_directe_ehpad: bool = False
     mineur: bool = False
     pays_cni: str = "FR"
+    mineur_ase: bool = False  # minor in the care of the ASE without an official identity document
+    majeur_sans_document: bool = False  # adult who cannot obtain an official identity document
 
 
 def controle_haut_niveau(type_doc: str, ctx: ContexteControle | None = None) -> tuple[bool, str]:
@@ -148,7 +152,13 @@ def controle_haut_niveau(type_doc: str, ctx: ContexteControle | None = None) -> 
     if type_doc == "LECV":
         if ctx.categorie_etablissement == "500" and ctx.admission_directe_ehpad:
             return True, "Exception EHPAD (admission directe) : livret/extrait + carte Vitale avec photo (R-DOC-03)."
-        return False, "Livret/extrait + carte Vitale : accepté seulement pour une admission directe en EHPAD (R-DOC-03)."
+        if ctx.mineur and ctx.mineur_ase:
+            return True, "Exception mineur confié à l'ASE : extrait d'acte + carte Vitale avec photo (R-DOC-03)."
+        if not ctx.mineur and ctx.majeur_sans_document:
+            return True, ("Exception majeur ne pouvant obtenir de pièce officielle : extrait d'acte + carte Vitale "
+                          "avec photo (R-DOC-03).")
+        return False, ("Livret/extrait + carte Vitale avec photo : accepté seulement en admission directe en EHPAD, "
+                       "pour un mineur confié à l'ASE ou un majeur ne pouvant obtenir de pièce officielle (R-DOC-03).")
     if type_doc in ("AN", "CC"):
         if ctx.mineur:
             return True, "Exception mineur : acte de naissance + pièce d'un parent, ou document de circulation (R-DOC-03)."

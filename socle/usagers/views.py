@@ -147,8 +147,10 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
                 usager = services.modifier_traits(usager, changes, user=request.user)
                 if controle_form.cleaned_data.get("controle_fait"):
                     ctx = services.contexte_controle(usager)
+                    derog = controle_form.cleaned_data.get("derogation")
                     ctx = rniv.ContexteControle(ctx.categorie_etablissement, ctx.admission_directe_ehpad, ctx.mineur,
-                                                (controle_form.cleaned_data.get("pays_cni") or "FR").upper())
+                                                (controle_form.cleaned_data.get("pays_cni") or "FR").upper(),
+                                                mineur_ase=derog == "ase", majeur_sans_document=derog == "majeur")
                     j = services.enregistrer_controle(usager, controle_form.cleaned_data["type_justificatif"],
                                                       user=request.user, ctx=ctx)
                     (messages.success if j.haut_niveau else messages.warning)(request, j.raison)
