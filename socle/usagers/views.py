@@ -384,6 +384,7 @@ def _svg_progression(prog: list[dict]) -> dict:
         labels.append({"x": round(x + (col - 8) / 2, 1), "texte": f"{p['semaine']:%d/%m}",
                        "qual": p["pourcent_qual"]})
     return {"largeur": largeur, "hauteur": hauteur + 20, "rects": rects, "labels": labels, "base": hauteur,
+            "label_y": hauteur + 15,
             "couleurs": [(rniv.LIBELLES[s], COULEURS[s]) for s in rniv.STATUTS]}
 
 
