@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from socle.comptes.models import Fonction
 from socle.services.insi import get_client
@@ -244,3 +245,25 @@ def test_anomalie_resolue_quand_identite_acceptee(journal):
     services.accepter_identite(u, appel)
     assert not AnomalieIns.objects.filter(usager=u, resolue_le__isnull=True).exists()
     assert LigneLot.objects.filter(lot=lot).count() == 5
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=IMMEDIAT)
+def test_reprise_par_l_ecran(client_de, journal):
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=3)
+    lot = batch.preparer_lot(et, debit=50)
+    with pytest.raises(Coupure):
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(2), pause=lambda s: None)
+    c = client_de(utilisateur_avec(Fonction.ADMIN_TECHNIQUE, organisme=et.organisme))
+    # the crash just happened: the batch still looks alive, no second runner is started
+    c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
+    lot.refresh_from_db()
+    assert lot.etat == "en_cours" and len(journal.appels) == 2
+    LigneLot.objects.filter(lot=lot).update(debut_appel=None, fin_appel=None)  # two minutes later…
+    LigneLot.objects.filter(lot=lot, etat__in=["ok", "anomalie", "appel"]).update(
+        debut_appel=timezone.now() - timedelta(minutes=5))
+    c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
+    lot.refresh_from_db()
+    assert lot.etat == "termine" and len(journal.appels) == 8
+    assert Counter(a.nom for a in journal.appels).most_common(1)[0][1] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -272,7 +273,12 @@ def lot(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lot_reprendre(request: HttpRequest, pk: int) -> HttpResponse:
     lot_ = _lot(request, pk)
-    if lot_.etat != LotQualification.Etat.TERMINE:
+    recent = timezone.now() - timedelta(minutes=2)
+    actif = lot_.etat == LotQualification.Etat.EN_COURS and (
+        lot_.lignes.filter(fin_appel__gte=recent).exists() or lot_.lignes.filter(debut_appel__gte=recent).exists())
+    if actif:
+        messages.warning(request, "Le lot avance encore : attendez deux minutes sans progression avant de le reprendre.")
+    elif lot_.etat != LotQualification.Etat.TERMINE:
         from .tasks import executer_lot_ins
 
         executer_lot_ins.enqueue(lot_.pk)
