@@ -163,3 +163,29 @@ def test_creation_par_ecran_provisoire(client_de, admission, etablissement):
     u = Usager.objects.get(nom_naissance="DEMOLIN-TEST")
     assert u.prenoms_naissance == "ZOE MARIE" and u.premier_prenom == "ZOE" and u.statut == "PROV"
     assert u.organisme == etablissement.organisme and u.sejours.get().etablissement == etablissement
+
+
+def test_verification_ins_conforme_puis_perdue(admission, etablissement, journal):
+    """R-ST-06: a new INSi search that no longer returns the same INS removes criterion I (QUAL → VALI)."""
+    from socle.services.insi.standin import base
+
+    u = _creer(etablissement, "Demoverif", "Lucie", "F", date(1961, 4, 5), "69123")
+    base.ajouter({"matricule": "2610469123456", "nom_naissance": "DEMOVERIF", "prenoms": ["LUCIE"], "sexe": "F",
+                  "date_naissance": "1961-04-05", "lieu_naissance": "69123"})
+    services.enregistrer_controle(u, "PA", user=admission)
+    u = services.accepter_identite(u, services.appeler_insi(u, user=admission), user=admission)
+    assert u.statut == "QUAL"
+    conforme, _ = services.verifier_ins(u, user=admission)
+    u.refresh_from_db()
+    assert conforme and u.statut == "QUAL" and u.historique.filter(evenement="verification").count() == 1
+    # the stored INS is no longer the one INSi answers (e.g. a NIA since replaced by a NIR)
+    from socle.core.identifiants import nir_key
+    from socle.usagers.models import Usager
+
+    Usager.objects.filter(pk=u.pk).update(matricule_ins="2610469123457", cle_ins=f"{nir_key('2610469123457'):02d}")
+    conforme, _ = services.verifier_ins(u, user=admission)
+    u.refresh_from_db()
+    assert not conforme and u.statut == "VALI" and u.matricule_ins == ""
+    h = u.historique.filter(evenement="verification").first()
+    assert h.changements["ins"][0].startswith("2610469123457") and "R-ST-06" in h.motif
+    assert u.anomalies.filter(type="ecart", resolue_le__isnull=True).exists()

@@ -127,6 +127,7 @@ class HistoriqueIdentite(models.Model):
         FUSION = "fusion", _("Fusion")
         DEFUSION = "defusion", _("Annulation de fusion")
         LOT = "lot", _("Qualification par lot")
+        VERIFICATION = "verification", _("Vérification de l'INS")
 
     usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="historique")
     evenement = models.CharField(_("événement"), max_length=20, choices=Evenement.choices)

@@ -468,3 +468,45 @@ def declarer_distincts(a: Usager, b: Usager, *, user=None, motif: str = "") -> P
             definir_attributs(u, douteuse=u.douteuse, fictive=False, homonyme=True, user=user,
                               motif=motif or f"Homonyme avéré de l'usager {autre.pk}")
     return paire
+
+
+@transaction.atomic
+def verifier_ins(usager: Usager, *, user=None, client=None, mode: str = "MANU") -> tuple[bool, AppelInsi]:
+    """Verify a stored INS the only way INSi allows: search again with the stored traits and compare the returned
+    INS and traits. A mismatch removes criterion I [R-ST-06] (QUAL→VALI, RECUP→PROV): the INS is detached from
+    traits it no longer matches (old values kept in the history) and an anomaly is queued."""
+    usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    if usager.statut not in (rniv.RECUP, rniv.QUAL) or not usager.matricule_ins:
+        raise rniv.RegleRniv("R-ST-06", "Aucun INS récupéré à vérifier")
+    appel = appeler_insi(usager, mode=mode, user=user, client=client)
+    if appel.cr == "ERR":
+        return False, appel  # nothing learnt: status unchanged
+    rep = appel.reponse
+    ecarts = rniv.ecarts_traits(_traits(usager), rep) if appel.cr == "00" else {}
+    ins_retourne = (rep.get("matricule_ins", "") + rep.get("cle_ins", "")) if appel.cr == "00" else ""
+    conforme = appel.cr == "00" and ins_retourne == usager.ins and not ecarts
+    ancien = usager.statut
+    if conforme:
+        appel.decision = "acceptee"
+        appel.save(update_fields=["decision"])
+        historiser(usager, Ev.VERIFICATION, ancien, user=user, motif="INS et traits confirmés par INSi")
+        return True, appel
+    avant = {"ins": usager.ins, "oid_ins": usager.oid_ins}
+    usager.statut = rniv.transition(usager.statut, "insi_perdu")
+    usager.matricule_ins = usager.cle_ins = usager.oid_ins = ""
+    usager.save()
+    if appel.cr != "00":
+        detail = f"INSi ne retrouve plus cette identité (code retour {appel.cr})"
+    else:
+        parts = [f"INSi renvoie le matricule {ins_retourne}"] if ins_retourne != avant["ins"] else []
+        parts += [f"{k} : « {a} » / INSi « {b} »" for k, (a, b) in ecarts.items()]
+        detail = "; ".join(parts)
+    historiser(usager, Ev.VERIFICATION, ancien, user=user, motif=f"Vérification non conforme : {detail} (R-ST-06)",
+               changements={"ins": [avant["ins"], ""], "oid_ins": [avant["oid_ins"], ""]})
+    sejour = usager.sejours.filter(date_sortie__isnull=True).first() or usager.sejours.first()
+    if sejour is not None:
+        AnomalieIns.objects.create(usager=usager, etablissement=sejour.etablissement, type=TypeAnomalie.ECART_TRAITS
+                                   if appel.cr == "00" else TypeAnomalie.NON_TROUVEE, detail=detail,
+                                   ecarts={k: list(v) for k, v in ecarts.items()}, creee_le=timezone.now())
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"verification_ins": "non conforme"})
+    return False, appel

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/insi/<int:appel_pk>/accepter/", views.accepter, name="accepter"),
     path("<int:pk>/insi/<int:appel_pk>/rejeter/", views.rejeter, name="rejeter"),
     path("<int:pk>/attributs/", views.attributs, name="attributs"),
+    path("<int:pk>/verifier/", views.verifier, name="verifier"),
     path("lots/", views.lots, name="lots"),
     path("lots/<int:pk>/", views.lot, name="lot"),
     path("lots/<int:pk>/reprendre/", views.lot_reprendre, name="lot_reprendre"),

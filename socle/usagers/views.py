@@ -228,6 +228,25 @@ def attributs(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("usagers:fiche", pk=usager.pk)
 
 
+@login_required
+@require_POST
+def verifier(request: HttpRequest, pk: int) -> HttpResponse:
+    usager = _usager(request, pk)
+    _exiger_droit_usager(request, usager)
+    try:
+        conforme, appel = services.verifier_ins(usager, user=request.user)
+    except rniv.RegleRniv as exc:
+        messages.error(request, str(exc))
+    else:
+        if appel.cr == "ERR":
+            messages.error(request, f"Vérification impossible (erreur technique) : {appel.erreur}")
+        elif conforme:
+            messages.success(request, "INS confirmé par INSi.")
+        else:
+            messages.warning(request, "INSi ne confirme plus cet INS : l'identité a perdu le critère « récupérée ».")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
 # --- batches ------------------------------------------------------------------------------------------------
 
 @login_required
