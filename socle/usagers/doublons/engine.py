@@ -19,6 +19,7 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,8 @@ class _Code:
     prenoms_affiches: str
     p1: str  # first token
     p1_phon: str
+    date_bloc: int  # see _date_non_ordonnee
+    phons: tuple[str, ...]  # distinct phonetic keys of the birth and used names
 
 
 _CACHE_NOMS: dict[tuple[str, bool], _Nom] = {}
@@ -172,6 +175,10 @@ def _encoder(ident: IdentiteCandidate) -> _Code:
             noms = (*noms, utilise)
     prenoms = ident.prenoms if type(ident.prenoms) is tuple else tuple(ident.prenoms)
     jetons, entiers, affiches, p1, p1_phon = _decomposer_prenoms(prenoms)
+    phons: tuple[str, ...] = ()
+    for n in noms:
+        if n.phon and n.phon not in phons:
+            phons += (n.phon,)
     # positional arguments: this runs a million times
     return _Code(
         ident.cle,
@@ -186,6 +193,8 @@ def _encoder(ident: IdentiteCandidate) -> _Code:
         affiches,
         p1,
         p1_phon,
+        _date_non_ordonnee(annee, mois, jour),
+        phons,
     )
 
 
@@ -368,37 +377,44 @@ def _ajouter_paires(membres: Sequence[int], codes: list[_Code], n: int, paires: 
             paires.add(i * n + j if i < j else j * n + i)
 
 
-def _grouper(codes: list[_Code], cles: Callable[[_Code], Iterable[tuple]]) -> dict[tuple, list[int]]:
-    blocs: dict[tuple, list[int]] = {}
-    for i, c in enumerate(codes):
-        for cle in cles(c):
-            blocs.setdefault(cle, []).append(i)
-    return blocs
-
-
-def _date_non_ordonnee(c: _Code) -> int:
+def _date_non_ordonnee(annee: int, mois: int, jour: int) -> int:
     """Birth date with day and month unordered: a day/month swap lands in the same block."""
-    return c.annee * 10000 + (c.jour * 100 + c.mois if c.jour < c.mois else c.mois * 100 + c.jour)
+    return annee * 10000 + (jour * 100 + mois if jour < mois else mois * 100 + jour)
 
 
-def _phons(c: _Code) -> Iterable[str]:
-    """Phonetic keys of the birth name and of the used name, each once."""
-    for k, nom in enumerate(c.noms):
-        if nom.phon and (k == 0 or nom.phon != c.noms[0].phon):
-            yield nom.phon
+def _ajouter(blocs: dict, cle: tuple, i: int) -> None:
+    membres = blocs.get(cle)
+    if membres is None:
+        blocs[cle] = [i]
+    else:
+        membres.append(i)
 
 
-def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
-    """Blocks of each pass in turn (one pass's index in memory at a time)."""
-    passes: list[Callable[[_Code], Iterable[tuple]]] = [
-        lambda c: ((_date_non_ordonnee(c), c.sexe, c.p1_phon),),
-        lambda c: ((_date_non_ordonnee(c), c.sexe, phon) for phon in _phons(c)),
-    ]
-    for cles in passes:
-        blocs = _grouper(codes, cles)
+def _blocs(codes: list[_Code], passes: Collection[int] = (1, 2, 3)) -> Iterable[list[int]]:
+    """Blocks of each pass in turn (one pass's index in memory at a time). Plain loops: this runs on millions."""
+    blocs: dict[tuple, list[int]] = {}
+    if 1 in passes:
+        for i, c in enumerate(codes):
+            cle = (c.date_bloc, c.sexe, c.p1_phon)
+            membres = blocs.get(cle)
+            if membres is None:
+                blocs[cle] = [i]
+            else:
+                membres.append(i)
         yield from (m for m in blocs.values() if len(m) > 1)
-        del blocs
-    blocs = _grouper(codes, lambda c: ((phon, c.p1_phon) for phon in _phons(c)) if c.p1_phon else ())
+    if 2 in passes:
+        blocs = {}
+        for i, c in enumerate(codes):
+            for phon in c.phons:
+                _ajouter(blocs, (c.date_bloc, c.sexe, phon), i)
+        yield from (m for m in blocs.values() if len(m) > 1)
+    if 3 not in passes:
+        return
+    blocs = {}
+    for i, c in enumerate(codes):
+        if c.p1_phon:
+            for phon in c.phons:
+                _ajouter(blocs, (phon, c.p1_phon), i)
     for membres in blocs.values():
         if len(membres) <= SUBDIVISER_AU_DELA:
             if len(membres) > 1:
@@ -408,39 +424,69 @@ def _blocs(codes: list[_Code]) -> Iterable[list[int]]:
         for partie in (lambda c: (c.mois, c.jour), lambda c: (c.annee, c.mois), lambda c: (c.annee, c.jour)):
             sous: dict[tuple, list[int]] = {}
             for i in membres:
-                sous.setdefault(partie(codes[i]), []).append(i)
+                _ajouter(sous, partie(codes[i]), i)
             yield from (m for m in sous.values() if len(m) > 1)
+
+
+def _trouver(codes: list[_Code], passes: Collection[int], seuil: float) -> list[PaireProbable]:
+    n = len(codes)
+    paires: set[int] = set()
+    for membres in _blocs(codes, passes):
+        _ajouter_paires(membres, codes, n, paires)
+    resultat = []
+    for k in sorted(paires):
+        i, j = divmod(k, n)
+        p = _paire(codes[i], codes[j], seuil)
+        if p is not None:
+            resultat.append(p)
+    return resultat
+
+
+# Encoded identities handed to forked workers (inherited through fork, never pickled).
+_PARTAGE: tuple[list[_Code], float] | None = None
+
+
+def _travail_fils(passes: tuple[int, ...]) -> list[PaireProbable]:
+    gc.disable()
+    assert _PARTAGE is not None
+    codes, seuil = _PARTAGE
+    return _trouver(codes, passes, seuil)
 
 
 def detecter(
     identites: Iterable[IdentiteCandidate],
     seuil: float = SEUIL_DEFAUT,
     exclues: Collection[tuple[str, str]] = (),
+    processus: int = 1,
 ) -> list[PaireProbable]:
     """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic).
 
     ``exclues``: pairs already reviewed and judged distinct people (e.g. homonymes avérés, RNIV R-AT-05),
     in either order; they are not reported again.
+    ``processus=2``: blocking and scoring split over two forked processes (Linux; for batch runs on big
+    files, not inside a web request). Same result as ``processus=1``.
     """
+    global _PARTAGE
     deja_vues = {(a, b) if a <= b else (b, a) for a, b in exclues}
     # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
     gc_actif = gc.isenabled()
     gc.disable()
     try:
         codes = [_encoder(i) for i in identites]
-        n = len(codes)
-        paires: set[int] = set()
-        for membres in _blocs(codes):
-            _ajouter_paires(membres, codes, n, paires)
-        resultat = []
-        for k in sorted(paires):
-            i, j = divmod(k, n)
-            p = _paire(codes[i], codes[j], seuil)
-            if p is not None and (p.cle_a, p.cle_b) not in deja_vues:
-                resultat.append(p)
+        if processus > 1 and "fork" in multiprocessing.get_all_start_methods():
+            _PARTAGE = (codes, seuil)
+            try:
+                with multiprocessing.get_context("fork").Pool(2) as pool:
+                    lots = pool.map(_travail_fils, [(1, 2), (3,)])
+            finally:
+                _PARTAGE = None
+            trouvees = list({(p.cle_a, p.cle_b): p for lot in lots for p in lot}.values())
+        else:
+            trouvees = _trouver(codes, (1, 2, 3), seuil)
     finally:
         if gc_actif:
             gc.enable()
+    resultat = [p for p in trouvees if (p.cle_a, p.cle_b) not in deja_vues]
     resultat.sort(key=lambda p: (-p.score, p.cle_a, p.cle_b))
     return resultat
 

@@ -75,6 +75,7 @@ _PRENOMS_M = (
     "JEAN-CLAUDE JEAN-LUC JEAN-MARC PASCAL DIDIER YVES SERGE CLAUDE GILLES BRUNO DENIS VINCENT BENOIT GUILLAUME "
     "FABRICE LUDOVIC ROMAIN QUENTIN KEVIN DAMIEN VALENTIN CLEMENT BAPTISTE MATHIEU YANNICK CEDRIC FLORIAN"
 ).split()
+_DEPARTEMENTS = [f"{d:02d}" for d in range(1, 96) if d != 20] + ["2A", "2B", "971", "972", "974"]
 _ACCENTS = {"E": "ÉÈÊ", "A": "À", "I": "Ï", "O": "Ô", "C": "Ç", "U": "Ù"}
 
 
@@ -130,8 +131,8 @@ class _Generateur:
             return ""
         if r < 0.08:
             return f"99{self.rng.randint(100, 450)}"
-        dep = self.rng.choice([f"{d:02d}" for d in range(1, 96) if d != 20] + ["2A", "2B"])
-        return f"{dep}{self.rng.randint(1, 400):03d}"
+        dep = self.rng.choice(_DEPARTEMENTS)
+        return f"{dep}{self.rng.randint(1, 400):03d}"[:5]
 
     def personne(self, cle: str, **force) -> IdentiteCandidate:
         """A base person, distinct (phonetically) from every other base person."""
