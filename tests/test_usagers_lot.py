@@ -267,3 +267,15 @@ def test_reprise_par_l_ecran(client_de, journal):
     lot.refresh_from_db()
     assert lot.etat == "termine" and len(journal.appels) == 8
     assert Counter(a.nom for a in journal.appels).most_common(1)[0][1] == 1
+
+
+@pytest.mark.django_db
+def test_sexe_indetermine_va_en_anomalie_sans_appel(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=1)
+    Usager.objects.filter(pk=gens[0].pk).update(sexe="I")
+    lot = batch.preparer_lot(et, debit=50)
+    batch.executer_lot(lot.pk, pause=lambda s: None)
+    a = AnomalieIns.objects.get(usager=gens[0])
+    assert a.type == "incomplet" and "R-SX-01" in a.detail
+    assert gens[0].nom_naissance not in {x.nom for x in journal.appels}

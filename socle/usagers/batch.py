@@ -118,7 +118,14 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
         if attente > 0:
             pause(attente)
         prochain = max(prochain, horloge()) + intervalle
-        appel = services.interroger_insi(usager, mode="AUTO", client=client)
+        try:
+            appel = services.interroger_insi(usager, mode="AUTO", client=client)
+        except (rniv.RegleRniv, ValueError) as exc:  # nothing was sent
+            with transaction.atomic():
+                ligne.fin_appel = timezone.now()
+                _anomalie(ligne, usager, TypeAnomalie.TRAITS_INCOMPLETS, str(exc))
+                ligne.save()
+            continue
         with transaction.atomic():  # one commit for the answer, its trace, the identity and the line state
             services.enregistrer_appel(appel)
             ligne.appel = appel

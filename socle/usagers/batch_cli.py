@@ -21,7 +21,9 @@ def qualify(options) -> int:
     if et is None:
         err.write(f"Établissement FINESS « {finess} » introuvable.\n")
         return 1
-    rate = float(opts.get("rate") or 5.0)
+    from django.conf import settings
+
+    rate = float(opts.get("rate") or getattr(settings, "SOCLE_INSI_RATE", 5.0))
     try:
         lot = preparer_lot(et, limite=opts.get("limit") or None, debit=rate)
     except (PermissionError, ValueError) as exc:

@@ -58,6 +58,10 @@ class CreationForm(TraitsForm):
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["etablissement"].queryset = etablissements
+        if "debit" in self.fields:
+            from django.conf import settings
+
+            self.fields["debit"].initial = getattr(settings, "SOCLE_INSI_RATE", 5.0)
 
 
 class ControleForm(forms.Form):
@@ -104,3 +108,7 @@ class LotForm(forms.Form):
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["etablissement"].queryset = etablissements
+        if "debit" in self.fields:
+            from django.conf import settings
+
+            self.fields["debit"].initial = getattr(settings, "SOCLE_INSI_RATE", 5.0)

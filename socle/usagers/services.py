@@ -217,6 +217,8 @@ def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=Non
     ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
     if not ok:
         raise rniv.RegleRniv("R-AT-03", msg)
+    if usager.sexe not in ("F", "M"):
+        raise rniv.RegleRniv("R-SX-01", "INSi ne se consulte qu'avec le sexe F ou M : complétez le sexe")
     traits = traits_recherche(usager)
     par, _ = _qui(user)
     appel = AppelInsi(usager=usager, mode=mode, le=timezone.now(), par=par,
