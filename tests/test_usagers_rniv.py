@@ -376,3 +376,13 @@ def test_R_INS_08_ins_uniquement_depuis_insi(usager_prov):
         services.modifier_traits(usager_prov, {"matricule_ins": "2500369123001"})
     usager_prov.refresh_from_db()
     assert usager_prov.matricule_ins == ""
+
+
+@pytest.mark.django_db
+def test_R_ST_04_apcv_seule_ne_donne_pas_qualifiee_sans_ins(usager_prov):
+    """The ApCV as a checked document gives criterion C; QUAL still needs the INS (never a QUAL without INS)."""
+    from socle.usagers import services
+
+    j = services.enregistrer_controle(usager_prov, "AV")
+    usager_prov.refresh_from_db()
+    assert j.haut_niveau and usager_prov.statut == VALI and usager_prov.matricule_ins == ""

@@ -179,7 +179,8 @@ def enregistrer_controle(usager: Usager, type_doc: str, *, user=None, ctx: rniv.
                                    verifie_par_nom=ident, verifie_le=le or timezone.now())
     ancien = usager.statut
     if haut and not rniv.attribut_bloquant(usager.douteuse, usager.fictive):
-        usager.statut = rniv.transition(usager.statut, "apcv" if type_doc == "AV" else "controle_ok")
+        # the ApCV (R-ST-04) yields QUAL only together with the INS it carries: as a document it gives criterion C
+        usager.statut = rniv.transition(usager.statut, "controle_ok")
         usager.save()
     historiser(usager, Ev.CONTROLE, ancien, user=user, motif=raison, le=le,
                changements={"justificatif": [None, j.get_type_display()], "haut_niveau": [None, haut]})
@@ -280,6 +281,7 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
     values kept in the history; status gains I [R-ST-03]; if traits changed on a validée identity the document
     control no longer matches them [R-ED-04]."""
     usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    appel = AppelInsi.objects.select_for_update().get(pk=appel.pk)  # two people may click at once
     ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
     if not ok:
         raise rniv.RegleRniv("R-AT-03", msg)
@@ -330,6 +332,9 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
 def rejeter_identite(usager: Usager, appel: AppelInsi, motif: str, *, user=None) -> None:
     if not motif.strip():
         raise rniv.RegleRniv("R-ED-05", "Le motif du rejet est obligatoire")
+    appel = AppelInsi.objects.select_for_update().get(pk=appel.pk)
+    if appel.decision:
+        raise rniv.RegleRniv("R-ED-05", "Cette réponse INSi a déjà été traitée")
     appel.decision = "rejetee"
     appel.save(update_fields=["decision"])
     historiser(usager, Ev.INSI_REJETE, usager.statut, user=user, motif=motif.strip(),
