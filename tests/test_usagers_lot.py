@@ -279,3 +279,14 @@ def test_sexe_indetermine_va_en_anomalie_sans_appel(journal):
     a = AnomalieIns.objects.get(usager=gens[0])
     assert a.type == "incomplet" and "R-SX-01" in a.detail
     assert gens[0].nom_naissance not in {x.nom for x in journal.appels}
+
+
+@pytest.mark.django_db
+def test_nouvelle_anomalie_remplace_l_ancienne(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=0)
+    for _ in range(2):
+        batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    ouvertes = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True)
+    assert ouvertes.count() == len(gens) and AnomalieIns.objects.filter(usager__in=gens).count() == 2 * len(gens)
+    assert "lieu de naissance : saisi « 69123 »" in ouvertes.get(type="commune").detail

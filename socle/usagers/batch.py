@@ -45,6 +45,9 @@ def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: 
 
 
 def _anomalie(ligne: LigneLot, usager: Usager, type_: str, detail: str, ecarts: dict | None = None) -> None:
+    """Queue the failure; an older open anomaly of the same person is superseded (the queue shows today's state)."""
+    AnomalieIns.objects.filter(usager=usager, resolue_le__isnull=True).update(
+        resolue_le=timezone.now(), resolution=f"Remplacée par le résultat du lot {ligne.lot_id}")
     AnomalieIns.objects.create(usager=usager, etablissement=ligne.lot.etablissement, ligne=ligne, type=type_,
                                detail=detail, ecarts=ecarts or {}, creee_le=timezone.now())
     ligne.etat, ligne.message = L.ANOMALIE, detail[:300]
@@ -83,7 +86,8 @@ def _traiter(ligne: LigneLot, usager: Usager, appel) -> None:
         else:
             ecarts = rniv.ecarts_traits(saisis, rep)
             type_ = rniv.type_ecart(ecarts) or TypeAnomalie.ECART_TRAITS
-            detail = "; ".join(f"{k} : saisi « {a} », INSi « {b} »" for k, (a, b) in ecarts.items())
+            detail = "; ".join(f"{rniv.LIBELLES_TRAITS.get(k, k)} : saisi « {a} », INSi « {b} »"
+                               for k, (a, b) in ecarts.items())
             _anomalie(ligne, usager, type_, detail, {k: list(v) for k, v in ecarts.items()})
     else:
         _anomalie(ligne, usager, TypeAnomalie.ERREUR_TECHNIQUE, f"Code retour INSi inattendu « {appel.cr} »")

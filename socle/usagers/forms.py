@@ -52,7 +52,8 @@ class TraitsForm(forms.Form):
 
 
 class CreationForm(TraitsForm):
-    etablissement = forms.ModelChoiceField(label="ESMS qui accompagne la personne", queryset=None)
+    etablissement = forms.ModelChoiceField(label="ESMS qui accompagne la personne", queryset=None,
+                                           empty_label="— choisir un ESMS —")
     date_admission = forms.DateField(label="Date d'admission", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, etablissements=None, **kwargs):
@@ -101,7 +102,7 @@ class RejetForm(forms.Form):
 
 
 class LotForm(forms.Form):
-    etablissement = forms.ModelChoiceField(label="ESMS", queryset=None)
+    etablissement = forms.ModelChoiceField(label="ESMS", queryset=None, empty_label="— choisir un ESMS —")
     limite = forms.IntegerField(label="Nombre maximum de personnes", required=False, min_value=1)
     debit = forms.FloatField(label="Débit (appels par seconde)", initial=5.0, min_value=0.1, max_value=50)
 

@@ -27,6 +27,10 @@ NATURES_OID = {OID_NIR: "INS-NIR", OID_NIA: "INS-NIA", OID_NIR_TEST: "INS-NIR de
 TRAITS_STRICTS = ("nom_naissance", "prenoms_naissance", "premier_prenom", "date_naissance", "sexe", "lieu_naissance")
 TRAITS_COMPLEMENTAIRES = ("nom_utilise", "prenom_utilise")
 CHAMPS_INS = ("matricule_ins", "cle_ins", "oid_ins")
+LIBELLES_TRAITS = {"nom_naissance": "nom de naissance", "prenoms_naissance": "prénoms de naissance",
+                   "premier_prenom": "premier prénom", "date_naissance": "date de naissance", "sexe": "sexe",
+                   "lieu_naissance": "lieu de naissance", "nom_utilise": "nom utilisé",
+                   "prenom_utilise": "prénom utilisé"}
 
 
 class RegleRniv(Exception):

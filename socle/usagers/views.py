@@ -254,7 +254,7 @@ def lots(request: HttpRequest) -> HttpResponse:
     ets = rights.etablissements_visibles(request.user, fonctions=FONCTIONS_LOT).order_by("nom")
     if not ets.exists():
         raise PermissionDenied("Les lots INSi sont réservés aux fonctions Admission et Administrateur technique.")
-    form = LotForm(request.POST or None, etablissements=ets)
+    form = LotForm(request.POST or None, etablissements=ets, initial={"etablissement": ets.first()})
     if request.method == "POST" and form.is_valid():
         et = form.cleaned_data["etablissement"]
         try:
