@@ -189,3 +189,18 @@ def test_verification_ins_conforme_puis_perdue(admission, etablissement, journal
     h = u.historique.filter(evenement="verification").first()
     assert h.changements["ins"][0].startswith("2610469123457") and "R-ST-06" in h.motif
     assert u.anomalies.filter(type="ecart", resolue_le__isnull=True).exists()
+
+
+def test_recherche_anteriorite_avant_creation(client_de, admission, etablissement):
+    from socle.usagers.models import Usager
+
+    _creer(etablissement, "Demolin", "Alice", "F", date(1940, 1, 2), "69123")
+    c = client_de(admission)
+    data = {"nom_naissance": "Démoline", "prenoms_naissance": "Alice", "premier_prenom": "",
+            "date_naissance": "1940-01-02", "sexe": "F", "lieu_naissance": "69123", "etablissement": etablissement.pk,
+            "date_admission": "2026-11-01"}
+    r = c.post(reverse("usagers:nouveau"), data)
+    assert r.status_code == 200 and 'id="existants"' in r.content.decode() and "DEMOLIN" in r.content.decode()
+    assert not Usager.objects.filter(nom_naissance="DEMOLINE").exists()
+    r = c.post(reverse("usagers:nouveau"), {**data, "confirmer": "1"})
+    assert r.status_code == 302 and Usager.objects.filter(nom_naissance="DEMOLINE").exists()

@@ -74,22 +74,31 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def nouveau(request: HttpRequest) -> HttpResponse:
+    """Create an identity, after the RNIV search for an existing one (same birth date in the OG) to avoid
+    creating a duplicate; the user confirms when the people listed are not the person."""
     ets = _exiger_dossier(request).order_by("nom")
     form = CreationForm(request.POST or None, etablissements=ets,
                         initial={"date_admission": timezone.localdate(), "etablissement": ets.first()})
+    existants = []
     if request.method == "POST" and form.is_valid():
         et = form.cleaned_data["etablissement"]
         rights.exiger_fonction(request.user, *FONCTIONS_DOSSIER, etablissement=et)
         traits = {k: form.cleaned_data[k] for k in TraitsForm.base_fields}
-        try:
-            u = services.creer_usager(et.organisme, et, traits, user=request.user,
-                                      date_admission=form.cleaned_data["date_admission"])
-        except rniv.RegleRniv as exc:
-            form.add_error(None, str(exc))
+        existants = list(Usager.objects.filter(organisme=et.organisme, fusionne_dans__isnull=True,
+                                               date_naissance=traits["date_naissance"])
+                         .prefetch_related("sejours__etablissement")[:50])
+        if existants and not request.POST.get("confirmer"):
+            tracer_lecture_liste(existants, "usagers.Usager", "Recherche d'antériorité avant création")
         else:
-            messages.success(request, "Usager créé avec une identité provisoire.")
-            return redirect("usagers:qualifier", pk=u.pk)
-    return render(request, "usagers/nouveau.html", {"form": form})
+            try:
+                u = services.creer_usager(et.organisme, et, traits, user=request.user,
+                                          date_admission=form.cleaned_data["date_admission"])
+            except rniv.RegleRniv as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Usager créé avec une identité provisoire.")
+                return redirect("usagers:qualifier", pk=u.pk)
+    return render(request, "usagers/nouveau.html", {"form": form, "existants": existants})
 
 
 def _contexte_fiche(usager: Usager) -> dict:
