@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_doublons.py            # 1 000 000 identities
     .venv/bin/python benchmarks/bench_doublons.py --quick    # 100 000 identities
-    .venv/bin/python benchmarks/bench_doublons.py -n 300000 --graine 7 --processus 2
+    .venv/bin/python benchmarks/bench_doublons.py -n 300000 --graine 7
 
 Generation of the synthetic set is excluded from the timing. Peak memory is the process peak RSS during
 detection (Linux: VmHWM after resetting it through /proc/self/clear_refs), identities included.
@@ -49,7 +49,6 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=None, help="nombre d'identités")
     parser.add_argument("--graine", type=int, default=2026)
     parser.add_argument("--seuil", type=float, default=SEUIL_DEFAUT)
-    parser.add_argument("--processus", type=int, default=1, help="2 : blocage et scores sur deux processus")
     args = parser.parse_args()
     n = args.n or (100_000 if args.quick else 1_000_000)
 
@@ -64,7 +63,7 @@ def main() -> None:
     rss_avant = _memoire("VmRSS")
     pic_remis = _remettre_pic_a_zero()
     cpu0, t0 = time.process_time(), time.perf_counter()
-    paires = detecter(jeu.identites, seuil=args.seuil, processus=args.processus)
+    paires = detecter(jeu.identites, seuil=args.seuil)
     duree, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     pic = _memoire("VmHWM")
 
@@ -76,8 +75,7 @@ def main() -> None:
     plantes = Counter(jeu.doublons.values())
     faux_plantes = Counter(jeu.non_doublons[k] for k in trouvees & jeu.non_doublons.keys())
 
-    print(f"Détection : {duree:.1f} s (temps réel), {cpu:.1f} s CPU (processus principal), seuil {args.seuil}, "
-          f"{args.processus} processus, "
+    print(f"Détection : {duree:.1f} s (temps réel), {cpu:.1f} s CPU, seuil {args.seuil}, "
           f"charge moyenne après {os.getloadavg()[0]:.1f}")
     if pic is not None:
         print(f"Mémoire : RSS avant détection {rss_avant} Mio, pic pendant la détection {pic} Mio"

@@ -242,11 +242,6 @@ def test_ordre_d_entree_sans_effet():
     assert detecter(melange) == detecter(jeu.identites)
 
 
-def test_deux_processus_meme_resultat():
-    jeu = generer(3000, graine=4)
-    assert detecter(jeu.identites, processus=2) == detecter(jeu.identites)
-
-
 # --- synthetic planted set: precision and recall ----------------------------------------------------------------
 
 

@@ -11,7 +11,12 @@ Passes (each tolerant to one family of errors, together they cover the planted k
 2. (date aux jour/mois près, sexe, clé phonétique d'un nom): first names inverted / only the first one /
    misspelt;
 3. (clé phonétique d'un nom, clé phonétique du premier prénom), split by (mois, jour), (année, mois),
-   (année, jour) when the block is large: a one-digit typo in the birth date keeps two of the three parts.
+   (année, jour) past ``SUBDIVISER_AU_DELA`` members: a one-digit typo in the birth date keeps two of the three
+   parts; also catches a wrong sex.
+Factors (1 = identical): name 0.97 (separators) / 0.95 (particle or birth vs used name) / 0.92 (phonetic) /
+0.88 (one slip); first names 0.95 (only the first) / 0.93 (order) / 0.9 (phonetic) / 0.85 (slip); date 0.9 (day
+and month swapped) / 0.85 (one digit) / 0.8 (two digits swapped); sex 0.75 if different; birthplace 0.97 if
+missing, 0.85 same département, 0.6 different. Anything else gives a low factor (≤ 0.4) or 0 for the date.
 A block still larger than ``TAILLE_MAX_BLOC`` is walked as a sorted neighbourhood (each identity is compared
 with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 """
@@ -19,7 +24,6 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -442,47 +446,23 @@ def _trouver(codes: list[_Code], passes: Collection[int], seuil: float) -> list[
     return resultat
 
 
-# Encoded identities handed to forked workers (inherited through fork, never pickled).
-_PARTAGE: tuple[list[_Code], float] | None = None
-
-
-def _travail_fils(passes: tuple[int, ...]) -> list[PaireProbable]:
-    gc.disable()
-    assert _PARTAGE is not None
-    codes, seuil = _PARTAGE
-    return _trouver(codes, passes, seuil)
-
-
 def detecter(
     identites: Iterable[IdentiteCandidate],
     seuil: float = SEUIL_DEFAUT,
     exclues: Collection[tuple[str, str]] = (),
-    processus: int = 1,
 ) -> list[PaireProbable]:
     """Probable duplicate pairs among ``identites``, best score first (ties by keys, deterministic).
 
     ``exclues``: pairs already reviewed and judged distinct people (e.g. homonymes avérés, RNIV R-AT-05),
     in either order; they are not reported again.
-    ``processus=2``: blocking and scoring split over two forked processes (Linux; for batch runs on big
-    files, not inside a web request). Same result as ``processus=1``.
     """
-    global _PARTAGE
     deja_vues = {(a, b) if a <= b else (b, a) for a, b in exclues}
     # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
     gc_actif = gc.isenabled()
     gc.disable()
     try:
         codes = [_encoder(i) for i in identites]
-        if processus > 1 and "fork" in multiprocessing.get_all_start_methods():
-            _PARTAGE = (codes, seuil)
-            try:
-                with multiprocessing.get_context("fork").Pool(2) as pool:
-                    lots = pool.map(_travail_fils, [(1, 2), (3,)])
-            finally:
-                _PARTAGE = None
-            trouvees = list({(p.cle_a, p.cle_b): p for lot in lots for p in lot}.values())
-        else:
-            trouvees = _trouver(codes, (1, 2, 3), seuil)
+        trouvees = _trouver(codes, (1, 2, 3), seuil)
     finally:
         if gc_actif:
             gc.enable()
