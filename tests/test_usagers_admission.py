@@ -1,6 +1,6 @@
 """Admission qualification through the views, against the local INSi stand-in (real HTTPS + SOAP, no mock)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -204,3 +204,25 @@ def test_recherche_anteriorite_avant_creation(client_de, admission, etablissemen
     assert not Usager.objects.filter(nom_naissance="DEMOLINE").exists()
     r = c.post(reverse("usagers:nouveau"), {**data, "confirmer": "1"})
     assert r.status_code == 302 and Usager.objects.filter(nom_naissance="DEMOLINE").exists()
+
+
+def test_accompagnements_admission_et_sortie(client_de, admission, etablissement):
+    u = _creer(etablissement, "Demosejour", "Alice", "F", date(1940, 1, 2), "69123")
+    autre = EtablissementFactory(organisme=etablissement.organisme)
+    admission.habilitations.create(fonction=Fonction.ADMISSION, etablissement=autre)
+    c = client_de(admission)
+    c.post(reverse("usagers:sejour_ajouter", args=[u.pk]), {"etablissement": autre.pk, "date_admission": "2026-10-01"})
+    assert u.sejours.filter(etablissement=autre, date_sortie__isnull=True).exists()
+    s = u.sejours.get(etablissement=etablissement)
+    r = c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": "1900-01-01"})
+    s.refresh_from_db()
+    assert r.status_code == 302 and s.date_sortie is None  # before admission: refused
+    sortie = s.date_admission + timedelta(days=3)
+    c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": sortie.isoformat()})
+    s.refresh_from_db()
+    assert s.date_sortie == sortie
+    assert u.historique.filter(motif__startswith="Sortie").exists()
+    hors_og = EtablissementFactory()
+    r = c.post(reverse("usagers:sejour_ajouter", args=[u.pk]), {"etablissement": hors_og.pk,
+                                                                "date_admission": "2026-10-01"})
+    assert r.status_code == 404

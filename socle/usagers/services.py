@@ -517,3 +517,33 @@ def verifier_ins(usager: Usager, *, user=None, client=None, mode: str = "MANU") 
                                    ecarts={k: list(v) for k, v in ecarts.items()}, creee_le=timezone.now())
     tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"verification_ins": "non conforme"})
     return False, appel
+
+
+@transaction.atomic
+def ajouter_sejour(usager: Usager, etablissement, date_admission: date, *, user=None) -> Sejour:
+    """Another ESMS of the same OG starts following the person."""
+    if etablissement.organisme_id != usager.organisme_id:
+        raise rniv.RegleRniv("R-ED-05", "Un usager n'est suivi que par les ESMS de son organisme gestionnaire")
+    if usager.sejours.filter(etablissement=etablissement, date_sortie__isnull=True).exists():
+        raise rniv.RegleRniv("R-ED-05", "Cet ESMS suit déjà la personne (accompagnement en cours)")
+    sejour = Sejour.objects.create(usager=usager, etablissement=etablissement, date_admission=date_admission)
+    historiser(usager, Ev.TRAITS, usager.statut, user=user, motif=f"Admission : {etablissement.nom}",
+               changements={"accompagnement": [None, f"{etablissement.finess} depuis {date_admission:%d/%m/%Y}"]})
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"admission": etablissement.finess})
+    return sejour
+
+
+@transaction.atomic
+def enregistrer_sortie(sejour: Sejour, date_sortie: date, *, user=None) -> Sejour:
+    if sejour.date_sortie:
+        raise rniv.RegleRniv("R-ED-05", "La sortie est déjà enregistrée")
+    if date_sortie < sejour.date_admission:
+        raise rniv.RegleRniv("R-ED-05", "La date de sortie précède la date d'admission")
+    sejour.date_sortie = date_sortie
+    sejour.save(update_fields=["date_sortie"])
+    historiser(sejour.usager, Ev.TRAITS, sejour.usager.statut, user=user,
+               motif=f"Sortie : {sejour.etablissement.nom}",
+               changements={"accompagnement": [f"{sejour.etablissement.finess} en cours",
+                                               f"sorti le {date_sortie:%d/%m/%Y}"]})
+    tracer(Action.MODIFICATION, objet=sejour.usager, utilisateur=user, details={"sortie": sejour.etablissement.finess})
+    return sejour

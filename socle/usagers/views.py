@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -114,6 +114,7 @@ def _contexte_fiche(usager: Usager) -> dict:
         "anomalies": usager.anomalies.filter(resolue_le__isnull=True),
         "fusions": Fusion.objects.filter(Q(source=usager) | Q(cible=usager)).select_related("source", "cible"),
         "appel_insi_ok": rniv.appel_insi_autorise(usager.douteuse, usager.fictive),
+        "aujourdhui": timezone.localdate(),
     }
 
 
@@ -122,6 +123,7 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
     usager = _usager(request, pk)
     tracer(Action.LECTURE, objet=usager)
     ctx = _contexte_fiche(usager)
+    ctx["ets_admission"] = _ets_dossier(request.user).filter(organisme=usager.organisme).order_by("nom")
     ctx["attributs_form"] = AttributsForm(initial={"douteuse": usager.douteuse, "fictive": usager.fictive,
                                                    "homonyme": usager.homonyme})
     return render(request, "usagers/fiche.html", ctx)
@@ -253,6 +255,42 @@ def verifier(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "INS confirmé par INSi.")
         else:
             messages.warning(request, "INSi ne confirme plus cet INS : l'identité a perdu le critère « récupérée ».")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
+@login_required
+@require_POST
+def sejour_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
+    usager = _usager(request, pk)
+    _exiger_droit_usager(request, usager)
+    et = get_object_or_404(_ets_dossier(request.user), pk=request.POST.get("etablissement") or 0)
+    try:
+        d = date.fromisoformat(request.POST.get("date_admission", ""))
+        services.ajouter_sejour(usager, et, d, user=request.user)
+    except ValueError:
+        messages.error(request, "Date d'admission invalide (JJ/MM/AAAA).")
+    except rniv.RegleRniv as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Admission enregistrée : {et.nom}.")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
+@login_required
+@require_POST
+def sejour_sortie(request: HttpRequest, pk: int, sejour_pk: int) -> HttpResponse:
+    usager = _usager(request, pk)
+    _exiger_droit_usager(request, usager)
+    sejour = get_object_or_404(usager.sejours.filter(etablissement__in=_ets_dossier(request.user)), pk=sejour_pk)
+    try:
+        d = date.fromisoformat(request.POST.get("date_sortie", ""))
+        services.enregistrer_sortie(sejour, d, user=request.user)
+    except ValueError:
+        messages.error(request, "Date de sortie invalide (JJ/MM/AAAA).")
+    except rniv.RegleRniv as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Sortie enregistrée.")
     return redirect("usagers:fiche", pk=usager.pk)
 
 
