@@ -290,3 +290,27 @@ def test_nouvelle_anomalie_remplace_l_ancienne(journal):
     ouvertes = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True)
     assert ouvertes.count() == len(gens) and AnomalieIns.objects.filter(usager__in=gens).count() == 2 * len(gens)
     assert "lieu de naissance : saisi « 69123 »" in ouvertes.get(type="commune").detail
+
+
+@pytest.mark.django_db
+def test_export_excel_des_anomalies(client_de, journal):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from socle.audit.models import Action, EvenementAudit
+
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=1)
+    batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    c = client_de(utilisateur_avec(Fonction.ADMISSION, etablissement=et))
+    r = c.get(reverse("usagers:anomalies_export") + "?type=non_trouvee")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(BytesIO(r.content)).active
+    assert ws["A1"].value == "FINESS ESMS" and ws.max_row == 1 + 3  # 2 absent + 1 other first-name list
+    assert {ws.cell(row=i, column=7).value for i in range(2, ws.max_row + 1)} == {"Identité non trouvée"}
+    assert "NAISSANCE" in ws["J2"].value  # the conduct to follow travels with the line
+    assert EvenementAudit.objects.filter(action=Action.EXPORT, objet_type="usagers.AnomalieIns").exists()
+    autre = utilisateur_avec(Fonction.ADMISSION, etablissement=EtablissementFactory())
+    ws = load_workbook(BytesIO(client_de(autre).get(reverse("usagers:anomalies_export")).content)).active
+    assert ws.max_row == 1  # another OG's anomalies are not exported

@@ -18,6 +18,7 @@ urlpatterns = [
     path("lots/<int:pk>/", views.lot, name="lot"),
     path("lots/<int:pk>/reprendre/", views.lot_reprendre, name="lot_reprendre"),
     path("anomalies/", views.anomalies, name="anomalies"),
+    path("anomalies/export.xlsx", views.anomalies_export, name="anomalies_export"),
     path("anomalies/<int:pk>/resoudre/", views.anomalie_resoudre, name="anomalie_resoudre"),
     path("tableau/", views.tableau, name="tableau"),
     path("doublons/", views.doublons, name="doublons"),

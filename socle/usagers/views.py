@@ -373,6 +373,50 @@ def anomalies(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def anomalies_export(request: HttpRequest) -> HttpResponse:
+    """The open anomaly queue as an Excel workbook, with the conduct to follow per line (traced as an export)."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    ets = _exiger_dossier(request)
+    qs = AnomalieIns.objects.filter(etablissement__in=ets, resolue_le__isnull=True).select_related(
+        "usager", "etablissement").order_by("etablissement__nom", "type", "usager__nom_naissance")
+    if request.GET.get("etablissement"):
+        qs = qs.filter(etablissement__finess=request.GET["etablissement"])
+    if request.GET.get("type"):
+        qs = qs.filter(type=request.GET["type"])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Anomalies INS"
+    entetes = ["FINESS ESMS", "ESMS", "Nom de naissance", "Prénoms de naissance", "Date de naissance", "Sexe",
+               "Type d'anomalie", "Détail", "Depuis le", "À vérifier", "Document", "Qui contacter", "Ensuite"]
+    ws.append(entetes)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    lignes = list(qs[:20000])
+    for a in lignes:
+        c = conduites.conduite(a.type)
+        ws.append([a.etablissement.finess, a.etablissement.nom, a.usager.nom_naissance, a.usager.prenoms_naissance,
+                   a.usager.date_naissance, a.usager.sexe, a.get_type_display(), a.detail,
+                   timezone.localtime(a.creee_le).date(), c["verifier"], c["document"], c["contacter"], c["ensuite"]])
+        ws.cell(row=ws.max_row, column=5).number_format = "DD/MM/YYYY"
+        ws.cell(row=ws.max_row, column=9).number_format = "DD/MM/YYYY"
+    for col, largeur in zip("ABCDEFGHIJKLM", (12, 30, 20, 24, 12, 6, 28, 50, 12, 50, 30, 40, 40), strict=True):
+        ws.column_dimensions[col].width = largeur
+    ws.freeze_panes = "A2"
+    buf = BytesIO()
+    wb.save(buf)
+    tracer(Action.EXPORT, objet_type="usagers.AnomalieIns", objet_id="liste", libelle="File des anomalies INS",
+           details={"usagers": [a.usager_id for a in lignes], "nombre": len(lignes)})
+    r = HttpResponse(buf.getvalue(),
+                     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    r["Content-Disposition"] = f'attachment; filename="anomalies-ins-{timezone.localdate():%Y%m%d}.xlsx"'
+    return r
+
+
+@login_required
 @require_POST
 def anomalie_resoudre(request: HttpRequest, pk: int) -> HttpResponse:
     a = get_object_or_404(AnomalieIns, pk=pk, etablissement__in=_ets_dossier(request.user))
