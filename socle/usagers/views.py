@@ -461,7 +461,9 @@ def tableau(request: HttpRequest) -> HttpResponse:
         selection, titre = ets_visibles.filter(organisme__grappes=g).distinct(), g.nom
     stats = services.stats_identites(selection)
     rep = repartition_par_etablissement(ets_visibles)
-    lignes_et = [{"et": et, **_barres(rep.get(et.pk, Counter()))}
+    anomalies_et = Counter(AnomalieIns.objects.filter(etablissement__in=ets_visibles, resolue_le__isnull=True)
+                           .values_list("etablissement_id", flat=True))
+    lignes_et = [{"et": et, "anomalies": anomalies_et.get(et.pk, 0), **_barres(rep.get(et.pk, Counter()))}
                  for et in ets_visibles.select_related("organisme").order_by("organisme__raison_sociale", "nom")
                  if rep.get(et.pk)]
     grappes = []
