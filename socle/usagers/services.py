@@ -375,7 +375,12 @@ def lundi(d: date) -> date:
 
 def stats_identites(etablissements_qs, semaines: int = 12) -> dict:
     """Shares of identity statuses, anomaly queue by type, weekly progression — for one or many ESMS.
-    Reused by the pilotage app. Counts people currently followed (no exit date), merged records excluded."""
+    Reused by the pilotage app. Counts people currently followed (no exit date), merged records excluded.
+
+    Returns {"total": int, "par_statut": {"PROV"|"RECUP"|"VALI"|"QUAL": int},
+    "statuts": [{"code", "libelle", "n", "pourcent"}], "anomalies": [{"code", "libelle", "n"}] (open ones),
+    "anomalies_total": int, "progression": [{"semaine": date (Monday), "total", "PROV", "RECUP", "VALI", "QUAL",
+    "pourcent_qual"}] oldest first, replayed from the status history}."""
     usagers = usagers_de(etablissements_qs, actifs_seulement=True)
     ids = list(usagers.values_list("pk", flat=True))
     par_statut = Counter(Usager.objects.filter(pk__in=ids).values_list("statut", flat=True))
