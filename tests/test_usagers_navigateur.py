@@ -31,6 +31,9 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
     u = services.creer_usager(et.organisme, et, {"nom_naissance": "Adrtrois", "prenoms_naissance": "Dominique",
                                                  "sexe": "F", "date_naissance": date(1997, 2, 26),
                                                  "lieu_naissance": "2A020"})
+    services.creer_usager(et.organisme, et, {"nom_naissance": "Demoautre", "prenoms_naissance": "Basile",
+                                             "sexe": "M", "date_naissance": date(1950, 1, 1),
+                                             "lieu_naissance": "69123"})
     Path("test-results").mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
@@ -40,6 +43,10 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
         page.fill("#id_password", "motdepasse-test")
         page.click("button[type=submit]")
         page.goto(f"{live_server.url}/usagers/")
+        assert page.locator("#liste tbody tr").count() == 2
+        page.fill("#q", "ADRT")  # instant search (htmx) narrows the list without reloading the page
+        page.wait_for_url("**q=ADRT**")
+        assert page.locator("#liste tbody tr").count() == 1
         page.click("text=ADRTROIS")
         assert page.locator("[data-statut=PROV]").first.is_visible()
         page.click("text=Qualifier l'identité")
