@@ -182,3 +182,11 @@ SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0
 PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(SHARED_DIR / "data" / "nos" / "metiers-roles-grappe.csv"))
 # HR files with more rows than this are analysed and imported by the background worker (`socle worker`).
 PERSONNEL_IMPORT_SEUIL_TACHE = env.int("SOCLE_IMPORT_SEUIL_TACHE", default=1500)
+
+# --- usagers ---
+# INSi backlog batches may require a valid INSI-AUTO certificate: when true, the callable at
+# SOCLE_INSI_CERTIFICAT_CHECK (dotted path, f(organisme) -> bool | (bool, message)) must accept the OG.
+# Default: required, checked by the prerequisites cockpit (an INSi-ready AUTH_CLI certificate valid today).
+SOCLE_INSI_EXIGER_CERTIFICAT = env.bool("SOCLE_INSI_EXIGER_CERTIFICAT", default=True)
+SOCLE_INSI_CERTIFICAT_CHECK = env.str("SOCLE_INSI_CERTIFICAT_CHECK",
+                                      default="socle.prerequis.services.certificat_insi_pret")

@@ -1,0 +1,145 @@
+"""Backlog qualification batches: queue the ESMS's usagers without a qualified INS, call INSi in AUTO mode at a
+given rate, take coherent answers, put every failure in the anomaly queue.
+
+Crash safety: each line is committed as APPEL *before* the call and with its result *after*. On a restart, a
+line still in APPEL may or may not have reached INSi: it is sent to the anomaly queue ("appel interrompu"),
+never re-called automatically — so nobody is called twice and nothing is lost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import rniv, services
+from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomalie, Usager
+
+L = LigneLot.Etat
+
+
+def eligibles(etablissement):
+    """Currently followed, not qualified, not douteuse/fictive [R-AT-03], not merged."""
+    return (services.usagers_de(type(etablissement).objects.filter(pk=etablissement.pk), actifs_seulement=True)
+            .exclude(statut=Statut.QUAL).filter(douteuse=False, fictive=False).order_by("pk"))
+
+
+@transaction.atomic
+def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: float = 5.0) -> LotQualification:
+    ok, raison = services.batch_autorise(etablissement.organisme)
+    if not ok:
+        raise PermissionError(raison or "Lot INSi non autorisé pour cet organisme.")
+    if debit <= 0:
+        raise ValueError("Le débit doit être positif (appels par seconde).")
+    lot = LotQualification.objects.create(etablissement=etablissement, cree_par=user if user and user.is_authenticated
+                                          else None, debit=debit)
+    # people already waiting in another unfinished batch are not queued twice
+    occupes = LigneLot.objects.filter(lot__etablissement=etablissement, etat__in=[L.A_FAIRE, L.APPEL]).exclude(
+        lot=lot).values_list("usager_id", flat=True)
+    ids = list(eligibles(etablissement).exclude(pk__in=occupes).values_list("pk", flat=True))
+    if limite:
+        ids = ids[:limite]
+    LigneLot.objects.bulk_create([LigneLot(lot=lot, usager_id=i) for i in ids], batch_size=1000)
+    return lot
+
+
+def _anomalie(ligne: LigneLot, usager: Usager, type_: str, detail: str, ecarts: dict | None = None) -> None:
+    """Queue the failure; an older open anomaly of the same person is superseded (the queue shows today's state)."""
+    AnomalieIns.objects.filter(usager=usager, resolue_le__isnull=True).update(
+        resolue_le=timezone.now(), resolution=f"Remplacée par le résultat du lot {ligne.lot_id}")
+    AnomalieIns.objects.create(usager=usager, etablissement=ligne.lot.etablissement, ligne=ligne, type=type_,
+                               detail=detail, ecarts=ecarts or {}, creee_le=timezone.now())
+    ligne.etat, ligne.message = L.ANOMALIE, detail[:300]
+
+
+def reprendre_interrompues(lot: LotQualification) -> int:
+    """Lines left in APPEL by a crash: to the anomaly queue, never re-called."""
+    n = 0
+    for ligne in lot.lignes.filter(etat=L.APPEL).select_related("usager", "lot__etablissement"):
+        with transaction.atomic():
+            _anomalie(ligne, ligne.usager, TypeAnomalie.INTERROMPU,
+                      "Traitement interrompu pendant l'appel INSi : réponse non enregistrée.")
+            ligne.fin_appel = timezone.now()
+            ligne.save()
+        n += 1
+    return n
+
+
+def _traiter(ligne: LigneLot, usager: Usager, appel) -> None:
+    if appel.cr == "ERR":
+        _anomalie(ligne, usager, TypeAnomalie.ERREUR_TECHNIQUE, appel.erreur or "Erreur technique INSi")
+    elif appel.cr == "01":
+        _anomalie(ligne, usager, TypeAnomalie.NON_TROUVEE, "INSi ne trouve aucune identité avec ces traits.")
+    elif appel.cr == "02":
+        _anomalie(ligne, usager, TypeAnomalie.PLUSIEURS, "INSi trouve plusieurs identités avec ces traits.")
+    elif appel.cr == "00":
+        rep = appel.reponse
+        err = rniv.ins_erreur(rep.get("matricule_ins", ""), rep.get("cle_ins", ""), rep.get("oid_ins", ""))
+        saisis = services._traits(usager)
+        if err:
+            _anomalie(ligne, usager, TypeAnomalie.CLE_INVALIDE, err)
+        elif rniv.coherence_insi(saisis, rep):
+            services.accepter_identite(usager, appel, automatique=True,
+                                       motif=f"Lot {ligne.lot_id} : réponse INSi conforme aux traits saisis")
+            ligne.etat, ligne.message = L.QUALIFIEE, "INS récupéré"
+        else:
+            ecarts = rniv.ecarts_traits(saisis, rep)
+            type_ = rniv.type_ecart(ecarts) or TypeAnomalie.ECART_TRAITS
+            detail = "; ".join(f"{rniv.LIBELLES_TRAITS.get(k, k)} : saisi « {a} », INSi « {b} »"
+                               for k, (a, b) in ecarts.items())
+            _anomalie(ligne, usager, type_, detail, {k: list(v) for k, v in ecarts.items()})
+    else:
+        _anomalie(ligne, usager, TypeAnomalie.ERREUR_TECHNIQUE, f"Code retour INSi inattendu « {appel.cr} »")
+
+
+def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = time.sleep,
+                 progression: Callable[[LotQualification, int], None] | None = None,
+                 horloge: Callable[[], float] = time.monotonic) -> LotQualification:
+    """Run (or resume) a batch. Safe to call again after any interruption."""
+    lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
+    if lot.etat == LotQualification.Etat.TERMINE:
+        return lot
+    reprendre_interrompues(lot)
+    lot.etat = LotQualification.Etat.EN_COURS
+    lot.demarre_le = lot.demarre_le or timezone.now()
+    lot.save(update_fields=["etat", "demarre_le"])
+    client = client or services.client_insi("AUTO")
+    intervalle = 1.0 / lot.debit if lot.debit > 0 else 0.0
+    prochain = horloge()
+    faits = 0
+    for ligne_id in list(lot.lignes.filter(etat=L.A_FAIRE).order_by("id").values_list("pk", flat=True)):
+        # commit "call in progress" before calling: a crash after this point never leads to a second call
+        if not LigneLot.objects.filter(pk=ligne_id, etat=L.A_FAIRE).update(etat=L.APPEL, debut_appel=timezone.now()):
+            continue
+        ligne = LigneLot.objects.select_related("usager", "lot__etablissement").get(pk=ligne_id)
+        usager = ligne.usager
+        if usager.statut == Statut.QUAL or usager.douteuse or usager.fictive or usager.fusionne_dans_id:
+            LigneLot.objects.filter(pk=ligne_id).update(etat=L.IGNOREE, fin_appel=timezone.now(),
+                                                       message="Qualifiée, douteuse, fictive ou fusionnée entre-temps")
+            continue
+        attente = prochain - horloge()
+        if attente > 0:
+            pause(attente)
+        prochain = max(prochain, horloge()) + intervalle
+        try:
+            appel = services.interroger_insi(usager, mode="AUTO", client=client)
+        except (rniv.RegleRniv, ValueError) as exc:  # nothing was sent
+            with transaction.atomic():
+                ligne.fin_appel = timezone.now()
+                _anomalie(ligne, usager, TypeAnomalie.TRAITS_INCOMPLETS, str(exc))
+                ligne.save()
+            continue
+        with transaction.atomic():  # one commit for the answer, its trace, the identity and the line state
+            services.enregistrer_appel(appel)
+            ligne.appel = appel
+            ligne.fin_appel = timezone.now()
+            _traiter(ligne, usager, appel)
+            ligne.save()
+        faits += 1
+        if progression:
+            progression(lot, faits)
+    lot.etat = LotQualification.Etat.TERMINE
+    lot.termine_le = timezone.now()
+    lot.save(update_fields=["etat", "termine_le"])
+    return lot

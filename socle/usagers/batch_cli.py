@@ -1,0 +1,43 @@
+"""Entry point of `socle ins qualify --establishment FINESS [--limit N] [--rate R]` (called by the `ins`
+command's dispatcher): queue the ESMS's usagers without a qualified INS and run the batch in the foreground."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def qualify(options) -> int:
+    """Return 0 when the batch ran to the end, 1 on a refusal (unknown FINESS, batch not authorised…)."""
+    from socle.organisations.models import Etablissement
+
+    from .batch import executer_lot, preparer_lot
+
+    opts = dict(options) if not isinstance(options, dict) else options
+    out = opts.get("stdout") or sys.stdout
+    err = opts.get("stderr") or sys.stderr
+    finess = (opts.get("establishment") or "").strip()
+    et = Etablissement.objects.filter(finess=finess).select_related("organisme").first()
+    if et is None:
+        err.write(f"Établissement FINESS « {finess} » introuvable.\n")
+        return 1
+    from django.conf import settings
+
+    rate = float(opts.get("rate") or getattr(settings, "SOCLE_INSI_RATE", 5.0))
+    try:
+        lot = preparer_lot(et, limite=opts.get("limit") or None, debit=rate)
+    except (PermissionError, ValueError) as exc:
+        err.write(f"Lot refusé : {exc}\n")
+        return 1
+    total = lot.lignes.count()
+    out.write(f"Lot {lot.pk} : {total} usager(s) de {et.nom} à qualifier, {rate:g} appel(s)/s.\n")
+
+    def _prog(lot_, n):
+        if n % 50 == 0 or n == total:
+            out.write(f"  {n}/{total}\n")
+
+    lot = executer_lot(lot.pk, progression=_prog)
+    c = lot.compte()
+    out.write(json.dumps({"lot": lot.pk, "etablissement": et.finess, "total": c["total"], "ins_recupere": c["ok"],
+                          "anomalies": c["anomalie"], "ignorees": c["ignoree"]}, ensure_ascii=False) + "\n")
+    return 0

@@ -1,0 +1,554 @@
+"""Writes on identities: every change goes through here so that RNIV rules apply and history is kept."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from socle.audit.models import Action
+from socle.audit.services import tracer
+from socle.services.insi.interface import InsiErreurTechnique, ReponseInsi, TraitsRecherche
+
+from . import rniv
+from .models import (
+    AnomalieIns,
+    AppelInsi,
+    Fusion,
+    HistoriqueIdentite,
+    Justificatif,
+    PaireDistincte,
+    Sejour,
+    TypeAnomalie,
+    Usager,
+)
+
+Ev = HistoriqueIdentite.Evenement
+
+# Tests may replace this by a factory returning an in-process InsiClient; None = socle.services.insi.get_client.
+CLIENT_FACTORY: Callable | None = None
+
+
+def client_insi(mode: str = "MANU"):
+    if CLIENT_FACTORY is not None:
+        return CLIENT_FACTORY(mode)
+    from socle.services.insi import get_client
+
+    return get_client(mode=mode)
+
+
+def _qui(user) -> tuple[object, str]:
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user, user.username
+    return None, "système"
+
+
+def historiser(usager: Usager, evenement: str, ancien: str, *, user=None, motif: str = "",
+               changements: dict | None = None, le: datetime | None = None) -> HistoriqueIdentite:
+    par, ident = _qui(user)
+    return HistoriqueIdentite.objects.create(
+        usager=usager, evenement=evenement, ancien_statut=ancien, nouveau_statut=usager.statut, par=par,
+        identifiant=ident, le=le or timezone.now(), motif=motif, changements=changements or {})
+
+
+def _traits(usager: Usager) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v)
+            for k in rniv.TRAITS_STRICTS + rniv.TRAITS_COMPLEMENTAIRES
+            for v in [getattr(usager, k)]}
+
+
+def normaliser_traits(data: dict) -> dict:
+    """RNIV formatting of typed traits [R-FMT-01..03]; premier prénom defaults to the first of the list."""
+    out = dict(data)
+    for k in ("nom_naissance", "nom_utilise", "prenom_utilise", "premier_prenom"):
+        if k in out and out[k] is not None:
+            out[k] = rniv.formater_nom(out[k])
+    if "prenoms_naissance" in out:
+        out["prenoms_naissance"] = rniv.formater_prenoms(out["prenoms_naissance"])
+        if not out.get("premier_prenom") and out["prenoms_naissance"]:
+            out["premier_prenom"] = out["prenoms_naissance"].split(" ")[0]
+    if "lieu_naissance" in out and out["lieu_naissance"]:
+        out["lieu_naissance"] = out["lieu_naissance"].strip().upper()
+    return out
+
+
+def _valider_traits(traits: dict, statut: str) -> None:
+    manque = rniv.traits_obligatoires_manquants(traits)
+    if manque:
+        raise rniv.RegleRniv("R-TR-01", "Traits obligatoires manquants : " + ", ".join(manque))
+    for err in (rniv.date_naissance_erreur(traits["date_naissance"]), rniv.sexe_erreur(traits["sexe"], statut),
+                rniv.lieu_naissance_erreur(traits["lieu_naissance"])):
+        if err:
+            raise rniv.RegleRniv(err.rsplit("règle ", 1)[-1].rstrip(").") if "règle" in err else "R-TR", err)
+    if traits.get("prenoms_naissance") and not rniv.premier_prenom_coherent(traits["premier_prenom"],
+                                                                            traits["prenoms_naissance"]):
+        raise rniv.RegleRniv("R-FMT-04", "Le premier prénom ne correspond pas au début de la liste des prénoms")
+
+
+@transaction.atomic
+def creer_usager(organisme, etablissement, traits: dict, *, user=None, date_admission: date | None = None,
+                 douteuse: bool = False, fictive: bool = False, homonyme: bool = False) -> Usager:
+    """A new identity, provisoire [R-ST-02], followed by `etablissement` from `date_admission`."""
+    traits = normaliser_traits(traits)
+    if not traits.get("prenoms_naissance"):
+        traits["prenoms_naissance"] = traits.get("premier_prenom", "")
+    _valider_traits(traits, rniv.PROV)
+    rniv.verifier_attributs(douteuse, fictive, homonyme)
+    usager = Usager.objects.create(organisme=organisme, statut=rniv.statut_initial(), douteuse=douteuse,
+                                   fictive=fictive, homonyme=homonyme, **traits)
+    Sejour.objects.create(usager=usager, etablissement=etablissement,
+                          date_admission=date_admission or timezone.localdate())
+    historiser(usager, Ev.CREATION, "", user=user, changements={k: [None, v] for k, v in _traits(usager).items()})
+    tracer(Action.CREATION, objet=usager, utilisateur=user, details={"etablissement": etablissement.finess})
+    return usager
+
+
+@transaction.atomic
+def modifier_traits(usager: Usager, nouveaux: dict, *, user=None, motif: str = "") -> Usager:
+    """A manual change of traits [R-ED-01..05]; returns the usager with its possibly downgraded status."""
+    usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    anciens = _traits(usager)
+    nouveaux = normaliser_traits(nouveaux)
+    changes = {}
+    for k, v in nouveaux.items():
+        old = anciens.get(k, getattr(usager, k, None))
+        cmp_v = v.isoformat() if isinstance(v, date) else v
+        if (old or "") != (cmp_v or ""):
+            changes[k] = v
+    if not changes:
+        return usager
+    ancien_statut = usager.statut
+    nouveau_statut = rniv.verifier_modification(usager.statut, anciens, changes)
+    merged = {**anciens, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}}
+    merged["date_naissance"] = date.fromisoformat(str(merged["date_naissance"]))
+    _valider_traits(merged, nouveau_statut)
+    for k, v in changes.items():
+        setattr(usager, k, v)
+    usager.statut = nouveau_statut
+    usager.save()
+    historiser(usager, Ev.TRAITS, ancien_statut, user=user, motif=motif or (
+        "Trait strict modifié : le contrôle du justificatif est à refaire (R-ED-04)"
+        if nouveau_statut != ancien_statut else ""),
+        changements={k: [anciens.get(k), merged[k] if k != "date_naissance" else merged[k].isoformat()]
+                     for k in changes})
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"champs": sorted(changes)})
+    return usager
+
+
+@transaction.atomic
+def definir_attributs(usager: Usager, *, douteuse: bool, fictive: bool, homonyme: bool, user=None,
+                      motif: str = "") -> Usager:
+    """[R-AT-01..06] douteuse/fictive force provisoire; fictive is exclusive."""
+    rniv.verifier_attributs(douteuse, fictive, homonyme)
+    usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    avant = {"douteuse": usager.douteuse, "fictive": usager.fictive, "homonyme": usager.homonyme}
+    apres = {"douteuse": douteuse, "fictive": fictive, "homonyme": homonyme}
+    if avant == apres:
+        return usager
+    ancien = usager.statut
+    usager.douteuse, usager.fictive, usager.homonyme = douteuse, fictive, homonyme
+    if rniv.attribut_bloquant(douteuse, fictive):
+        usager.statut = rniv.transition(ancien, "attribut_bloquant")
+    usager.save()
+    historiser(usager, Ev.ATTRIBUT, ancien, user=user, motif=motif,
+               changements={k: [avant[k], apres[k]] for k in avant if avant[k] != apres[k]})
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"attributs": apres})
+    return usager
+
+
+@transaction.atomic
+def enregistrer_controle(usager: Usager, type_doc: str, *, user=None, ctx: rniv.ContexteControle | None = None,
+                         le: datetime | None = None) -> Justificatif:
+    """Record a document check [R-DOC-04]; a high-trust one gives criterion C [R-ST-03]."""
+    usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    par, ident = _qui(user)
+    manque = rniv.controle_complet(type_doc, ident if par else (ident or ""), le or timezone.now())
+    if manque:
+        raise rniv.RegleRniv("R-DOC-04", "Contrôle incomplet : " + ", ".join(manque))
+    if ctx is None:
+        ctx = contexte_controle(usager)
+    haut, raison = rniv.controle_haut_niveau(type_doc, ctx)
+    j = Justificatif.objects.create(usager=usager, type=type_doc, haut_niveau=haut, raison=raison, verifie_par=par,
+                                   verifie_par_nom=ident, verifie_le=le or timezone.now())
+    ancien = usager.statut
+    if haut and not rniv.attribut_bloquant(usager.douteuse, usager.fictive):
+        # the ApCV (R-ST-04) yields QUAL only together with the INS it carries: as a document it gives criterion C
+        usager.statut = rniv.transition(usager.statut, "controle_ok")
+        usager.save()
+    historiser(usager, Ev.CONTROLE, ancien, user=user, motif=raison, le=le,
+               changements={"justificatif": [None, j.get_type_display()], "haut_niveau": [None, haut]})
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"controle": type_doc, "haut_niveau": haut})
+    return j
+
+
+def contexte_controle(usager: Usager) -> rniv.ContexteControle:
+    sejour = usager.sejours.select_related("etablissement").filter(date_sortie__isnull=True).first()
+    cat = sejour.etablissement.categorie_code if sejour else ""
+    age = (timezone.localdate() - usager.date_naissance).days // 365
+    return rniv.ContexteControle(categorie_etablissement=cat, admission_directe_ehpad=(cat == "500"),
+                                 mineur=age < 18)
+
+
+# --- INSi ----------------------------------------------------------------------------------------------------
+
+def traits_recherche(usager: Usager) -> TraitsRecherche:
+    return TraitsRecherche(nom_naissance=usager.nom_naissance, prenoms=usager.prenoms or (usager.premier_prenom,),
+                           sexe=usager.sexe, date_naissance=usager.date_naissance,
+                           lieu_naissance=usager.lieu_naissance if usager.lieu_naissance != "99999" else "")
+
+
+def identite_en_traits(identite) -> dict:
+    return {"nom_naissance": identite.nom_naissance, "prenoms_naissance": " ".join(identite.prenoms),
+            "premier_prenom": identite.premier_prenom, "sexe": identite.sexe,
+            "date_naissance": identite.date_naissance.isoformat(), "lieu_naissance": identite.lieu_naissance,
+            "matricule_ins": identite.matricule, "cle_ins": identite.cle, "oid_ins": identite.oid,
+            "historique": [list(h) for h in identite.historique]}
+
+
+def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) -> AppelInsi:
+    """Call INSi for this person; return the (unsaved) AppelInsi holding the answer. Refused for douteuse /
+    fictive identities [R-AT-03]. Technical errors are stored in the answer, not raised."""
+    ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
+    if not ok:
+        raise rniv.RegleRniv("R-AT-03", msg)
+    if usager.sexe not in ("F", "M"):
+        raise rniv.RegleRniv("R-SX-01", "INSi ne se consulte qu'avec le sexe F ou M : complétez le sexe")
+    traits = traits_recherche(usager)
+    par, _ = _qui(user)
+    appel = AppelInsi(usager=usager, mode=mode, le=timezone.now(), par=par,
+                      traits_envoyes={**dataclasses.asdict(traits), "date_naissance": traits.date_naissance.isoformat()})
+    try:
+        rep: ReponseInsi = (client or client_insi(mode)).rechercher(traits, mode=mode)
+        appel.cr = rep.cr
+        if rep.identite is not None:
+            appel.reponse = identite_en_traits(rep.identite)
+        appel.reponse["appels"] = rep.appels
+    except InsiErreurTechnique as exc:
+        appel.cr = "ERR"
+        appel.erreur = f"{exc} {exc.code} {exc.detail}".strip()
+    return appel
+
+
+def enregistrer_appel(appel: AppelInsi, *, user=None) -> AppelInsi:
+    """Store the INSi answer and trace the service call (Action.APPEL_SERVICE)."""
+    with transaction.atomic():
+        appel.save()
+        tracer(Action.APPEL_SERVICE, objet=appel.usager, utilisateur=user,
+               details={"service": "INSi", "mode": appel.mode, "cr": appel.cr, "appel": appel.pk})
+    return appel
+
+
+def appeler_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) -> AppelInsi:
+    """Call INSi and store the answer (nothing is changed on the identity yet)."""
+    return enregistrer_appel(interroger_insi(usager, mode=mode, user=user, client=client), user=user)
+
+
+def _jjmmaaaa(iso: str) -> str:
+    parts = str(iso).split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 else str(iso)
+
+
+def comparaison(usager: Usager, appel: AppelInsi) -> list[dict]:
+    """Rows for the side-by-side screen: typed value, INSi value, differs or not."""
+    if not appel.reponse or appel.cr != "00":
+        return []
+    typed = _traits(usager)
+    libelles = {"nom_naissance": "Nom de naissance", "prenoms_naissance": "Prénoms de naissance",
+                "premier_prenom": "Premier prénom", "date_naissance": "Date de naissance", "sexe": "Sexe",
+                "lieu_naissance": "Lieu de naissance"}
+    ecarts = rniv.ecarts_traits(typed, appel.reponse)
+    rows = []
+    for k, lib in libelles.items():
+        a, b = typed.get(k) or "", appel.reponse.get(k) or ""
+        differe = k in ecarts or (k == "premier_prenom" and rniv.formater_nom(a) != rniv.formater_nom(b))
+        if k == "date_naissance":  # shown JJ/MM/AAAA (R-DN-01), compared on the ISO value
+            a, b = _jjmmaaaa(a), _jjmmaaaa(b)
+        rows.append({"champ": k, "libelle": lib, "saisi": a, "insi": b, "diff": differe or a != b})
+    return rows
+
+
+@transaction.atomic
+def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str = "",
+                      automatique: bool = False) -> Usager:
+    """Take the INSi identity: strict traits set to the returned ones VERBATIM [R-FMT-05], INS stored, old and new
+    values kept in the history; status gains I [R-ST-03]; if traits changed on a validée identity the document
+    control no longer matches them [R-ED-04]."""
+    usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    appel = AppelInsi.objects.select_for_update().get(pk=appel.pk)  # two people may click at once
+    ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
+    if not ok:
+        raise rniv.RegleRniv("R-AT-03", msg)
+    if appel.cr != "00" or not appel.reponse.get("matricule_ins"):
+        raise rniv.RegleRniv("R-ST-03", "Aucune identité unique retournée par INSi : rien à accepter")
+    if appel.decision:
+        raise rniv.RegleRniv("R-ED-05", "Cette réponse INSi a déjà été traitée")
+    rep = appel.reponse
+    err = rniv.ins_erreur(rep["matricule_ins"], rep["cle_ins"], rep["oid_ins"])
+    if err:
+        raise rniv.RegleRniv("R-INS-07", err)
+    anciens = _traits(usager) | {"ins": usager.ins, "oid_ins": usager.oid_ins}
+    nouveaux = {"nom_naissance": rep["nom_naissance"], "prenoms_naissance": rep["prenoms_naissance"],
+                "sexe": rep["sexe"], "date_naissance": rep["date_naissance"]}
+    if rep.get("lieu_naissance"):
+        nouveaux["lieu_naissance"] = rep["lieu_naissance"]
+    # premier prénom: keep the typed one if it is still coherent with the returned list [R-FMT-04][R-ED-02]
+    if not rniv.premier_prenom_coherent(usager.premier_prenom, rep["prenoms_naissance"]):
+        nouveaux["premier_prenom"] = rep["premier_prenom"]
+    stricts_changes = {k: v for k, v in nouveaux.items() if str(anciens.get(k) or "") != str(v)}
+    ancien_statut = usager.statut
+    i, c = rniv.criteres(usager.statut)
+    if stricts_changes and c and {k for k in stricts_changes if k != "premier_prenom"}:
+        c = False  # the checked document showed other traits: control to be redone
+    usager.statut = rniv.statut_de(True, c)
+    for k, v in nouveaux.items():
+        setattr(usager, k, date.fromisoformat(v) if k == "date_naissance" else v)
+    usager.matricule_ins, usager.cle_ins, usager.oid_ins = rep["matricule_ins"], rep["cle_ins"], rep["oid_ins"]
+    usager.date_appel_insi = appel.le
+    usager.save()
+    appel.decision = "acceptee"
+    appel.save(update_fields=["decision"])
+    AnomalieIns.objects.filter(usager=usager, resolue_le__isnull=True).update(
+        resolue_le=timezone.now(), resolue_par=_qui(user)[0], resolution="Identité INSi acceptée")
+    changements = {k: [anciens.get(k), v] for k, v in stricts_changes.items()}
+    changements["ins"] = [anciens["ins"], usager.ins]
+    changements["oid_ins"] = [anciens["oid_ins"], usager.oid_ins]
+    if not motif and ancien_statut == rniv.VALI and usager.statut == rniv.RECUP:
+        motif = "Traits INSi différents du justificatif contrôlé : contrôle à refaire (R-ED-04)"
+    historiser(usager, Ev.LOT if automatique else Ev.INSI_ACCEPTE, ancien_statut, user=user, motif=motif,
+               changements=changements)
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user,
+           details={"insi": "acceptee", "appel": appel.pk, "statut": [ancien_statut, usager.statut]})
+    return usager
+
+
+@transaction.atomic
+def rejeter_identite(usager: Usager, appel: AppelInsi, motif: str, *, user=None) -> None:
+    if not motif.strip():
+        raise rniv.RegleRniv("R-ED-05", "Le motif du rejet est obligatoire")
+    appel = AppelInsi.objects.select_for_update().get(pk=appel.pk)
+    if appel.decision:
+        raise rniv.RegleRniv("R-ED-05", "Cette réponse INSi a déjà été traitée")
+    appel.decision = "rejetee"
+    appel.save(update_fields=["decision"])
+    historiser(usager, Ev.INSI_REJETE, usager.statut, user=user, motif=motif.strip(),
+               changements={"reponse_insi": [None, appel.reponse]})
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"insi": "rejetee", "appel": appel.pk})
+
+
+# --- perimeter helpers ---------------------------------------------------------------------------------------
+
+def usagers_de(etablissements: QuerySet, actifs_seulement: bool = False) -> QuerySet[Usager]:
+    q = Q(sejours__etablissement__in=etablissements)
+    if actifs_seulement:
+        q &= Q(sejours__date_sortie__isnull=True)
+    return Usager.objects.filter(q, fusionne_dans__isnull=True).distinct()
+
+
+# --- batch authorisation hook --------------------------------------------------------------------------------
+
+def batch_autorise(organisme) -> tuple[bool, str]:
+    """May this OG run an INSi batch? Hooked by the prerequisites app (certificate INSI-AUTO present) through
+    settings SOCLE_INSI_EXIGER_CERTIFICAT + SOCLE_INSI_CERTIFICAT_CHECK (dotted path to f(organisme))."""
+    if not getattr(settings, "SOCLE_INSI_EXIGER_CERTIFICAT", False):
+        return True, ""
+    path = getattr(settings, "SOCLE_INSI_CERTIFICAT_CHECK", "")
+    if not path:
+        return True, ""
+    res = import_string(path)(organisme)
+    if isinstance(res, tuple):
+        return bool(res[0]), str(res[1] if len(res) > 1 else "")
+    return (True, "") if res else (False, "Aucun certificat INSI-AUTO valide n'est enregistré pour cet organisme.")
+
+
+# --- statistics ----------------------------------------------------------------------------------------------
+
+def lundi(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def stats_identites(etablissements_qs, semaines: int = 12) -> dict:
+    """Shares of identity statuses, anomaly queue by type, weekly progression — for one or many ESMS.
+    Reused by the pilotage app. Counts people currently followed (no exit date), merged records excluded.
+
+    Returns {"total": int, "par_statut": {"PROV"|"RECUP"|"VALI"|"QUAL": int},
+    "statuts": [{"code", "libelle", "n", "pourcent"}], "anomalies": [{"code", "libelle", "n"}] (open ones),
+    "anomalies_total": int, "progression": [{"semaine": date (Monday), "total", "PROV", "RECUP", "VALI", "QUAL",
+    "pourcent_qual"}] oldest first, replayed from the status history}."""
+    usagers = usagers_de(etablissements_qs, actifs_seulement=True)
+    ids = list(usagers.values_list("pk", flat=True))
+    par_statut = Counter(Usager.objects.filter(pk__in=ids).values_list("statut", flat=True))
+    total = sum(par_statut.values())
+    statuts = [{"code": s, "libelle": rniv.LIBELLES[s], "n": par_statut.get(s, 0),
+                "pourcent": round(100 * par_statut.get(s, 0) / total, 1) if total else 0.0} for s in rniv.STATUTS]
+    anomalies = Counter(AnomalieIns.objects.filter(etablissement__in=etablissements_qs, resolue_le__isnull=True)
+                        .values_list("type", flat=True))
+    anomalies_l = [{"code": t.value, "libelle": t.label, "n": anomalies[t.value]} for t in TypeAnomalie
+                   if anomalies.get(t.value)]
+    # weekly progression: replay the history up to the end of each week
+    fin = lundi(timezone.localdate()) + timedelta(days=7)
+    debut = fin - timedelta(weeks=semaines)
+    timeline = defaultdict(list)
+    for uid, le, st in (HistoriqueIdentite.objects.filter(usager_id__in=ids).order_by("le", "id")
+                        .values_list("usager_id", "le", "nouveau_statut")):
+        timeline[uid].append((timezone.localtime(le).date(), st))
+    progression = []
+    for w in range(semaines):
+        borne = debut + timedelta(weeks=w + 1)
+        c = Counter()
+        for events in timeline.values():
+            last = None
+            for d, st in events:
+                if d < borne:
+                    last = st
+                else:
+                    break
+            if last:
+                c[last] += 1
+        n = sum(c.values())
+        progression.append({"semaine": borne - timedelta(days=7), "total": n,
+                            **{s: c.get(s, 0) for s in rniv.STATUTS},
+                            "pourcent_qual": round(100 * c.get("QUAL", 0) / n, 1) if n else 0.0})
+    return {"total": total, "statuts": statuts, "par_statut": {s: par_statut.get(s, 0) for s in rniv.STATUTS},
+            "anomalies": anomalies_l, "anomalies_total": sum(anomalies.values()), "progression": progression}
+
+
+# --- duplicates merge ----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def fusionner(source: Usager, cible: Usager, *, user=None, motif: str = "", score: float | None = None) -> Fusion:
+    """Merge `source` into `cible`: stays move to the kept record, the source stays in base marked fusionné
+    (read-only), both histories are kept, the source's state is snapshotted so the merge can be undone."""
+    if source.pk == cible.pk:
+        raise rniv.RegleRniv("R-ED-05", "Impossible de fusionner une identité avec elle-même")
+    if source.organisme_id != cible.organisme_id:
+        raise rniv.RegleRniv("R-ED-05", "Fusion impossible entre deux organismes gestionnaires")
+    source = Usager.objects.select_for_update().get(pk=source.pk)
+    cible = Usager.objects.select_for_update().get(pk=cible.pk)
+    if source.fusionne_dans_id or cible.fusionne_dans_id:
+        raise rniv.RegleRniv("R-ED-05", "L'une des deux identités est déjà fusionnée")
+    sejours = list(source.sejours.values_list("pk", flat=True))
+    snapshot = _traits(source) | {"statut": source.statut, "ins": source.ins, "oid_ins": source.oid_ins}
+    fusion = Fusion.objects.create(source=source, cible=cible, par=_qui(user)[0], le=timezone.now(), motif=motif,
+                                   score=score, sejours_deplaces=sejours, etat_source=snapshot)
+    Sejour.objects.filter(pk__in=sejours).update(usager=cible)
+    source.fusionne_dans = cible
+    source.save(update_fields=["fusionne_dans", "modifie_le"])
+    historiser(source, Ev.FUSION, source.statut, user=user, motif=motif or f"Fusionné dans l'usager {cible.pk}",
+               changements={"fusionne_dans": [None, cible.pk], "sejours": [sejours, []]})
+    historiser(cible, Ev.FUSION, cible.statut, user=user, motif=motif or f"A reçu l'usager {source.pk}",
+               changements={"fusion_de": [None, source.pk], "sejours_recus": [None, sejours]})
+    tracer(Action.MODIFICATION, objet=cible, utilisateur=user, details={"fusion": fusion.pk, "source": source.pk})
+    return fusion
+
+
+@transaction.atomic
+def annuler_fusion(fusion: Fusion, *, user=None, motif: str = "") -> None:
+    """Undo a merge: the moved stays go back, the source is active again; both histories say so."""
+    fusion = Fusion.objects.select_for_update().get(pk=fusion.pk)
+    if fusion.annulee_le:
+        raise rniv.RegleRniv("R-ED-05", "Cette fusion est déjà annulée")
+    Sejour.objects.filter(pk__in=fusion.sejours_deplaces).update(usager=fusion.source)
+    source = fusion.source
+    source.fusionne_dans = None
+    source.save(update_fields=["fusionne_dans", "modifie_le"])
+    fusion.annulee_le, fusion.annulee_par = timezone.now(), _qui(user)[0]
+    fusion.save(update_fields=["annulee_le", "annulee_par"])
+    for u in (source, fusion.cible):
+        historiser(u, Ev.DEFUSION, u.statut, user=user, motif=motif or f"Annulation de la fusion {fusion.pk}",
+                   changements={"fusion": [fusion.pk, None]})
+    tracer(Action.MODIFICATION, objet=fusion.cible, utilisateur=user, details={"annulation_fusion": fusion.pk})
+
+
+@transaction.atomic
+def declarer_distincts(a: Usager, b: Usager, *, user=None, motif: str = "") -> PaireDistincte:
+    """Reviewed pair judged to be two people: both become homonymes [R-AT-05] (unless fictive [R-AT-04]) and
+    the pair is no longer proposed as a probable duplicate."""
+    if a.organisme_id != b.organisme_id or a.pk == b.pk:
+        raise rniv.RegleRniv("R-AT-05", "Paire invalide")
+    a, b = sorted((a, b), key=lambda u: u.pk)
+    paire, _ = PaireDistincte.objects.get_or_create(usager_a=a, usager_b=b, defaults={
+        "par": _qui(user)[0], "le": timezone.now(), "motif": motif})
+    for u, autre in ((a, b), (b, a)):
+        if not u.fictive and not u.homonyme:
+            definir_attributs(u, douteuse=u.douteuse, fictive=False, homonyme=True, user=user,
+                              motif=motif or f"Homonyme avéré de l'usager {autre.pk}")
+    return paire
+
+
+@transaction.atomic
+def verifier_ins(usager: Usager, *, user=None, client=None, mode: str = "MANU") -> tuple[bool, AppelInsi]:
+    """Verify a stored INS the only way INSi allows: search again with the stored traits and compare the returned
+    INS and traits. A mismatch removes criterion I [R-ST-06] (QUAL→VALI, RECUP→PROV): the INS is detached from
+    traits it no longer matches (old values kept in the history) and an anomaly is queued."""
+    usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    if usager.statut not in (rniv.RECUP, rniv.QUAL) or not usager.matricule_ins:
+        raise rniv.RegleRniv("R-ST-06", "Aucun INS récupéré à vérifier")
+    appel = appeler_insi(usager, mode=mode, user=user, client=client)
+    if appel.cr == "ERR":
+        return False, appel  # nothing learnt: status unchanged
+    rep = appel.reponse
+    ecarts = rniv.ecarts_traits(_traits(usager), rep) if appel.cr == "00" else {}
+    ins_retourne = (rep.get("matricule_ins", "") + rep.get("cle_ins", "")) if appel.cr == "00" else ""
+    conforme = appel.cr == "00" and ins_retourne == usager.ins and not ecarts
+    ancien = usager.statut
+    if conforme:
+        appel.decision = "acceptee"
+        appel.save(update_fields=["decision"])
+        historiser(usager, Ev.VERIFICATION, ancien, user=user, motif="INS et traits confirmés par INSi")
+        return True, appel
+    avant = {"ins": usager.ins, "oid_ins": usager.oid_ins}
+    usager.statut = rniv.transition(usager.statut, "insi_perdu")
+    usager.matricule_ins = usager.cle_ins = usager.oid_ins = ""
+    usager.save()
+    if appel.cr != "00":
+        detail = f"INSi ne retrouve plus cette identité (code retour {appel.cr})"
+    else:
+        parts = [f"INSi renvoie le matricule {ins_retourne}"] if ins_retourne != avant["ins"] else []
+        parts += [f"{rniv.LIBELLES_TRAITS.get(k, k)} : « {a} » / INSi « {b} »" for k, (a, b) in ecarts.items()]
+        detail = "; ".join(parts)
+    historiser(usager, Ev.VERIFICATION, ancien, user=user, motif=f"Vérification non conforme : {detail} (R-ST-06)",
+               changements={"ins": [avant["ins"], ""], "oid_ins": [avant["oid_ins"], ""]})
+    sejour = usager.sejours.filter(date_sortie__isnull=True).first() or usager.sejours.first()
+    if sejour is not None:
+        AnomalieIns.objects.create(usager=usager, etablissement=sejour.etablissement, type=TypeAnomalie.ECART_TRAITS
+                                   if appel.cr == "00" else TypeAnomalie.NON_TROUVEE, detail=detail,
+                                   ecarts={k: list(v) for k, v in ecarts.items()}, creee_le=timezone.now())
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"verification_ins": "non conforme"})
+    return False, appel
+
+
+@transaction.atomic
+def ajouter_sejour(usager: Usager, etablissement, date_admission: date, *, user=None) -> Sejour:
+    """Another ESMS of the same OG starts following the person."""
+    if etablissement.organisme_id != usager.organisme_id:
+        raise rniv.RegleRniv("R-ED-05", "Un usager n'est suivi que par les ESMS de son organisme gestionnaire")
+    if usager.sejours.filter(etablissement=etablissement, date_sortie__isnull=True).exists():
+        raise rniv.RegleRniv("R-ED-05", "Cet ESMS suit déjà la personne (accompagnement en cours)")
+    sejour = Sejour.objects.create(usager=usager, etablissement=etablissement, date_admission=date_admission)
+    historiser(usager, Ev.TRAITS, usager.statut, user=user, motif=f"Admission : {etablissement.nom}",
+               changements={"accompagnement": [None, f"{etablissement.finess} depuis {date_admission:%d/%m/%Y}"]})
+    tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"admission": etablissement.finess})
+    return sejour
+
+
+@transaction.atomic
+def enregistrer_sortie(sejour: Sejour, date_sortie: date, *, user=None) -> Sejour:
+    if sejour.date_sortie:
+        raise rniv.RegleRniv("R-ED-05", "La sortie est déjà enregistrée")
+    if date_sortie < sejour.date_admission:
+        raise rniv.RegleRniv("R-ED-05", "La date de sortie précède la date d'admission")
+    sejour.date_sortie = date_sortie
+    sejour.save(update_fields=["date_sortie"])
+    historiser(sejour.usager, Ev.TRAITS, sejour.usager.statut, user=user,
+               motif=f"Sortie : {sejour.etablissement.nom}",
+               changements={"accompagnement": [f"{sejour.etablissement.finess} en cours",
+                                               f"sorti le {date_sortie:%d/%m/%Y}"]})
+    tracer(Action.MODIFICATION, objet=sejour.usager, utilisateur=user, details={"sortie": sejour.etablissement.finess})
+    return sejour

@@ -1,0 +1,347 @@
+"""Backlog batch against the local INSi stand-in: anomalies by type, restart after a crash without calling
+anybody twice (calls counted on the stand-in side), CLI entry point, task, screen, authorisation hook."""
+
+import io
+import itertools
+import json
+import time
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from socle.comptes.models import Fonction
+from socle.services.insi import get_client
+from socle.services.insi.standin import FicheNationale, base, bouchon_local
+from socle.usagers import batch, batch_cli, services
+from socle.usagers.models import AnomalieIns, LigneLot, LotQualification, Usager
+from tests.factories import EtablissementFactory, utilisateur_avec
+from tests.factories_usagers import matricule_pour
+
+IMMEDIAT = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                        "QUEUES": ["default", "imports", "ins"]}}
+
+
+@pytest.fixture(autouse=True)
+def sans_exigence_certificat(settings):
+    """The batch mechanics are tested apart from the certificate requirement, which has its own test below
+    (test_lot_exige_un_certificat_insi_du_cockpit) with the real default hook."""
+    settings.SOCLE_INSI_EXIGER_CERTIFICAT = False
+
+
+@pytest.fixture
+def journal():
+    services.CLIENT_FACTORY = None
+    j = bouchon_local().journal
+    j.vider()
+    return j
+
+
+_SERIE = itertools.count(int(time.time()) % 100000)
+
+
+def _lettres(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 26)
+        out = chr(65 + r) + out
+        if not n:
+            return out
+
+
+def _peupler(et, n_trouves=8, prefixe="DEMOLOT"):
+    """n_trouves people present in the national base with the same traits, 1 with another birthplace code,
+    1 with another first-name list, 2 absent, 1 technical error."""
+    og = et.organisme
+    gens = []
+    prefixe += _lettres(next(_SERIE))  # the stand-in base lives as long as the process: unique names
+    for i in range(n_trouves + 5):
+        nom = f"{prefixe}{chr(65 + i // 26)}{chr(65 + i % 26)}"
+        d = date(1930, 1, 1) + timedelta(days=97 * i + et.pk)
+        sexe = "F" if i % 2 else "M"
+        u = services.creer_usager(og, et, {"nom_naissance": nom, "prenoms_naissance": "ALICE" if sexe == "F" else "BASILE",
+                                           "sexe": sexe, "date_naissance": d, "lieu_naissance": "69123"})
+        mat, cle = matricule_pour(sexe, d, "69123", u.pk)
+        fiche = {"matricule": mat, "cle": cle, "nom_naissance": nom, "prenoms": [u.premier_prenom], "sexe": sexe,
+                 "date_naissance": d.isoformat(), "lieu_naissance": "69123"}
+        if i < n_trouves:
+            base.ajouter(fiche)
+        elif i == n_trouves:  # birth commune merged since: the base answers another code
+            base.ajouter(FicheNationale.depuis({**fiche, "lieu_naissance": "69999", "anciens_lieux": ["69123"]}))
+        elif i == n_trouves + 1:  # national list starts with another first name: INSi answers 01
+            base.ajouter({**fiche, "prenoms": ["MARIE", u.premier_prenom]})
+        elif i == n_trouves + 4:
+            Usager.objects.filter(pk=u.pk).update(nom_naissance="ERREURTECHNIQUE")
+        gens.append(u)
+    return gens
+
+
+class Coupure(Exception):
+    pass
+
+
+class ClientQuiTombe:
+    """Wraps the real client; the process 'dies' right after the stand-in answered the n-th call."""
+
+    def __init__(self, n):
+        self.reel, self.n, self.faits = get_client("AUTO"), n, 0
+
+    def rechercher(self, traits, mode="AUTO"):
+        rep = self.reel.rechercher(traits, mode=mode)
+        self.faits += 1
+        if self.faits == self.n:
+            raise Coupure("arrêt brutal du worker")
+        return rep
+
+
+@pytest.mark.django_db
+def test_lot_anomalies_par_type(journal):
+    et = EtablissementFactory()
+    _peupler(et)
+    lot = batch.preparer_lot(et, debit=50)
+    assert lot.lignes.count() == 13
+    batch.executer_lot(lot.pk, pause=lambda s: None)
+    lot.refresh_from_db()
+    c = lot.compte()
+    assert lot.etat == "termine" and c["ok"] == 8 and c["anomalie"] == 5
+    types = Counter(AnomalieIns.objects.filter(ligne__lot=lot).values_list("type", flat=True))
+    # the person whose national list starts with another first name is not found by INSi (01) either
+    assert types == {"non_trouvee": 3, "commune": 1, "technique": 1}
+    assert {a.cn for a in journal.appels} == {"INSI-AUTO"}
+    qualifies = Usager.objects.filter(sejours__etablissement=et, statut="RECUP")
+    assert qualifies.count() == 8 and all(u.matricule_ins for u in qualifies)
+    # nothing overwritten silently: the commune-nouvelle person keeps its typed code
+    anomalie = AnomalieIns.objects.get(ligne__lot=lot, type="commune")
+    assert anomalie.usager.lieu_naissance == "69123" and anomalie.ecarts["lieu_naissance"] == ["69123", "69999"]
+
+
+@pytest.mark.django_db
+def test_reprise_apres_coupure_sans_double_appel(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et)
+    lot = batch.preparer_lot(et, debit=50)
+    with pytest.raises(Coupure):
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(5), pause=lambda s: None)
+    etats = Counter(lot.lignes.values_list("etat", flat=True))
+    assert etats["appel"] == 1 and etats["a_faire"] == 8 and etats["ok"] + etats["anomalie"] == 4
+    avant = len(journal.appels)
+    assert avant == 5
+    batch.executer_lot(lot.pk, pause=lambda s: None)  # restart
+    lot.refresh_from_db()
+    assert lot.etat == "termine" and not lot.lignes.filter(etat__in=["a_faire", "appel"]).exists()
+    # every person reached the stand-in exactly once (one first name each: one SOAP call per person)
+    par_nom = Counter(a.nom for a in journal.appels)
+    noms = set(Usager.objects.filter(pk__in=[g.pk for g in gens]).values_list("nom_naissance", flat=True))
+    assert set(par_nom) == noms and all(n == 1 for n in par_nom.values()), par_nom
+    assert len(journal.appels) == 13
+    # the interrupted one is not lost: it waits in the anomaly queue
+    interrompue = lot.lignes.get(anomalies__type="interrompu")
+    assert interrompue.etat == "anomalie"
+    # a third run calls nobody
+    batch.executer_lot(lot.pk, pause=lambda s: None)
+    assert len(journal.appels) == 13
+
+
+@pytest.mark.django_db
+def test_debit_respecte_par_les_pauses(journal):
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=3)
+    lot = batch.preparer_lot(et, debit=2)
+    pauses, t = [], [0.0]
+
+    def pause(s):
+        pauses.append(s)
+        t[0] += s
+
+    batch.executer_lot(lot.pk, pause=pause, horloge=lambda: t[0])
+    # 8 calls at 2 calls/s: a 0.5 s wait before each call but the first
+    assert pauses == [pytest.approx(0.5)] * 7
+
+
+@pytest.mark.django_db
+def test_lot_exclut_qualifiees_douteuses_et_limite(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=3)
+    services.definir_attributs(gens[0], douteuse=True, fictive=False, homonyme=False)
+    Usager.objects.filter(pk=gens[1].pk).update(statut="QUAL")
+    lot = batch.preparer_lot(et, limite=3)
+    assert lot.lignes.count() == 3
+    ids = set(lot.lignes.values_list("usager_id", flat=True))
+    assert gens[0].pk not in ids and gens[1].pk not in ids
+    # people waiting in an unfinished batch are not queued a second time
+    lot2 = batch.preparer_lot(et)
+    assert not ids & set(lot2.lignes.values_list("usager_id", flat=True))
+
+
+@pytest.mark.django_db
+def test_commande_socle_ins_qualify(journal):
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=4)
+    out, err = io.StringIO(), io.StringIO()
+    code = batch_cli.qualify({"establishment": et.finess, "limit": 5, "rate": 50, "stdout": out, "stderr": err})
+    assert code == 0
+    resume = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert resume["total"] == 5 and resume["ins_recupere"] == 4 and resume["anomalies"] == 1
+    assert batch_cli.qualify({"establishment": "000000000", "stdout": out, "stderr": err}) == 1
+    assert "introuvable" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_commande_par_call_command(journal):
+    from django.core.management import call_command
+
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=2)
+    out = io.StringIO()
+    call_command("ins", "qualify", "--establishment", et.finess, "--rate", "50", stdout=out)
+    assert '"ins_recupere": 2' in out.getvalue()
+
+
+def refuser_certificat(organisme):
+    return False, "Aucun certificat INSI-AUTO"
+
+
+@pytest.mark.django_db
+def test_batch_autorise_branche_certificat():
+    et = EtablissementFactory()
+    assert services.batch_autorise(et.organisme) == (True, "")
+    with override_settings(SOCLE_INSI_EXIGER_CERTIFICAT=True,
+                           SOCLE_INSI_CERTIFICAT_CHECK="tests.test_usagers_lot.refuser_certificat"):
+        assert services.batch_autorise(et.organisme) == (False, "Aucun certificat INSI-AUTO")
+        with pytest.raises(PermissionError):
+            batch.preparer_lot(et)
+    with override_settings(SOCLE_INSI_EXIGER_CERTIFICAT=False,
+                           SOCLE_INSI_CERTIFICAT_CHECK="tests.test_usagers_lot.refuser_certificat"):
+        assert services.batch_autorise(et.organisme)[0] is True
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=IMMEDIAT)
+def test_ecran_lot_tache_et_progression(client_de, journal):
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=3)
+    user = utilisateur_avec(Fonction.ADMISSION, etablissement=et)
+    c = client_de(user)
+    assert c.get(reverse("usagers:lots")).status_code == 200
+    r = c.post(reverse("usagers:lots"), {"etablissement": et.pk, "debit": "50"})
+    assert r.status_code == 302
+    lot = LotQualification.objects.get(etablissement=et)
+    assert lot.etat == "termine" and lot.compte()["ok"] == 3  # ran through the task backend
+    r = c.get(reverse("usagers:lot", args=[lot.pk]), HTTP_HX_REQUEST="true")
+    html = r.content.decode()
+    assert 'id="progression"' in html and "<html" not in html and "100 %" in html
+    r = c.get(reverse("usagers:anomalies") + "?type=non_trouvee")
+    html = r.content.decode()
+    assert "Conduite à tenir" in html and "nom de NAISSANCE" in html
+    # another OG's admission cannot see the batch
+    autre = utilisateur_avec(Fonction.ADMISSION, etablissement=EtablissementFactory())
+    assert client_de(autre).get(reverse("usagers:lot", args=[lot.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_anomalie_resolue_quand_identite_acceptee(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=0)
+    lot = batch.preparer_lot(et, debit=50)
+    batch.executer_lot(lot.pk, pause=lambda s: None)
+    u = gens[0]  # commune-nouvelle case: accept INSi's answer by hand
+    appel = u.appels_insi.get()
+    services.accepter_identite(u, appel)
+    assert not AnomalieIns.objects.filter(usager=u, resolue_le__isnull=True).exists()
+    assert LigneLot.objects.filter(lot=lot).count() == 5
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=IMMEDIAT)
+def test_reprise_par_l_ecran(client_de, journal):
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=3)
+    lot = batch.preparer_lot(et, debit=50)
+    with pytest.raises(Coupure):
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(2), pause=lambda s: None)
+    c = client_de(utilisateur_avec(Fonction.ADMIN_TECHNIQUE, organisme=et.organisme))
+    # the crash just happened: the batch still looks alive, no second runner is started
+    c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
+    lot.refresh_from_db()
+    assert lot.etat == "en_cours" and len(journal.appels) == 2
+    LigneLot.objects.filter(lot=lot).update(debut_appel=None, fin_appel=None)  # two minutes later…
+    LigneLot.objects.filter(lot=lot, etat__in=["ok", "anomalie", "appel"]).update(
+        debut_appel=timezone.now() - timedelta(minutes=5))
+    c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
+    lot.refresh_from_db()
+    assert lot.etat == "termine" and len(journal.appels) == 8
+    assert Counter(a.nom for a in journal.appels).most_common(1)[0][1] == 1
+
+
+@pytest.mark.django_db
+def test_sexe_indetermine_va_en_anomalie_sans_appel(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=1)
+    Usager.objects.filter(pk=gens[0].pk).update(sexe="I")
+    lot = batch.preparer_lot(et, debit=50)
+    batch.executer_lot(lot.pk, pause=lambda s: None)
+    a = AnomalieIns.objects.get(usager=gens[0])
+    assert a.type == "incomplet" and "R-SX-01" in a.detail
+    assert gens[0].nom_naissance not in {x.nom for x in journal.appels}
+
+
+@pytest.mark.django_db
+def test_nouvelle_anomalie_remplace_l_ancienne(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=0)
+    for _ in range(2):
+        batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    ouvertes = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True)
+    assert ouvertes.count() == len(gens) and AnomalieIns.objects.filter(usager__in=gens).count() == 2 * len(gens)
+    assert "lieu de naissance : saisi « 69123 »" in ouvertes.get(type="commune").detail
+
+
+@pytest.mark.django_db
+def test_export_excel_des_anomalies(client_de, journal):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from socle.audit.models import Action, EvenementAudit
+
+    et = EtablissementFactory()
+    _peupler(et, n_trouves=1)
+    batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    c = client_de(utilisateur_avec(Fonction.ADMISSION, etablissement=et))
+    r = c.get(reverse("usagers:anomalies_export") + "?type=non_trouvee")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(BytesIO(r.content)).active
+    assert ws["A1"].value == "FINESS ESMS" and ws.max_row == 1 + 3  # 2 absent + 1 other first-name list
+    assert {ws.cell(row=i, column=7).value for i in range(2, ws.max_row + 1)} == {"Identité non trouvée"}
+    assert "NAISSANCE" in ws["J2"].value  # the conduct to follow travels with the line
+    assert EvenementAudit.objects.filter(action=Action.EXPORT, objet_type="usagers.AnomalieIns").exists()
+    autre = utilisateur_avec(Fonction.ADMISSION, etablissement=EtablissementFactory())
+    ws = load_workbook(BytesIO(client_de(autre).get(reverse("usagers:anomalies_export")).content)).active
+    assert ws.max_row == 1  # another OG's anomalies are not exported
+
+
+@pytest.mark.django_db
+def test_lot_exige_un_certificat_insi_du_cockpit(settings):
+    """Default configuration: no INSi batch until the OG's administrateur technique has deposited an
+    INSi-ready AUTH_CLI certificate in the prerequisites cockpit (issue 6 hook)."""
+    from socle.prerequis.fabrique import en_pem, fabriquer
+    from socle.prerequis.services import enregistrer_certificat
+
+    settings.SOCLE_INSI_EXIGER_CERTIFICAT = True
+    settings.SOCLE_INSI_CERTIFICAT_CHECK = "socle.prerequis.services.certificat_insi_pret"
+    et = EtablissementFactory()
+    ok, message = services.batch_autorise(et.organisme)
+    assert not ok and "INSI-AUTO" in message
+    with pytest.raises(PermissionError):
+        batch.preparer_lot(et)
+    signature, _ = fabriquer("INSI-AUTO", usage="sign")
+    enregistrer_certificat(et.organisme, en_pem(signature), "signature.pem")
+    assert services.batch_autorise(et.organisme)[0] is False  # a signing certificate does not open INSi
+    cert, _ = fabriquer("INSI-AUTO", usage="auth")
+    enregistrer_certificat(et.organisme, en_pem(cert), "insi-auto.pem")
+    ok, message = services.batch_autorise(et.organisme)
+    assert ok and "INSI-AUTO" in message
+    batch.preparer_lot(et)
