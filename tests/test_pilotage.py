@@ -65,3 +65,8 @@ def test_dashboard_gathers_prerequisite_progress_per_esms(client_de):
     rpps = services.indicateurs(Etablissement.objects.filter(organisme__grappes=ctx.grappe))["rpps"]
     assert 0 < rpps["enregistres"] < rpps["concernes"]
     assert rpps["erreurs"] > 0
+    assert "identités qualifiées (INS)" in page and "Progression par semaine" in page
+    identites = services.indicateurs(Etablissement.objects.filter(organisme__grappes=ctx.grappe))["identites"]
+    assert identites["total"] > 1000 and 0 < identites["qualifiee"] < identites["total"]
+    assert abs(sum(s["pourcentage"] for s in identites["statuts"]) - 100) < 1
+    assert 'width:' in page and 'width:0,' not in page  # CSS widths are not localised with a comma

@@ -64,3 +64,20 @@ def stats_rpps(etablissements: QuerySet[Etablissement]) -> dict:
     return {"enregistres": enregistres, "concernes": concernes, "erreurs": etats.count("erreur"),
             "a_enregistrer": etats.count("a_enregistrer"), "a_rechercher": etats.count("a_rechercher"),
             "taux_enregistres": _pct(enregistres, concernes)}
+
+
+COULEURS_STATUTS = {"PROV": "#b3261e", "RECUP": "#e0a100", "VALI": "#5c8fd6", "QUAL": "#2e7d32"}
+
+
+def stats_identites(etablissements: QuerySet[Etablissement]) -> dict:
+    """Identity statuses (RNIV) of the usagers followed by these ESMS, from the usagers app's own figures."""
+    from socle.usagers.services import stats_identites as figures
+
+    s = figures(etablissements, semaines=8)
+    qualifiees = s["par_statut"].get("QUAL", 0)
+    return {
+        "total": s["total"], "qualifiee": qualifiees, "taux_qualifiees": _pct(qualifiees, s["total"]),
+        "statuts": [{"libelle": x["libelle"], "nombre": x["n"], "pourcentage": x["pourcent"],
+                     "couleur": COULEURS_STATUTS.get(x["code"], "#888")} for x in s["statuts"]],
+        "anomalies_total": s["anomalies_total"], "anomalies": s["anomalies"], "progression": s["progression"],
+    }

@@ -16,7 +16,7 @@ from socle.organisations.models import Etablissement
 
 # (label, "module:function") — function(etablissements_qs) -> dict of figures for those ESMS.
 INDICATEURS = [
-    ("identites", "socle.usagers.services:stats_identites"),
+    ("identites", "socle.pilotage.indicateurs:stats_identites"),
     ("rpps", "socle.pilotage.indicateurs:stats_rpps"),
     ("prerequis", "socle.pilotage.indicateurs:stats_prerequis"),
 ]
