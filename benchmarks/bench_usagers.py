@@ -27,6 +27,8 @@ from django.core.management import call_command  # noqa: E402
 
 from socle.core.identifiants import luhn_key, nir_key  # noqa: E402
 from socle.organisations.models import Etablissement, OrganismeGestionnaire  # noqa: E402
+from socle.prerequis.fabrique import en_pem, fabriquer  # noqa: E402
+from socle.prerequis.services import certificat_insi_pret, enregistrer_certificat  # noqa: E402
 from socle.services.insi.standin import base, bouchon_local  # noqa: E402
 from socle.usagers import batch, services  # noqa: E402
 from socle.usagers.models import Sejour, Usager  # noqa: E402
@@ -48,6 +50,10 @@ def main() -> None:
     et, _ = Etablissement.objects.get_or_create(finess=finess("69880001"), defaults={"organisme": og, "nom": "SAAD BENCH",
                                                                                        "categorie_code": "460"})
     Usager.objects.filter(organisme=og).delete()
+    # As in production, a batch needs the OG's INSi-ready certificate deposited in the prerequisites cockpit.
+    if not certificat_insi_pret(og)[0]:
+        cert, _ = fabriquer("INSI-AUTO", usage="auth")
+        enregistrer_certificat(og, en_pem(cert), "insi-auto-bench.pem")
     stamp = int(time.time()) % 100000
     usagers, fiches = [], []
     for i in range(n):
