@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need and runs them: ruff, pytest on SQLite (browser test included),
-# pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust), then the benchmarks at --quick size.
+# pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust), with the benchmarks at --quick size in between.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh dev
@@ -18,6 +18,10 @@ echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
 echo "== tests (SQLite)"
 .venv/bin/pytest -q -p no:cacheprovider "$@"
+echo "== benchmarks en taille réduite (vérifie qu'ils tournent ; aucun seuil de temps)"
+.venv/bin/python benchmarks/run_all.py --quick > "${SOCLE_DATA_DIR}/benchmarks-quick.log" 2>&1 \
+  || { cat "${SOCLE_DATA_DIR}/benchmarks-quick.log"; exit 1; }
+echo "benchmarks : OK (détail dans ${SOCLE_DATA_DIR}/benchmarks-quick.log)"
 echo "== tests (PostgreSQL)"
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
@@ -25,7 +29,3 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 fi
 DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
   .venv/bin/pytest -q -p no:cacheprovider -m "not browser" --create-db "$@"
-echo "== benchmarks en taille réduite (vérifie qu'ils tournent ; aucun seuil de temps)"
-.venv/bin/python benchmarks/run_all.py --quick > "${SOCLE_DATA_DIR}/benchmarks-quick.log" 2>&1 \
-  || { cat "${SOCLE_DATA_DIR}/benchmarks-quick.log"; exit 1; }
-echo "benchmarks : OK (détail dans ${SOCLE_DATA_DIR}/benchmarks-quick.log)"
