@@ -1,0 +1,53 @@
+"""Regressions found by the review crawl of the demo as each persona sees it (errors pages, menu paths)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import override_settings
+from django.urls import path
+
+from socle import urls as socle_urls
+from socle.comptes.models import Fonction
+from tests.factories import OrganismeFactory, utilisateur_avec
+
+
+def _refus(request):
+    raise PermissionDenied("Les dossiers usagers sont réservés aux fonctions Admission et Professionnel.")
+
+
+def _panne(request):
+    raise RuntimeError("panne simulée")
+
+
+urlpatterns = [path("refus/", _refus), path("panne/", _panne), *socle_urls.urlpatterns]
+
+
+@pytest.mark.django_db
+def test_page_404_en_francais_avec_menu_et_retour(client_de):
+    u = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=OrganismeFactory())
+    r = client_de(u).get("/cette-page-n-existe-pas/")
+    html = r.content.decode()
+    assert r.status_code == 404
+    assert "Page introuvable" in html and "Not Found" not in html
+    assert 'lang="fr"' in html and "Retour à l'accueil" in html
+    assert "Journal d&#x27;accès" in html  # the menu is still there: the user is not stranded
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF="tests.test_revue")
+def test_page_403_en_francais_explique_le_refus(client_de):
+    u = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=OrganismeFactory())
+    r = client_de(u).get("/refus/")
+    html = r.content.decode()
+    assert r.status_code == 403
+    assert "Accès refusé" in html and "Forbidden" not in html
+    assert "réservés aux fonctions Admission et Professionnel" in html
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF="tests.test_revue")
+def test_page_500_en_francais(client):
+    client.raise_request_exception = False
+    r = client.get("/panne/")
+    assert r.status_code == 500
+    html = r.content.decode()
+    assert "Erreur interne" in html and "Server Error" not in html
