@@ -13,6 +13,7 @@ from socle.comptes.models import Fonction
 from socle.prerequis import calendrier, homologation, services
 from socle.prerequis.fabrique import en_p12, fabriquer
 from socle.prerequis.models import EtatEtape, Homologation, Jalon, RappelEnvoye, Statut
+from socle.prerequis.services import IDS_ESMS, IDS_OG
 from tests.factories import EtablissementFactory, GrappeFactory, OrganismeFactory, utilisateur_avec
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +274,24 @@ def test_late_step_without_owner_goes_to_the_chef_de_projet(og):
     services.marquer(chef, og, "contrat", Statut.EN_COURS, date_envoi=services.aujourdhui() - timedelta(days=20))
     assert services.envoyer_rappels() == {"etapes": 1, "certificats": 0}  # no représentant légal in Socle
     assert mail.outbox[0].to == ["chef@exemple.invalid"] and "contrat" in mail.outbox[0].subject
+
+
+def test_grappe_matrix_cells_open_the_step_to_mark(client_de, og):
+    """Review regression: the chef de projet could see the matrix but not reach a step from it."""
+    import re
+
+    g = GrappeFactory()
+    g.membres.add(og)
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=g)
+    c = client_de(chef)
+    html = c.get(f"/prerequis/grappes/{g.pk}/").content.decode()
+    liens = re.findall(r'<a class="cellule" href="([^"]+)"', html)
+    nb_esms = html.count("<tr><td><a href")
+    assert nb_esms and len(liens) == nb_esms * len(IDS_OG + IDS_ESMS)
+    assert f"/prerequis/og/{og.finess}/etape/finess/" in liens
+    esms = [u for u in liens if "/esms/" in u]
+    assert esms and all(c.get(u).status_code == 200 for u in (liens[0], esms[0]))
+    r = c.post(f"/prerequis/og/{og.finess}/etape/finess/", {"statut": Statut.EN_COURS,
+                                                           "date_envoi": services.aujourdhui().isoformat()})
+    assert r.status_code in (200, 302)
+    assert EtatEtape.objects.get(organisme=og, etape="finess", etablissement=None).statut == Statut.EN_COURS
