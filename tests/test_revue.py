@@ -51,3 +51,29 @@ def test_page_500_en_francais(client):
     assert r.status_code == 500
     html = r.content.decode()
     assert "Erreur interne" in html and "Server Error" not in html
+
+
+@pytest.mark.django_db
+def test_menu_usagers_sans_lien_mort_pour_chaque_fonction(client_de):
+    """Review regression: from the "Usagers & INS" menu entry, every link of the sub-menu opens (no 403)."""
+    import re
+
+    from django.urls import reverse
+
+    from tests.factories import EtablissementFactory
+
+    et = EtablissementFactory()
+    for fonction, portee in [(Fonction.REPRESENTANT_LEGAL, {"organisme": et.organisme}),
+                             (Fonction.ADMIN_TECHNIQUE, {"organisme": et.organisme}),
+                             (Fonction.ADMISSION, {"etablissement": et})]:
+        c = client_de(utilisateur_avec(fonction, **portee))
+        accueil = c.get("/").content.decode()
+        assert f'href="{reverse("usagers:index")}"' in accueil, fonction
+        r = c.get(reverse("usagers:index"), follow=True)
+        assert r.status_code == 200, fonction
+        html = r.content.decode()
+        sous_menu = re.search(r'<p class="fil">(.*?)</p>', html).group(1)
+        liens = re.findall(r'href="([^"]+)"', sous_menu)
+        assert liens, fonction
+        for u in liens:
+            assert c.get(u, follow=True).status_code == 200, (fonction, u)
