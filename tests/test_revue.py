@@ -77,3 +77,16 @@ def test_menu_usagers_sans_lien_mort_pour_chaque_fonction(client_de):
         assert liens, fonction
         for u in liens:
             assert c.get(u, follow=True).status_code == 200, (fonction, u)
+
+
+@pytest.mark.django_db
+def test_journal_montre_le_type_en_francais(client_de):
+    """Review: the access log showed « personnel.Professionnel 367 »; a DPO reads « professionnel 367 »."""
+    from django.urls import reverse
+
+    directrice = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=OrganismeFactory())
+    c = client_de(directrice)
+    c.get(reverse("audit:recherche"))
+    html = c.get(reverse("audit:recherche")).content.decode()
+    assert '<span class="legende" title="audit.EvenementAudit">événement du journal recherche</span>' in html
+    assert ">audit.EvenementAudit recherche<" not in html
