@@ -100,3 +100,17 @@ def test_journal_montre_le_type_en_francais(client_de):
     html = c.get(reverse("audit:recherche")).content.decode()
     assert '<span class="legende" title="audit.EvenementAudit">événement du journal recherche</span>' in html
     assert ">audit.EvenementAudit recherche<" not in html
+
+
+@pytest.mark.django_db
+def test_tableau_de_bord_esms_a_un_lien_retour(client_de):
+    """Review: the per-ESMS dashboard (reached from the table of the OG dashboard) had no way back."""
+    from django.urls import reverse
+
+    from tests.factories import EtablissementFactory
+
+    et = EtablissementFactory()
+    directrice = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=et.organisme)
+    html = client_de(directrice).get(reverse("pilotage:etablissement", args=[et.finess])).content.decode()
+    assert f'<div class="fil"><a href="{reverse("pilotage:index")}">Tableaux de bord</a>' in html
+    assert reverse("organisations:et_detail", args=[et.finess]) in html
