@@ -114,3 +114,15 @@ def test_tableau_de_bord_esms_a_un_lien_retour(client_de):
     html = client_de(directrice).get(reverse("pilotage:etablissement", args=[et.finess])).content.decode()
     assert f'<div class="fil"><a href="{reverse("pilotage:index")}">Tableaux de bord</a>' in html
     assert reverse("organisations:et_detail", args=[et.finess]) in html
+
+
+@pytest.mark.django_db
+def test_formulaires_cartes_et_lecteurs_libelle_accentue():
+    from django.contrib.auth import get_user_model
+
+    from socle.prerequis.forms import CarteForm, LecteurForm
+
+    og = OrganismeFactory()
+    carte = CarteForm(organisme=og, utilisateurs=get_user_model().objects.none())
+    assert carte.fields["etablissement"].label == "Établissement"
+    assert LecteurForm(organisme=og).fields["etablissement"].label == "Établissement"
