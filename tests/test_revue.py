@@ -126,3 +126,20 @@ def test_formulaires_cartes_et_lecteurs_libelle_accentue():
     carte = CarteForm(organisme=og, utilisateurs=get_user_model().objects.none())
     assert carte.fields["etablissement"].label == "Établissement"
     assert LecteurForm(organisme=og).fields["etablissement"].label == "Établissement"
+
+
+@pytest.mark.django_db
+def test_calendrier_nomme_les_etapes_requises_en_clair():
+    """Review: milestones read « Étapes requises : contrat, cde_reception » (internal ids) on the calendar."""
+    from socle.prerequis import calendrier
+    from socle.prerequis.catalogue import ETAPES
+    from socle.prerequis.models import Jalon
+
+    Jalon.assurer_defauts()
+    og = OrganismeFactory()
+    evts, _ = calendrier.evenements([og])
+    jalons = [e for e in evts if e.categorie == "jalon"]
+    assert jalons
+    for e in jalons:
+        assert "cde_reception" not in e.description and "premier_insi" not in e.description
+    assert any(ETAPES["contrat"].titre in e.description for e in jalons)
