@@ -11,8 +11,9 @@ from icalendar import Calendar
 from socle.audit.models import Action, EvenementAudit
 from socle.comptes.models import Fonction
 from socle.prerequis import calendrier, homologation, services
-from socle.prerequis.fabrique import en_p12, fabriquer
+from socle.prerequis.fabrique import en_p12, en_pem, fabriquer
 from socle.prerequis.models import EtatEtape, Homologation, Jalon, RappelEnvoye, Statut
+from socle.prerequis.services import IDS_ESMS, IDS_OG
 from tests.factories import EtablissementFactory, GrappeFactory, OrganismeFactory, utilisateur_avec
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +274,41 @@ def test_late_step_without_owner_goes_to_the_chef_de_projet(og):
     services.marquer(chef, og, "contrat", Statut.EN_COURS, date_envoi=services.aujourdhui() - timedelta(days=20))
     assert services.envoyer_rappels() == {"etapes": 1, "certificats": 0}  # no représentant légal in Socle
     assert mail.outbox[0].to == ["chef@exemple.invalid"] and "contrat" in mail.outbox[0].subject
+
+
+def test_grappe_matrix_cells_open_the_step_to_mark(client_de, og):
+    """Review regression: the chef de projet could see the matrix but not reach a step from it."""
+    import re
+
+    g = GrappeFactory()
+    g.membres.add(og)
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=g)
+    c = client_de(chef)
+    html = c.get(f"/prerequis/grappes/{g.pk}/").content.decode()
+    liens = re.findall(r'<a class="cellule" href="([^"]+)"', html)
+    nb_esms = html.count("<tr><td><a href")
+    assert nb_esms and len(liens) == nb_esms * len(IDS_OG + IDS_ESMS)
+    assert f"/prerequis/og/{og.finess}/etape/finess/" in liens
+    esms = [u for u in liens if "/esms/" in u]
+    assert esms and all(c.get(u).status_code == 200 for u in (liens[0], esms[0]))
+    r = c.post(f"/prerequis/og/{og.finess}/etape/finess/", {"statut": Statut.EN_COURS,
+                                                           "date_envoi": services.aujourdhui().isoformat()})
+    assert r.status_code in (200, 302)
+    assert EtatEtape.objects.get(organisme=og, etape="finess", etablissement=None).statut == Statut.EN_COURS
+
+
+def test_same_certificate_file_uploaded_twice_is_refused_with_a_french_message(client_de, og):
+    """Review regression: re-uploading the same file listed the certificate twice."""
+    admin = utilisateur_avec(Fonction.ADMIN_TECHNIQUE, organisme=og)
+    c = client_de(admin)
+    cert, _ = fabriquer("INSI-AUTO")
+    url = f"/prerequis/og/{og.finess}/certificats/"
+    assert c.post(url, {"fichier": SimpleUploadedFile("c.pem", en_pem(cert))}).status_code == 302
+    r = c.post(url, {"fichier": SimpleUploadedFile("copie.pem", en_pem(cert)), "libelle": "Mon libellé"})
+    html = r.content.decode()
+    assert r.status_code == 200 and "déjà enregistré pour cet organisme" in html
+    assert 'value="Mon libellé"' in html  # the rest of the form is kept
+    assert og.certificats.count() == 1
+    autre, _ = fabriquer("INSI-AUTO")  # another certificate (new key), same CN and serial: accepted
+    assert c.post(url, {"fichier": SimpleUploadedFile("autre.pem", en_pem(autre))}).status_code == 302
+    assert og.certificats.count() == 2

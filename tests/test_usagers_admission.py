@@ -144,8 +144,17 @@ def test_droits_perimetre_et_fonction(client_de, etablissement, journal):
     assert "DEMOLIN" not in c.get(reverse("usagers:index")).content.decode()
     directrice = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=etablissement.organisme)
     c = client_de(directrice)
-    assert c.get(reverse("usagers:index")).status_code == 403
+    # the menu shows "Usagers & INS" to the représentant légal: the list sends her to the aggregated dashboard,
+    # never to the records (regression: it used to answer a bare 403 from the menu)
+    r = c.get(reverse("usagers:index"))
+    assert r.status_code == 302 and r.url == reverse("usagers:tableau")
+    assert c.get(reverse("usagers:anomalies")).status_code == 403
     assert c.get(reverse("usagers:fiche", args=[u.pk])).status_code == 404
+    informatique = utilisateur_avec(Fonction.ADMIN_TECHNIQUE, organisme=etablissement.organisme)
+    assert client_de(informatique).get(reverse("usagers:index")).url == reverse("usagers:lots")
+    sans_perimetre = utilisateur_avec(Fonction.ADMISSION, etablissement=EtablissementFactory())
+    sans_perimetre.habilitations.all().delete()
+    assert client_de(sans_perimetre).get(reverse("usagers:index")).status_code == 403
     assert c.get(reverse("usagers:tableau")).status_code == 200  # aggregated figures only
     pro = utilisateur_avec(Fonction.PROFESSIONNEL, etablissement=etablissement)
     assert client_de(pro).get(reverse("usagers:fiche", args=[u.pk])).status_code == 200

@@ -14,7 +14,7 @@ MENU = [
     (_("Import FINESS"), "organisations:import_finess", [F.CHEF_PROJET]),
     (_("Prérequis"), "prerequis:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS]),
     (_("Personnel & RPPS+"), "personnel:index", [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
-    (_("Usagers & INS"), "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL]),
+    (_("Usagers & INS"), "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL, F.ADMIN_TECHNIQUE]),
     (_("Tableaux de bord"), "pilotage:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
     (_("Comptes"), "comptes:equipe", [F.REPRESENTANT_LEGAL]),
     (_("Journal d'accès"), "audit:recherche", [F.REPRESENTANT_LEGAL, F.DPO]),

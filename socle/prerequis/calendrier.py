@@ -9,7 +9,7 @@ from icalendar import Calendar, Event
 from socle.organisations.models import OrganismeGestionnaire
 
 from . import rules
-from .catalogue import CATALOGUE_VERSION
+from .catalogue import CATALOGUE_VERSION, ETAPES
 from .models import Jalon
 from .services import IDS_ESMS, aujourdhui, jalons, vue_organisme
 
@@ -29,7 +29,8 @@ def evenements(organismes: list[OrganismeGestionnaire], jour: date | None = None
     jour = jour or aujourdhui()
     js: list[Jalon] = jalons()
     evts = [Evenement(f"jalon-{j.code}@socle", f"Jalon {j.programme} : {j.libelle}", j.date_cible,
-                      "Étapes requises : " + ", ".join(j.etapes), "jalon") for j in js]
+                      "Étapes requises : " + " ; ".join(ETAPES[e].titre if e in ETAPES else e for e in j.etapes),
+                      "jalon") for j in js]
     avertissements = []
     for og in organismes:
         vue = vue_organisme(og, set(), jour, js=js)

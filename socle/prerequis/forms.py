@@ -38,6 +38,7 @@ class CarteForm(forms.ModelForm):
     def __init__(self, *args, organisme=None, utilisateurs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["etablissement"].queryset = organisme.etablissements.order_by("nom")
+        self.fields["etablissement"].label = _("Établissement")  # the model field has no French verbose name
         self.fields["titulaire"].queryset = utilisateurs
         self.fields["titulaire"].required = False
 
@@ -68,6 +69,7 @@ class LecteurForm(forms.ModelForm):
     def __init__(self, *args, organisme=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["etablissement"].queryset = organisme.etablissements.order_by("nom")
+        self.fields["etablissement"].label = _("Établissement")
 
 
 class CertificatForm(forms.Form):

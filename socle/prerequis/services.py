@@ -290,6 +290,11 @@ def enregistrer_certificat(og: OrganismeGestionnaire, data: bytes, nom_fichier: 
                            email_service: str = "", libelle: str = "", user=None) -> Certificat:
     """Read and store a certificate; the PKCS#12 password is encrypted before it reaches the database."""
     info = certificats.lire(data, mot_de_passe or None)
+    deja = Certificat.objects.filter(organisme=og, contenu=data).only("pk").first()
+    if deja is not None:  # the same file uploaded twice would show the certificate twice in every list
+        raise certificats.CertificatError(
+            f"Ce fichier est déjà enregistré pour cet organisme (certificat « {info.cn} », n° de série "
+            f"{info.numero_serie}).")
     cert = Certificat.objects.create(
         organisme=og, libelle=libelle or info.cn, nom_fichier=nom_fichier[:200], contenu=data, format=info.format,
         sujet=info.sujet[:500], emetteur=info.emetteur[:500], cn=info.cn[:200], numero_serie=info.numero_serie,

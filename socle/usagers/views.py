@@ -51,6 +51,13 @@ def _exiger_dossier(request: HttpRequest):
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    if not _ets_dossier(request.user).exists():
+        # The menu shows "Usagers & INS" to the représentant légal: send people without access to records to
+        # what they may see (INSi batches, then the aggregated identity dashboard) rather than to a bare 403.
+        if rights.etablissements_visibles(request.user, fonctions=FONCTIONS_LOT).exists():
+            return redirect("usagers:lots")
+        if rights.etablissements_visibles(request.user).exists():
+            return redirect("usagers:tableau")
     ets = _exiger_dossier(request)
     finess = request.GET.get("etablissement", "")
     q = request.GET.get("q", "").strip()
