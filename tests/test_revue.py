@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import override_settings
-from django.urls import path
+from django.urls import path, reverse
 
 from socle import urls as socle_urls
 from socle.comptes.models import Fonction
@@ -143,3 +143,33 @@ def test_calendrier_nomme_les_etapes_requises_en_clair():
     for e in jalons:
         assert "cde_reception" not in e.description and "premier_insi" not in e.description
     assert any(ETAPES["contrat"].titre in e.description for e in jalons)
+
+
+@pytest.mark.django_db
+def test_card_inventory_is_closed_to_admission_but_next_actions_are_open(client_de):
+    from socle.comptes.models import Fonction
+    from tests.factories import EtablissementFactory, utilisateur_avec
+
+    et = EtablissementFactory()
+    secretaire = utilisateur_avec(Fonction.ADMISSION, etablissement=et)
+    client = client_de(secretaire)
+    assert client.get(reverse("prerequis:cartes", args=[et.organisme.finess])).status_code == 403
+    page = client.get(reverse("prerequis:index"))
+    assert page.status_code == 200
+    assert reverse("prerequis:index") in page.content.decode()  # in her menu
+
+
+@pytest.mark.django_db
+def test_rpps_board_counts_people_like_the_export():
+    """The board's « à enregistrer » is the number of people the RPPS+ export will contain (a person in two
+    ESMS counts once), so the gestionnaire is not puzzled by two different figures."""
+    from socle.core.demo import construire
+    from socle.organisations.models import Etablissement, EtatFiness
+    from socle.personnel import export as exp
+    from socle.personnel.services import syntheses, totaux_personnes
+
+    ctx = construire()
+    for og in ctx.organismes[:2]:
+        ets = Etablissement.objects.filter(organisme=og, etat=EtatFiness.ACTIF)
+        totaux = totaux_personnes(syntheses(ets))
+        assert totaux["a_enregistrer"] == exp.exporter(ets).inclus > 0

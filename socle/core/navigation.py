@@ -12,7 +12,9 @@ MENU = [
     (_("Organisations"), "organisations:og_list", None),
     (_("Grappes"), "organisations:grappe_list", None),
     (_("Import FINESS"), "organisations:import_finess", [F.CHEF_PROJET]),
-    (_("Prérequis"), "prerequis:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS]),
+    # Admission owns the last step (first successful INSi call), so it sees its next actions too.
+    (_("Prérequis"), "prerequis:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS,
+                                        F.ADMISSION]),
     (_("Personnel & RPPS+"), "personnel:index", [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),
     (_("Usagers & INS"), "usagers:index", [F.ADMISSION, F.PROFESSIONNEL, F.REPRESENTANT_LEGAL, F.ADMIN_TECHNIQUE]),
     (_("Tableaux de bord"), "pilotage:index", [F.REPRESENTANT_LEGAL, F.CHEF_PROJET]),

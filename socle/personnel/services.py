@@ -397,3 +397,32 @@ def decider(resultat: ResultatRapprochement, confirmer: bool, rpps: str = "", ut
            details={"champ": "rpps", "source": "rapprochement Annuaire confirmé", "rapprochement":
                     resultat.rapprochement_id})
     return f"Numéro RPPS {rpps} enregistré sur la fiche de {pro}."
+
+
+_PRIORITE = ["non_concernes", "enregistres", "a_rechercher", "a_enregistrer", "erreurs"]
+
+
+def totaux_personnes(synths: list[SyntheseEsms]) -> dict:
+    """Totals over several ESMS counting each professional once (someone working in two ESMS is one person to
+    register, as in the export); when her situations disagree, the most actionable state wins."""
+    etat: dict[int, str] = {}
+    ecps: set[int] = set()
+    for synthese in synths:
+        for ligne in synthese.lignes:
+            pro = ligne.professionnel
+            if pro.rpps:
+                e = "enregistres"
+            elif ligne.statut.code == rules.DEJA_RPPS:
+                e = "a_rechercher"
+            elif ligne.en_erreur:
+                e = "erreurs"
+            elif ligne.statut.code == rules.A_ENREGISTRER:
+                e = "a_enregistrer"
+            else:
+                e = "non_concernes"
+            if pro.pk not in etat or _PRIORITE.index(e) > _PRIORITE.index(etat[pro.pk]):
+                etat[pro.pk] = e
+            if pro.ecps_activee_le:
+                ecps.add(pro.pk)
+    valeurs = list(etat.values())
+    return {**{k: valeurs.count(k) for k in _PRIORITE}, "ecps": len(ecps), "personnes": len(etat)}

@@ -121,8 +121,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _totaux(synth) -> dict:
-    return {k: sum(getattr(s, k) for s in synth) for k in ("enregistres", "a_rechercher", "a_enregistrer", "erreurs",
-                                                           "non_concernes", "ecps")}
+    return services.totaux_personnes(synth)
 
 
 @login_required

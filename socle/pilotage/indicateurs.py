@@ -37,33 +37,13 @@ def stats_prerequis(etablissements: QuerySet[Etablissement]) -> dict:
 def stats_rpps(etablissements: QuerySet[Etablissement]) -> dict:
     """RPPS+ progress: among the professionals concerned (to register, or already in the RPPS through an
     Ordre), how many have their RPPS number. A person working in two of these ESMS counts once."""
-    from socle.personnel import rules
-    from socle.personnel.services import syntheses
+    from socle.personnel.services import syntheses, totaux_personnes
 
-    vus: dict[int, str] = {}
-    for synthese in syntheses(etablissements):
-        for ligne in synthese.lignes:
-            pro = ligne.professionnel
-            if pro.rpps:
-                etat = "enregistre"
-            elif ligne.statut.code == rules.DEJA_RPPS:
-                etat = "a_rechercher"
-            elif ligne.en_erreur:
-                etat = "erreur"
-            elif ligne.statut.code == rules.A_ENREGISTRER:
-                etat = "a_enregistrer"
-            else:
-                etat = "non_concerne"
-            # Keep the most actionable state if a person appears in several ESMS.
-            ordre = ["non_concerne", "enregistre", "a_rechercher", "a_enregistrer", "erreur"]
-            if pro.pk not in vus or ordre.index(etat) > ordre.index(vus[pro.pk]):
-                vus[pro.pk] = etat
-    etats = list(vus.values())
-    enregistres = etats.count("enregistre")
-    concernes = len(etats) - etats.count("non_concerne")
-    return {"enregistres": enregistres, "concernes": concernes, "erreurs": etats.count("erreur"),
-            "a_enregistrer": etats.count("a_enregistrer"), "a_rechercher": etats.count("a_rechercher"),
-            "taux_enregistres": _pct(enregistres, concernes)}
+    t = totaux_personnes(syntheses(etablissements))
+    concernes = t["personnes"] - t["non_concernes"]
+    return {"enregistres": t["enregistres"], "concernes": concernes, "erreurs": t["erreurs"],
+            "a_enregistrer": t["a_enregistrer"], "a_rechercher": t["a_rechercher"],
+            "taux_enregistres": _pct(t["enregistres"], concernes)}
 
 
 COULEURS_STATUTS = {"PROV": "#b3261e", "RECUP": "#e0a100", "VALI": "#5c8fd6", "QUAL": "#2e7d32"}

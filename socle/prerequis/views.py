@@ -185,6 +185,8 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     f = services.fonctions_sur(request.user, og)
     peut = request.user.is_superuser or bool(f & {str(x) for x in INVENTAIRE})
+    if not peut:  # card holders are staff's personal data: the inventory is for those who manage it
+        raise PermissionDenied(_("Votre fonction ne permet pas de consulter l'inventaire des cartes."))
     utilisateurs = Utilisateur.objects.filter(
         Q(habilitations__organisme=og) | Q(habilitations__etablissement__organisme=og)).distinct()
     carte_form = CarteForm(organisme=og, utilisateurs=utilisateurs, prefix="carte")
