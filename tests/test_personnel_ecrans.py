@@ -409,3 +409,27 @@ def test_demo_staff_is_deterministic_valid_and_idempotent():
     assert sorted(Professionnel.objects.values_list("nom_naissance", "prenoms", "date_naissance", "rpps")) == premier
     synth = services.syntheses(list(Professionnel.objects.first().organisme.etablissements.all()))
     assert sum(s.erreurs for s in synth) > 0 and sum(s.a_enregistrer for s in synth) > 0
+
+
+def test_a_concerned_metier_without_role_or_genre_is_refused(og_rh, client_de):
+    from socle.personnel.models import MetierRole
+
+    og, et, rh = og_rh
+    c = client_de(rh)
+    url = reverse("personnel:metiers", args=[og.finess])
+    formset = c.get(url).context["formset"]
+    data = {"form-TOTAL_FORMS": str(formset.total_form_count()), "form-INITIAL_FORMS": str(formset.initial_form_count()),
+            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000"}
+    for i, f in enumerate(formset.forms):
+        if f.instance.pk:
+            data.update({f"form-{i}-id": str(f.instance.pk), f"form-{i}-metier": f.instance.metier,
+                         f"form-{i}-role": f.instance.role, f"form-{i}-genre_activite": f.instance.genre_activite})
+            if f.instance.concerne:
+                data[f"form-{i}-concerne"] = "on"
+    n = formset.initial_form_count()
+    data.update({f"form-{n}-metier": "Coordinatrice de parcours", f"form-{n}-concerne": "on",
+                 f"form-{n + 1}-concerne": "on", f"form-{n + 2}-concerne": "on"})  # as a browser posts them
+    r = c.post(url, data)
+    assert r.status_code == 200
+    assert "Coordinatrice de parcours" in r.content.decode() and "doit indiquer le rôle (TRE_R85)" in r.content.decode()
+    assert not MetierRole.objects.filter(organisme=og, metier="Coordinatrice de parcours").exists()

@@ -121,8 +121,25 @@ class RegleForm(forms.ModelForm):
         return super().save(commit)
 
 
-MetierFormSet = modelformset_factory(MetierRole, fields=["metier", "role", "genre_activite", "concerne"], extra=3,
-                                     can_delete=True)
+class MetierRoleForm(forms.ModelForm):
+    class Meta:
+        model = MetierRole
+        fields = ["metier", "role", "genre_activite", "concerne"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("concerne") and data.get("metier") and not data.get("DELETE"):
+            manque = [label for champ, label in (("role", "le rôle (TRE_R85)"), ("genre_activite", "le genre d'activité"))
+                      if not data.get(champ)]
+            if manque:
+                raise forms.ValidationError(
+                    "Métier « %(m)s » : un métier concerné par l'enregistrement RPPS+ doit indiquer %(x)s "
+                    "(le portail les demande pour chaque professionnel à rôle).",
+                    params={"m": data["metier"], "x": " et ".join(manque)})
+        return data
+
+
+MetierFormSet = modelformset_factory(MetierRole, form=MetierRoleForm, extra=3, can_delete=True)
 
 
 class OrganisationForm(forms.ModelForm):
