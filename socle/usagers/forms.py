@@ -104,7 +104,8 @@ class RejetForm(forms.Form):
 class LotForm(forms.Form):
     etablissement = forms.ModelChoiceField(label="ESMS", queryset=None, empty_label="— choisir un ESMS —")
     limite = forms.IntegerField(label="Nombre maximum de personnes", required=False, min_value=1)
-    debit = forms.FloatField(label="Débit (appels par seconde)", initial=5.0, min_value=0.1, max_value=50)
+    debit = forms.FloatField(label="Débit (appels par seconde)", initial=5.0, min_value=0.1, max_value=50,
+                             localize=True)  # shown and typed the French way (5,5)
 
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)
