@@ -70,3 +70,4 @@ def test_dashboard_gathers_prerequisite_progress_per_esms(client_de):
     assert identites["total"] > 1000 and 0 < identites["qualifiee"] < identites["total"]
     assert abs(sum(s["pourcentage"] for s in identites["statuts"]) - 100) < 1
     assert 'width:' in page and 'width:0,' not in page  # CSS widths are not localised with a comma
+

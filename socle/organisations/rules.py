@@ -29,14 +29,15 @@ def _norm(text: str) -> str:
 def nom_contient_commune(nom: str, commune: str) -> bool:
     """ONELA advice: an ET's name should contain its town, so that people pick the right one in national
     directories (RPPS+, Annuaire, MSSanté). Compares without accents, case or hyphens; the commune may
-    be the "ligne d'acheminement" (e.g. 'BOURG EN BRESSE')."""
+    be the "ligne d'acheminement" (e.g. 'BOURG EN BRESSE'). The usual short form of a compound town counts
+    ("AMBERIEU" for "AMBERIEU EN BUGEY"): its first significant word must be in the name."""
     n, c = _norm(nom), _norm(commune)
     if not c:
         return True
     if c in n:
         return True
-    words = [w for w in c.split() if len(w) > 2 and w not in {"LES", "SUR", "SOUS", "LEZ"}]
-    return bool(words) and all(w in n.split() for w in words)
+    words = [w for w in c.split() if len(w) > 2 and w not in {"LES", "SUR", "SOUS", "LEZ", "SAINT", "SAINTE"}]
+    return bool(words) and words[0] in n.split()
 
 
 def _destinataire(et: Etablissement) -> str:
