@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from socle.comptes.models import Fonction, Habilitation, Utilisateur
 from socle.core.identifiants import luhn_key
+from socle.core.texte import sans_accents
 
 from . import rules
 from .models import OrganisationRpps, Professionnel, SituationExercice, cle_identite
-from .nomenclatures import sans_accents
 
 NOMS = ["ABRICOT", "BALUCHON", "CAPUCINE", "DRAGEE", "ECLAIR", "FARANDOLE", "GUIMAUVE", "HIRONDELLE", "IRIS",
         "JONQUILLE", "KIWI", "LAVANDE", "MIRABELLE", "NOISETTE", "OLIVETTE", "PRALINE", "QUETSCHE", "RHUBARBE",

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from socle.core.identifiants import rpps_error
+from socle.core.texte import cle_alphanumerique
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
-from .nomenclatures import CATEGORIES_PRO, GENRES, MODES_EXERCICE, PROFESSION_ROLE, ROLES, sans_accents
+from .nomenclatures import CATEGORIES_PRO, GENRES, MODES_EXERCICE, PROFESSION_ROLE, ROLES
 
 
 def validate_rpps(value: str) -> None:
@@ -26,10 +27,8 @@ def validate_rpps(value: str) -> None:
 def cle_identite(nom_naissance: str, premier_prenom: str, date_naissance, sexe: str) -> str:
     """Identity key of a person inside one OG: nom de naissance + first prénom + date de naissance + sexe,
     accents/case/punctuation ignored, so that HR spelling variants do not create duplicates."""
-    def norm(s: str) -> str:
-        return "".join(ch for ch in sans_accents(s or "").upper() if ch.isalnum())
     d = date_naissance.isoformat() if date_naissance else ""
-    return f"{norm(nom_naissance)}|{norm(premier_prenom)}|{d}|{(sexe or '').upper()}"
+    return f"{cle_alphanumerique(nom_naissance)}|{cle_alphanumerique(premier_prenom)}|{d}|{(sexe or '').upper()}"
 
 
 class Civilite(models.TextChoices):

@@ -6,8 +6,9 @@ Codes are the keys (labels can change). Sources: IG "Terminologies de santé" (A
 """
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from socle.core.texte import sans_accents
 
 # TRE_R85 RolePriseCharge restricted to JDV_J121_RolePriseCharge_ENREG (the rôles RPPS+ accepts).
 ROLES = {
@@ -179,10 +180,6 @@ ROLE_PROPOSE_METIER = {
     "Moniteur d'atelier": "345", "Moniteur Educateur": "324", "Puericultrice": "312", "Surveillant de nuit": "367",
     "Travailleur Familial": "319",
 }
-
-
-def sans_accents(texte: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", texte) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=4096)

@@ -15,6 +15,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.comptes.models import Fonction, Habilitation
 from socle.core.identifiants import rpps_error
+from socle.core.texte import cle_alphanumerique
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import rules
@@ -26,7 +27,7 @@ from .models import (
     ResultatRapprochement,
     SituationExercice,
 )
-from .nomenclatures import ROLES, sans_accents
+from .nomenclatures import ROLES
 
 # --- readiness board ----------------------------------------------------------------------------------------
 
@@ -174,10 +175,6 @@ def alertes_gestion(etablissement: Etablissement, gestionnaires: list[Gestionnai
 
 # --- back from the portal: RPPS numbers received ------------------------------------------------------------
 
-def _norm(s: str) -> str:
-    return "".join(ch for ch in sans_accents(s or "").upper() if ch.isalnum())
-
-
 @dataclass
 class RetourPortail:
     appliques: list[tuple[int, Professionnel, str]] = field(default_factory=list)
@@ -206,7 +203,7 @@ def importer_retour_portail(contenu: bytes, organisme: OrganismeGestionnaire, ut
     pros = list(Professionnel.objects.filter(organisme=organisme))
     for p in pros:
         for nom in {p.nom_naissance, p.nom_usage} - {""}:
-            index[(_norm(nom), _norm(p.premier_prenom), p.date_naissance)].append(p)
+            index[(cle_alphanumerique(nom), cle_alphanumerique(p.premier_prenom), p.date_naissance)].append(p)
     par_rpps = {p.rpps: p for p in pros if p.rpps}
     a_appliquer: list[tuple[int, Professionnel, str, object]] = []
     for n, row in enumerate(reader, start=2):
@@ -224,7 +221,7 @@ def importer_retour_portail(contenu: bytes, organisme: OrganismeGestionnaire, ut
         if err:
             res.erreurs.append(f"ligne {n} ({nom} {prenom}), champ rpps : {err}")
             continue
-        trouves = {p.pk: p for p in index.get((_norm(nom), _norm(prenom), dn), [])}
+        trouves = {p.pk: p for p in index.get((cle_alphanumerique(nom), cle_alphanumerique(prenom), dn), [])}
         if not trouves:
             res.erreurs.append(f"ligne {n} ({nom} {prenom}) : personne introuvable dans le personnel de l'organisme")
             continue

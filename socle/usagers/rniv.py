@@ -6,11 +6,11 @@ Rules tagged [K] in RULES.md are implemented as the working choice stated there 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from socle.core.identifiants import nir_error
+from socle.core.texte import sans_accents
 
 PROV, RECUP, VALI, QUAL = "PROV", "RECUP", "VALI", "QUAL"
 STATUTS = (PROV, RECUP, VALI, QUAL)
@@ -197,9 +197,7 @@ def formater_nom(valeur: str) -> str:
     for table in (_LIGATURES, _APOSTROPHES, _TIRETS):
         for k, v in table.items():
             s = s.replace(k, v)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = s.upper()
+    s = sans_accents(s).upper()
     s = re.sub(r"[^A-Z0-9' -]", " ", s)
     s = re.sub(r"\s*-\s*", "-", s)
     s = re.sub(r"\s*'\s*", "'", s)

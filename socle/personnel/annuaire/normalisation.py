@@ -8,10 +8,11 @@ naissance, the nom d'usage and the birth first names. Both sides are reduced to 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import jellyfish
+
+from socle.core.texte import sans_accents
 
 # "DE"/"D'"/"DU"/"DES" particles: compared with and without them ("D'ALEMBERT" = "ALEMBERT",
 # while "DU PONT" = "DUPONT" is kept by the form that keeps them).
@@ -26,8 +27,7 @@ def normaliser(texte: str) -> str:
     """Uppercase, no accents, every run of hyphens/apostrophes/spaces/punctuation → one space."""
     if not texte:
         return ""
-    texte = unicodedata.normalize("NFKD", texte.translate(_LIGATURES))
-    texte = "".join(c for c in texte if not unicodedata.combining(c)).upper()
+    texte = sans_accents(texte.translate(_LIGATURES)).upper()
     return _NON_LETTRES.sub(" ", texte).strip()
 
 

@@ -3,7 +3,8 @@ ligatures and typographic apostrophes transliterated, single spaces. Shared by t
 """
 
 import re
-import unicodedata
+
+from socle.core.texte import sans_accents
 
 _LIGATURES = str.maketrans(
     {
@@ -36,9 +37,7 @@ _AUTORISES = re.compile(r"[^A-Z0-9 '\-]")
 
 def normaliser(texte: str) -> str:
     """'de l’Œuvre-Hélène ' -> "DE L'OEUVRE-HELENE": what INSi expects for a name or a first name."""
-    texte = (texte or "").translate(_LIGATURES)
-    texte = unicodedata.normalize("NFKD", texte)
-    texte = "".join(c for c in texte if not unicodedata.combining(c)).upper()
+    texte = sans_accents((texte or "").translate(_LIGATURES)).upper()
     texte = _AUTORISES.sub(" ", texte)
     texte = re.sub(r"\s*-\s*", "-", texte)
     texte = re.sub(r"\s*'\s*", "'", texte)

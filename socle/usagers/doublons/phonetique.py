@@ -7,8 +7,9 @@ on applique donc une courte suite de règles françaises, testée dans tests/tes
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from socle.core.texte import sans_accents
 
 _LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS", "’": "'", "`": "'", "´": "'"})
 _HORS_ALPHABET = re.compile(r"[^A-Z'\- ]+")
@@ -25,8 +26,7 @@ PARTICULES = frozenset(
 @lru_cache(maxsize=500_000)
 def normaliser(texte: str) -> str:
     """Format RNIV : majuscules sans diacritiques, ligatures développées, tiret/apostrophe/espace simples gardés."""
-    s = unicodedata.normalize("NFKD", (texte or "").translate(_LIGATURES))
-    s = "".join(c for c in s if not unicodedata.combining(c)).upper()
+    s = sans_accents((texte or "").translate(_LIGATURES)).upper()
     s = _HORS_ALPHABET.sub(" ", s)
     s = _AUTOUR_SEPARATEUR.sub(r"\1", _ESPACES.sub(" ", s))
     return s.strip(" -'")
