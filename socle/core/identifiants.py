@@ -12,25 +12,24 @@ _FINESS_RE = re.compile(r"^(\d{2}|2A|2B)\d{7}$")
 _NIR_RE = re.compile(r"^[1-478]\d{4}(\d{2}|2A|2B)\d{6}\d{2}$")
 
 
+# Luhn doubling of a digit, digit sum taken (2×7 = 14 -> 5), as a translation table: fast enough for the
+# millions of numbers of an Annuaire Santé extract.
+_DOUBLE = str.maketrans("0123456789", "0246813579")
+
+
+def _luhn_somme(digits: str) -> int:
+    """Luhn sum of `digits`, the last one being the check digit (not doubled)."""
+    return sum(map(int, digits[-1::-2])) + sum(map(int, digits[-2::-2].translate(_DOUBLE)))
+
+
 def luhn_ok(digits: str) -> bool:
     """Luhn (mod 10) over a string of digits, check digit included as the last one."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return _luhn_somme(digits) % 10 == 0
 
 
 def luhn_key(digits: str) -> int:
     """The Luhn check digit to append to `digits`."""
-    for k in range(10):
-        if luhn_ok(digits + str(k)):
-            return k
-    raise AssertionError("unreachable")
+    return (10 - _luhn_somme(digits + "0") % 10) % 10
 
 
 def finess_error(numero: str) -> str | None:

@@ -25,6 +25,8 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
+from socle.core.identifiants import luhn_ok
+
 from . import colonnes as C
 from .normalisation import (
     cles_identite,
@@ -167,14 +169,6 @@ def _champs(texte: str) -> list[str]:
     return texte.split("|")
 
 
-_DOUBLE = str.maketrans("0123456789", "0246813579")
-
-
-def _luhn(chiffres: str) -> bool:
-    """Luhn key check (same rule as socle.core.identifiants.luhn_ok), written for millions of lines."""
-    return (sum(map(int, chiffres[-1::-2])) + sum(map(int, chiffres[-2::-2].translate(_DOUBLE)))) % 10 == 0
-
-
 def lire_annuaire(
     path,
     rejets: list[tuple[int, str]] | None = None,
@@ -226,7 +220,7 @@ def lire_annuaire(
                 ident = champs[i_id].strip()
                 rpps = ""
                 if type_id == C.TYPE_RPPS:
-                    if not (len(ident) == 11 and ident.isdigit() and _luhn(ident)):
+                    if not (len(ident) == 11 and ident.isdigit() and luhn_ok(ident)):
                         raise AnnuaireInvalide(
                             f"ligne {numero}, colonne « {C.IDENTIFIANT} » : « {ident} » n'est pas un numéro RPPS "
                             "valide (11 chiffres, clé de Luhn)"

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from socle.core.identifiants import luhn_key
+
 from . import colonnes as C
 from .engine import FicheAgent, noms_agent, prenoms_agent
 from .normalisation import cles_identite, normaliser
@@ -72,26 +74,16 @@ _MODES = (("S", "Salarié"), ("S", "Salarié"), ("L", "Libéral"), ("B", "Béné
 _VOIES = ("RUE", "AVENUE", "CHEMIN", "PLACE", "BOULEVARD")
 
 
-_DOUBLE = str.maketrans("0123456789", "0246813579")
-
-
-def cle_luhn(chiffres: str) -> str:
-    """Luhn key to append (same as socle.core.identifiants.luhn_key, fast enough for millions of numbers)."""
-    avec = chiffres + "0"
-    total = sum(map(int, avec[-1::-2])) + sum(map(int, avec[-2::-2].translate(_DOUBLE)))
-    return str((10 - total % 10) % 10)
-
-
 def finess(dept: int, corps: int) -> str:
     """A valid FINESS number (department, 6 digits, Luhn key)."""
     base = f"{dept:02d}{corps % 1_000_000:06d}"
-    return base + cle_luhn(base)
+    return base + str(luhn_key(base))
 
 
 def rpps_numero(k: int) -> str:
     """The k-th synthetic RPPS number: "1" + 9 digits + Luhn key; a bijection of k, so never twice the same."""
     corps = "1" + f"{(k * 387_420_489 + 12_345) % 1_000_000_000:09d}"
-    return corps + cle_luhn(corps)
+    return corps + str(luhn_key(corps))
 
 
 @dataclass
@@ -391,7 +383,7 @@ def generer(
         code, _lib, genres, _p = rng.choices(_PROFESSIONS, weights=_POIDS)[0]
         if rng.random() < 0.08:
             type_id, ident = C.TYPE_ADELI, f"{rng.randrange(10**7, 10**8)}"
-            ident += cle_luhn(ident)
+            ident += str(luhn_key(ident))
         else:
             type_id, ident = C.TYPE_RPPS, g.nouveau_rpps()
         v = personne(type_id, ident, nom.upper(), normaliser(prenom) if rng.random() < 0.5 else prenom.upper(),
