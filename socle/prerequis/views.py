@@ -33,13 +33,6 @@ def _og(request, finess: str):
     return get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
 
 
-def _exiger(request, og, autorisees: set[str]) -> set[str]:
-    f = services.fonctions_sur(request.user, og)
-    if not request.user.is_superuser and not f & {str(x) for x in autorisees}:
-        raise PermissionDenied(_("Votre fonction ne permet pas cette action pour cet organisme."))
-    return f
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     jour = services.aujourdhui()
@@ -137,14 +130,20 @@ def preuve(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(etat.preuve.open("rb"), as_attachment=True, filename=etat.preuve.name.rsplit("/", 1)[-1])
 
 
-@login_required
-def calendrier_vue(request: HttpRequest) -> HttpResponse:
+def _ogs_calendrier(request: HttpRequest) -> tuple[list, str | None]:
+    """The OGs of the calendar: all visible ones, or the one of `?og=<FINESS>` (404 if not visible)."""
     ogs = list(rights.organismes_visibles(request.user).order_by("raison_sociale"))
     finess = request.GET.get("og")
     if finess:
         ogs = [og for og in ogs if og.finess == finess]
         if not ogs:
             raise Http404
+    return ogs, finess
+
+
+@login_required
+def calendrier_vue(request: HttpRequest) -> HttpResponse:
+    ogs, finess = _ogs_calendrier(request)
     peut_jalons = request.user.is_superuser or rights.a_fonction(request.user, Fonction.CHEF_PROJET)
     if request.method == "POST":
         if not peut_jalons:
@@ -169,12 +168,7 @@ def calendrier_vue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def calendrier_ics(request: HttpRequest) -> HttpResponse:
-    ogs = list(rights.organismes_visibles(request.user).order_by("raison_sociale"))
-    finess = request.GET.get("og")
-    if finess:
-        ogs = [og for og in ogs if og.finess == finess]
-        if not ogs:
-            raise Http404
+    ogs, finess = _ogs_calendrier(request)
     resp = HttpResponse(calendrier.exporter_ics(ogs), content_type="text/calendar; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="prerequis-segur{"-" + finess if finess else ""}.ics"'
     return resp

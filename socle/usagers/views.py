@@ -146,11 +146,17 @@ def _exiger_droit_usager(request: HttpRequest, usager: Usager) -> None:
         raise PermissionDenied("Identité fusionnée : elle n'est plus modifiable (annulez la fusion si besoin).")
 
 
+def _usager_modifiable(request: HttpRequest, pk: int) -> Usager:
+    """The usager of `pk` (404 out of perimeter) that the user may change (403 otherwise)."""
+    usager = _usager(request, pk)
+    _exiger_droit_usager(request, usager)
+    return usager
+
+
 @login_required
 def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
     """Type/edit traits, record the document check, call INSi (MANU), compare, accept or reject."""
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    usager = _usager_modifiable(request, pk)
     initial = {k: getattr(usager, k) for k in TraitsForm.base_fields}
     traits_form = TraitsForm(request.POST or None, initial=initial, statut=usager.statut)
     controle_form = ControleForm(request.POST or None)
@@ -196,8 +202,7 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _appel(request: HttpRequest, pk: int, appel_pk: int) -> tuple[Usager, AppelInsi]:
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    usager = _usager_modifiable(request, pk)
     return usager, get_object_or_404(AppelInsi, pk=appel_pk, usager=usager)
 
 
@@ -234,8 +239,7 @@ def rejeter(request: HttpRequest, pk: int, appel_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attributs(request: HttpRequest, pk: int) -> HttpResponse:
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    usager = _usager_modifiable(request, pk)
     form = AttributsForm(request.POST)
     if form.is_valid():
         try:
@@ -249,8 +253,7 @@ def attributs(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def verifier(request: HttpRequest, pk: int) -> HttpResponse:
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    usager = _usager_modifiable(request, pk)
     try:
         conforme, appel = services.verifier_ins(usager, user=request.user)
     except rniv.RegleRniv as exc:
@@ -268,8 +271,7 @@ def verifier(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sejour_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    usager = _usager_modifiable(request, pk)
     et = get_object_or_404(_ets_dossier(request.user), pk=request.POST.get("etablissement") or 0)
     try:
         d = date.fromisoformat(request.POST.get("date_admission", ""))
@@ -286,8 +288,7 @@ def sejour_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sejour_sortie(request: HttpRequest, pk: int, sejour_pk: int) -> HttpResponse:
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    usager = _usager_modifiable(request, pk)
     sejour = get_object_or_404(usager.sejours.filter(etablissement__in=_ets_dossier(request.user)), pk=sejour_pk)
     try:
         d = date.fromisoformat(request.POST.get("date_sortie", ""))
