@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from socle.core.identifiants import luhn_key
 
+from ..nomenclatures import GENRES
 from . import colonnes as C
 from .engine import FicheAgent, noms_agent, prenoms_agent
 from .normalisation import cles_identite, normaliser
@@ -60,15 +61,6 @@ _PROFESSIONS = (
 )
 _POIDS = [p[3] for p in _PROFESSIONS]
 _LIBELLES_PROFESSION = {p[0]: p[1] for p in _PROFESSIONS}
-_GENRES = {
-    "GENR01": "Activité de soin et de pharmacie",
-    "GENR08": "Coordination et orientation",
-    "GENR09": "Administratif ou appui à l'organisation de l'accompagnement social/médico-social",
-    "GENR10": "Accompagnement social/médico-social à la vie sociale, professionnelle, éducative",
-    "GENR11": "Accompagnement social/médico-social au soin",
-    "GENR12": "Encadrement et organisation de l'accompagnement social/médico-social",
-    "GENR13": "Activité médico-administrative",
-}
 _GENRES_OG = ("GENR09", "GENR10", "GENR10", "GENR10", "GENR11", "GENR11", "GENR12", "GENR08")
 _MODES = (("S", "Salarié"), ("S", "Salarié"), ("L", "Libéral"), ("B", "Bénévole"))
 _VOIES = ("RUE", "AVENUE", "CHEMIN", "PLACE", "BOULEVARD")
@@ -361,7 +353,7 @@ def generer(
             "Code mode exercice": mode, "Libellé mode exercice": lib_mode,
             "Autorité d'enregistrement": "RPPS/RPPS+" if profession == "99" else "ARS/Ordre",
             "Code secteur d'activité": "SA05" if profession != "99" else "SA17",
-            C.GENRE: genre, "Libellé genre d'activité": _GENRES.get(genre, ""),
+            C.GENRE: genre, "Libellé genre d'activité": GENRES.get(genre, ""),
         }
 
     # National identities: drawn from a pool (so that homonyms exist nationally, as in the real file), none
