@@ -98,7 +98,3 @@ def libelle_categorie(code: str, fallback: str = "") -> str:
     if cat:
         return cat.libelle
     return fallback or f"Catégorie {code} (hors champ médico-social, libellé non référencé)"
-
-
-def is_medico_social(code: str) -> bool:
-    return code in CATEGORIES

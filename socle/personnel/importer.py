@@ -194,10 +194,6 @@ def est_gabarit_socle(entetes: list[str]) -> bool:
     return [h.strip().lower() for h in entetes] == COLONNES_GABARIT
 
 
-def mapping_gabarit() -> dict[str, str]:
-    return {c: c for c in COLONNES_GABARIT}
-
-
 def deviner_mapping(entetes: list[str]) -> dict[str, str]:
     """Best guess of the column of each Socle field among an HR export's headers (to be checked by a person)."""
     if est_gabarit_socle(entetes) or set(COLONNES_GABARIT) <= {h.strip().lower() for h in entetes}:

@@ -195,11 +195,3 @@ def normaliser_metier(titre: str) -> str:
     t = re.sub(r"[^a-z0-9]+", " ", t).strip()
     mots = [_MOTS_FEMININS.get(m, m) for m in t.split()]
     return " ".join(" ".join(mots).split())
-
-
-def role_valide(code: str) -> bool:
-    return code in ROLES
-
-
-def genre_valide(code: str) -> bool:
-    return code in GENRES

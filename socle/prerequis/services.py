@@ -17,7 +17,7 @@ from socle.comptes.models import Fonction, Habilitation
 from socle.organisations.models import Etablissement, EtatFiness, Grappe, OrganismeGestionnaire
 
 from . import certificats, rules
-from .catalogue import ETAPES, ORDRE, Etape, Niveau, etapes_du_niveau
+from .catalogue import ETAPES, Etape, Niveau, etapes_du_niveau
 from .models import Certificat, EtatEtape, Jalon, RappelEnvoye, Statut
 
 IDS_OG = [e.id for e in etapes_du_niveau(Niveau.OG)]
@@ -434,7 +434,3 @@ def envoyer_rappels(jour: date | None = None) -> dict[str, int]:
                         f"Bonjour,\n\n{a.message}\n\nSocle — cockpit des prérequis Ségur", jour, une_fois=True):
                 envoyes["certificats"] += 1
     return envoyes
-
-
-def ordre_catalogue() -> list[str]:
-    return list(ORDRE)

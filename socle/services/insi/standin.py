@@ -14,7 +14,6 @@ ERREURTECHNIQUE), a slow answer (birth name LENTEUR: sleeps `lenteur` seconds), 
 import datetime as dt
 import json
 import random
-import socket
 import ssl
 import threading
 import time
@@ -776,9 +775,3 @@ def bouchon_local() -> BouchonInsi:
                 lenteur=float(getattr(settings, "SOCLE_INSI_STANDIN_LENTEUR", 3.0)),
             ).demarrer()
         return _local
-
-
-def port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
