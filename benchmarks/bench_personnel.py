@@ -49,15 +49,14 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from socle.core.identifiants import luhn_key
+    from socle.core.identifiants import avec_cle_luhn
     from socle.organisations.models import Etablissement, OrganismeGestionnaire
     from socle.personnel import export, importer
     from socle.personnel.models import Professionnel
     from tests.factories_personnel import csv_gabarit, ligne_valide
 
     def finess(n: int) -> str:
-        body = f"69{n:06d}"
-        return body + str(luhn_key(body))
+        return avec_cle_luhn(f"69{n:06d}")
 
     og, _ = OrganismeGestionnaire.objects.get_or_create(finess=finess(900000), defaults={"raison_sociale": "BENCH"})
     ets = [Etablissement.objects.get_or_create(finess=finess(910000 + i), defaults={

@@ -25,7 +25,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from socle.comptes.models import Fonction, Habilitation, Utilisateur  # noqa: E402
-from socle.core.identifiants import luhn_key  # noqa: E402
+from socle.core.identifiants import avec_cle_luhn  # noqa: E402
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire  # noqa: E402
 from socle.prerequis import calendrier, services  # noqa: E402
 from socle.prerequis.catalogue import ETAPES, ORDRE, Niveau  # noqa: E402
@@ -33,8 +33,7 @@ from socle.prerequis.models import EtatEtape, Statut  # noqa: E402
 
 
 def finess(n: int) -> str:
-    body = f"97{n:06d}"
-    return body + str(luhn_key(body))
+    return avec_cle_luhn(f"97{n:06d}")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from socle.core.identifiants import luhn_key, nir_key  # noqa: E402
+from socle.core.identifiants import avec_cle_luhn, nir_key  # noqa: E402
 from socle.organisations.models import Etablissement, OrganismeGestionnaire  # noqa: E402
 from socle.prerequis.fabrique import en_pem, fabriquer  # noqa: E402
 from socle.prerequis.services import certificat_insi_pret, enregistrer_certificat  # noqa: E402
@@ -35,7 +35,7 @@ from socle.usagers.models import Sejour, Usager  # noqa: E402
 
 
 def finess(body: str) -> str:
-    return body + str(luhn_key(body))
+    return avec_cle_luhn(body)
 
 
 def main() -> None:

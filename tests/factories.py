@@ -3,13 +3,12 @@
 import factory
 
 from socle.comptes.models import Fonction, Habilitation, Utilisateur
-from socle.core.identifiants import luhn_key
+from socle.core.identifiants import avec_cle_luhn
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
 
 
 def finess_seq(n: int, prefix: str = "75") -> str:
-    body = f"{prefix}{n:06d}"
-    return body + str(luhn_key(body))
+    return avec_cle_luhn(f"{prefix}{n:06d}")
 
 
 class OrganismeFactory(factory.django.DjangoModelFactory):

@@ -7,7 +7,7 @@ from datetime import date
 
 import factory
 
-from socle.core.identifiants import luhn_key
+from socle.core.identifiants import avec_cle_luhn
 from socle.personnel.importer import COLONNES_GABARIT
 from socle.personnel.models import Professionnel, SituationExercice
 from tests.factories import EtablissementFactory
@@ -20,8 +20,7 @@ METIERS = ["Accompagnant Ã©ducatif et social", "Aide-soignante", "Educatrice spÃ
 
 
 def rpps_valide(n: int) -> str:
-    body = f"1088{n:06d}"
-    return body + str(luhn_key(body))
+    return avec_cle_luhn(f"1088{n:06d}")
 
 
 def rpps_cle_fausse(n: int) -> str:

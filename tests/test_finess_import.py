@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from socle.comptes.models import Fonction
-from socle.core.identifiants import luhn_key
+from socle.core.identifiants import avec_cle_luhn
 from socle.organisations import finess_import
 from socle.organisations.finess_import import importer, iterer_json, lambert93_vers_wgs84, ouvrir
 from socle.organisations.models import Etablissement, Grappe, ImportFiness, OrganismeGestionnaire, Tutelle
@@ -69,7 +69,7 @@ def etat_base() -> list:
 
 
 def finess_valide(corps: str) -> str:
-    return corps + str(luhn_key(corps))
+    return avec_cle_luhn(corps)
 
 
 # ---------------------------------------------------------------------------------------------- real extract

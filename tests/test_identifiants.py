@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from socle.cli import translate
-from socle.core.identifiants import finess_error, luhn_key, nir_error, rpps_error
+from socle.core.identifiants import avec_cle_luhn, finess_error, luhn_key, luhn_ok, nir_error, rpps_error
 from socle.organisations.models import validate_finess
 
 
@@ -81,3 +81,11 @@ def test_check_command_exit_codes(capsys):
     with pytest.raises(CommandError) as exc:
         call_command("check_identifiant", "finess", "010780576")
     assert exc.value.returncode == 1
+
+
+def test_avec_cle_luhn_donne_des_numeros_valides():
+    assert avec_cle_luhn("01078057") == "010780575"  # real FINESS number
+    for corps in ("7500000", "10000000000"[:10], "6900001"):
+        numero = avec_cle_luhn(corps)
+        assert numero[:-1] == corps and luhn_ok(numero)
+        assert not luhn_ok(corps + str((int(numero[-1]) + 1) % 10))

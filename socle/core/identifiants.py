@@ -32,6 +32,11 @@ def luhn_key(digits: str) -> int:
     return (10 - _luhn_somme(digits + "0") % 10) % 10
 
 
+def avec_cle_luhn(corps: str) -> str:
+    """`corps` followed by its Luhn key: a valid FINESS (outside Corsica) or RPPS number from its body."""
+    return corps + str(luhn_key(corps))
+
+
 def finess_error(numero: str) -> str | None:
     """FINESS: 9 characters, department prefix (01-95, 2A/2B, 97x/98x overseas), 9th = Luhn key of the 8 first.
 

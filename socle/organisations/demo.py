@@ -3,7 +3,7 @@ Names are obviously fictitious ("Démo"); FINESS numbers are built with a correc
 
 from datetime import date
 
-from socle.core.identifiants import luhn_key
+from socle.core.identifiants import avec_cle_luhn
 
 from .categories import CATEGORIES
 from .models import Etablissement, EtatFiness, Grappe, OrganismeGestionnaire
@@ -11,8 +11,7 @@ from .models import Etablissement, EtatFiness, Grappe, OrganismeGestionnaire
 
 def numero_finess(dept: str, og: int, et: int = 0) -> str:
     """Fictitious FINESS: department, the OG's number, the ESMS's rank (00 for the OG), Luhn key."""
-    body = f"{dept}{og:04d}{et:02d}"
-    return body + str(luhn_key(body))
+    return avec_cle_luhn(f"{dept}{og:04d}{et:02d}")
 
 
 OG = [

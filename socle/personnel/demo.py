@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from socle.comptes.models import Fonction, Habilitation, Utilisateur
-from socle.core.identifiants import luhn_key
+from socle.core.identifiants import avec_cle_luhn
 from socle.core.texte import sans_accents
 
 from . import rules
@@ -42,8 +42,7 @@ PH = {"183", "182", "186", "188", "189", "190", "246", "255", "437", "448", "449
 
 
 def rpps_fictif(n: int) -> str:
-    body = f"1099{n:06d}"
-    return body + str(luhn_key(body))
+    return avec_cle_luhn(f"1099{n:06d}")
 
 
 def _choix(rng: random.Random, pondere: list[tuple[str, int]]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from socle.core.identifiants import luhn_key
+from socle.core.identifiants import avec_cle_luhn
 
 from ..nomenclatures import GENRES
 from . import colonnes as C
@@ -69,13 +69,13 @@ _VOIES = ("RUE", "AVENUE", "CHEMIN", "PLACE", "BOULEVARD")
 def finess(dept: int, corps: int) -> str:
     """A valid FINESS number (department, 6 digits, Luhn key)."""
     base = f"{dept:02d}{corps % 1_000_000:06d}"
-    return base + str(luhn_key(base))
+    return avec_cle_luhn(base)
 
 
 def rpps_numero(k: int) -> str:
     """The k-th synthetic RPPS number: "1" + 9 digits + Luhn key; a bijection of k, so never twice the same."""
     corps = "1" + f"{(k * 387_420_489 + 12_345) % 1_000_000_000:09d}"
-    return corps + str(luhn_key(corps))
+    return avec_cle_luhn(corps)
 
 
 @dataclass
@@ -375,7 +375,7 @@ def generer(
         code, _lib, genres, _p = rng.choices(_PROFESSIONS, weights=_POIDS)[0]
         if rng.random() < 0.08:
             type_id, ident = C.TYPE_ADELI, f"{rng.randrange(10**7, 10**8)}"
-            ident += str(luhn_key(ident))
+            ident = avec_cle_luhn(ident)
         else:
             type_id, ident = C.TYPE_RPPS, g.nouveau_rpps()
         v = personne(type_id, ident, nom.upper(), normaliser(prenom) if rng.random() < 0.5 else prenom.upper(),
