@@ -16,11 +16,13 @@ from socle.organisations.models import Etablissement, Grappe, OrganismeGestionna
 from .models import Habilitation
 
 
-def _current(user) -> QuerySet[Habilitation]:
+def _current(user, fonctions: Iterable[str] | None = None) -> QuerySet[Habilitation]:
+    """The user's habilitations valid today, optionally only those of one of `fonctions`."""
     today = date.today()
-    return Habilitation.objects.filter(utilisateur=user).filter(
+    habs = Habilitation.objects.filter(utilisateur=user).filter(
         Q(date_debut__isnull=True) | Q(date_debut__lte=today), Q(date_fin__isnull=True) | Q(date_fin__gte=today)
     )
+    return habs if fonctions is None else habs.filter(fonction__in=list(fonctions))
 
 
 def _etablissement_filter(habs: Iterable[Habilitation]) -> Q:
@@ -41,9 +43,7 @@ def etablissements_visibles(user, fonctions: Iterable[str] | None = None) -> Que
         return Etablissement.objects.none()
     if user.is_superuser:
         return Etablissement.objects.all()
-    habs = _current(user)
-    if fonctions is not None:
-        habs = habs.filter(fonction__in=list(fonctions))
+    habs = _current(user, fonctions)
     return Etablissement.objects.filter(_etablissement_filter(habs)).distinct()
 
 
@@ -53,9 +53,7 @@ def organismes_visibles(user, fonctions: Iterable[str] | None = None) -> QuerySe
         return OrganismeGestionnaire.objects.none()
     if user.is_superuser:
         return OrganismeGestionnaire.objects.all()
-    habs = _current(user)
-    if fonctions is not None:
-        habs = habs.filter(fonction__in=list(fonctions))
+    habs = _current(user, fonctions)
     q = Q(pk__in=[])
     for h in habs:
         if h.etablissement_id:
