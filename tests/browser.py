@@ -10,8 +10,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @contextmanager
-def page_chromium():
-    """Yield a Playwright page in headless Debian chromium; Django's ORM is used from the same thread."""
+def page_chromium(**options):
+    """Yield a Playwright page in headless Debian chromium; Django's ORM is used from the same thread.
+    `options` go to the browser context (e.g. accept_downloads=True)."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -20,7 +21,7 @@ def page_chromium():
         browser = pw.chromium.launch(executable_path=os.environ.get("SOCLE_CHROMIUM", "/usr/bin/chromium"),
                                      headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+            context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, **options)
             yield context.new_page()
         finally:
             browser.close()

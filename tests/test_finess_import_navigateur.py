@@ -1,34 +1,24 @@
 """Browser test of the FINESS upload screen: a chef de projet loads the real extract and reads the summary."""
 
-import os
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from socle.comptes.models import Fonction
 from socle.organisations.models import Etablissement, ImportFiness
+from tests.browser import RESULTS as RESULTATS
+from tests.browser import page_chromium
 from tests.factories import GrappeFactory, utilisateur_avec
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-RESULTATS = Path(__file__).resolve().parent.parent / "test-results"
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path, shared_data):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                                   "QUEUES": ["default", "imports", "ins"]}}
     settings.MEDIA_ROOT = tmp_path / "media"
     chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=GrappeFactory())
-    RESULTATS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
-        page = browser.new_page()
+    with page_chromium() as page:
         page.goto(live_server.url + reverse("organisations:import_finess"))
         page.fill("#id_username", chef.username)
         page.fill("#id_password", "motdepasse-test")
@@ -40,7 +30,6 @@ def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path, share
         page.wait_for_selector("text=Anomalies FINESS à signaler")
         texte = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
         page.screenshot(path=str(RESULTATS / "import-finess.png"), full_page=True)
-        browser.close()
     assert "Terminé" in texte and "010780906" in texte
     assert ImportFiness.objects.get().statut == ImportFiness.Statut.TERMINE
     assert Etablissement.objects.count() == 12

@@ -1,27 +1,21 @@
 """End to end: a gestionnaire RPPS+ uploads the HR file, reads the dry run, commits, downloads the export."""
 
-import os
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from socle.comptes.models import Fonction
 from socle.personnel.models import Professionnel
+from tests.browser import RESULTS as RESULTATS
+from tests.browser import page_chromium
 from tests.factories import EtablissementFactory, OrganismeFactory, utilisateur_avec
 from tests.factories_personnel import ligne_valide, xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-RESULTATS = Path(__file__).resolve().parent.parent / "test-results"
 
 
 def test_gestionnaire_upload_dry_run_commit_export(live_server, tmp_path):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     og = OrganismeFactory()
     et = EtablissementFactory(organisme=og)
     rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, organisme=og)
@@ -29,10 +23,7 @@ def test_gestionnaire_upload_dry_run_commit_export(live_server, tmp_path):
     lignes[7]["mobile"] = "04 78 00 00 00"  # to complete: imported, left out of the export
     fichier = tmp_path / "personnel.xlsx"
     fichier.write_bytes(xlsx(lignes))
-    RESULTATS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
-        page = browser.new_page(accept_downloads=True)
+    with page_chromium(accept_downloads=True) as page:
         page.goto(f"{live_server.url}/personnel/")  # redirected to the login page
         page.fill("input[name=username]", rh.username)
         page.fill("input[name=password]", "motdepasse-test")
@@ -55,7 +46,6 @@ def test_gestionnaire_upload_dry_run_commit_export(live_server, tmp_path):
         chemin = tmp_path / "export.zip"
         dl.value.save_as(str(chemin))
         page.screenshot(path=str(RESULTATS / "personnel-export.png"), full_page=True)
-        browser.close()
     with zipfile.ZipFile(chemin) as z:
         noms = z.namelist()
         assert f"rpps_plus_{et.finess}.csv" in noms and "erreurs.csv" in noms

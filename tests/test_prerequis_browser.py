@@ -1,8 +1,6 @@
 """End to end: the chef de projet marks the ANS contract done with its evidence; her next actions change."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,19 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from socle.comptes.models import Fonction
 from socle.prerequis import services
 from socle.prerequis.models import EtatEtape, Statut
+from tests.browser import RESULTS, page_chromium
 from tests.factories import EtablissementFactory, GrappeFactory, OrganismeFactory, utilisateur_avec
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-RESULTS = Path(__file__).resolve().parent.parent / "test-results"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server, settings, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     settings.MEDIA_ROOT = tmp_path / "media"
     og = OrganismeFactory(raison_sociale="ASSOCIATION TEST NAVIGATEUR")
     EtablissementFactory(organisme=og)
@@ -37,11 +29,8 @@ def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server,
                      preuve=SimpleUploadedFile("finess.pdf", b"%PDF finess"))
     preuve = tmp_path / "contrat-adhesion-signe.pdf"
     preuve.write_bytes(b"%PDF-1.4 contrat d'adhesion signe (test)")
-    RESULTS.mkdir(exist_ok=True)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
-        page = browser.new_page()
+    with page_chromium() as page:
         page.goto(f"{live_server.url}/comptes/connexion/?next=/prerequis/")
         page.fill("#id_username", "chef-navigateur")
         page.fill("#id_password", "motdepasse-test")
@@ -66,7 +55,6 @@ def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server,
         assert "Demander la carte de directeur" in actions
         assert "Accepter les CGU et signer le contrat" not in actions
         page.screenshot(path=str(RESULTS / "prerequis-apres.png"), full_page=True)
-        browser.close()
 
     etat = EtatEtape.objects.get(organisme=og, etape="contrat")
     assert etat.statut == Statut.FAIT and etat.preuve.read().startswith(b"%PDF-1.4 contrat")

@@ -1,27 +1,20 @@
 """End-to-end: an ADMISSION user opens an usager, checks the document, calls INSi (local stand-in over real
 HTTPS), sees the comparison, accepts, and sees « Identité qualifiée »."""
 
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from socle.comptes.models import Fonction
 from socle.services.insi.standin import bouchon_local
 from socle.usagers import services
+from tests.browser import page_chromium
 from tests.factories import EtablissementFactory, UtilisateurFactory
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_qualification_a_l_admission_dans_le_navigateur(live_server):
-    from playwright.sync_api import sync_playwright
-
     services.CLIENT_FACTORY = None
     journal = bouchon_local().journal
     journal.vider()
@@ -34,10 +27,7 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
     services.creer_usager(et.organisme, et, {"nom_naissance": "Demoautre", "prenoms_naissance": "Basile",
                                              "sexe": "M", "date_naissance": date(1950, 1, 1),
                                              "lieu_naissance": "69123"})
-    Path("test-results").mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
-        page = browser.new_page()
+    with page_chromium() as page:
         page.goto(f"{live_server.url}/comptes/connexion/")
         page.fill("#id_username", "julie-admission")
         page.fill("#id_password", "motdepasse-test")
@@ -60,7 +50,6 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
         page.wait_for_selector("text=Identité qualifiée")
         page.screenshot(path="test-results/usagers-qualification-qualifiee.png", full_page=True)
         assert page.locator("[data-statut=QUAL]").first.is_visible()
-        browser.close()
     u.refresh_from_db()
     assert u.statut == "QUAL" and u.ins == "297022A02077878"
     assert [a.cn for a in journal.appels] == ["INSI-MANU"]
