@@ -8,6 +8,7 @@ from django.utils import timezone
 from socle.comptes.models import Fonction
 from socle.core.identifiants import nir_key
 from socle.services.insi.interface import IdentiteINS, ReponseInsi
+from socle.services.insi.standin import bouchon_local
 from socle.usagers import services
 from socle.usagers.models import AppelInsi
 from tests.factories import EtablissementFactory, utilisateur_avec
@@ -19,6 +20,15 @@ TRAITS_ALICE = {"nom_naissance": "Démolin", "prenoms_naissance": "Alice Marie",
 def matricule_pour(sexe: str, d: date, lieu: str, ordre: int) -> tuple[str, str]:
     body = f"{1 if sexe == 'M' else 2}{d:%y%m}{lieu}{ordre % 1000:03d}"
     return body, f"{nir_key(body):02d}"
+
+
+@pytest.fixture(name="journal")
+def fixture_journal():
+    """The local INSi stand-in's journal, emptied, with the usagers services using the default client."""
+    services.CLIENT_FACTORY = None
+    j = bouchon_local().journal
+    j.vider()
+    return j
 
 
 @pytest.fixture(name="etablissement")

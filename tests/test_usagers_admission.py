@@ -2,24 +2,14 @@
 
 from datetime import date, timedelta
 
-import pytest
 from django.urls import reverse
 
 from socle.audit.models import Action, EvenementAudit
 from socle.comptes.models import Fonction
-from socle.services.insi.standin import bouchon_local
 from socle.usagers import services
 from socle.usagers.models import AppelInsi, HistoriqueIdentite
 from tests.factories import EtablissementFactory, utilisateur_avec
-from tests.factories_usagers import fixture_admission, fixture_etablissement  # noqa: F401
-
-
-@pytest.fixture
-def journal():
-    services.CLIENT_FACTORY = None
-    j = bouchon_local().journal
-    j.vider()
-    return j
+from tests.factories_usagers import fixture_admission, fixture_etablissement, fixture_journal  # noqa: F401
 
 
 def _post_traits(u, **extra):

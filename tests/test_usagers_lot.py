@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from socle.comptes.models import Fonction
 from socle.services.insi import get_client
-from socle.services.insi.standin import FicheNationale, base, bouchon_local
+from socle.services.insi.standin import FicheNationale, base
 from socle.usagers import batch, batch_cli, services
 from socle.usagers.models import AnomalieIns, LigneLot, LotQualification, Usager
 from tests.factories import EtablissementFactory, utilisateur_avec
-from tests.factories_usagers import matricule_pour
+from tests.factories_usagers import fixture_journal, matricule_pour  # noqa: F401
 
 IMMEDIAT = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                         "QUEUES": ["default", "imports", "ins"]}}
@@ -30,14 +30,6 @@ def sans_exigence_certificat(settings):
     """The batch mechanics are tested apart from the certificate requirement, which has its own test below
     (test_lot_exige_un_certificat_insi_du_cockpit) with the real default hook."""
     settings.SOCLE_INSI_EXIGER_CERTIFICAT = False
-
-
-@pytest.fixture
-def journal():
-    services.CLIENT_FACTORY = None
-    j = bouchon_local().journal
-    j.vider()
-    return j
 
 
 _SERIE = itertools.count(int(time.time()) % 100000)
