@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import rules
+from .importer import deviner_separateur
 from .models import Civilite, GabaritExport, Professionnel, SituationExercice
 from .nomenclatures import CATEGORIES_PRO, GENRES, MODES_EXERCICE, PROFESSIONS, ROLES, normaliser_metier
 
@@ -163,7 +164,7 @@ def structure_depuis_fichier(contenu: bytes, base: dict | None = None) -> tuple[
     lignes = [ln for ln in texte.splitlines() if ln.strip()]
     if not lignes:
         raise GabaritInvalide("fichier vide")
-    sep = max([";", ",", "\t", "|"], key=lignes[0].count)
+    sep = deviner_separateur(lignes[0])
     entetes = next(csv.reader([lignes[0]], delimiter=sep))
     avert: list[str] = []
     if [h.strip().lower() for h in entetes[:2]] == ["entete", "champ"]:

@@ -151,6 +151,11 @@ def _texte(contenu: bytes) -> str:
     raise FichierIllisible("encodage du fichier non reconnu (UTF-8 ou Windows-1252 attendu)")
 
 
+def deviner_separateur(ligne: str) -> str:
+    """The CSV separator of an HR export from its header line: the most frequent of ; , tab |."""
+    return max([";", ",", "\t", "|"], key=ligne.count)
+
+
 def lire_tableau(contenu: bytes, nom_fichier: str) -> tuple[list[str], Iterator[tuple[int, list]]]:
     """Header and rows (line number as the spreadsheet shows it, cells) of a CSV or XLSX file."""
     if nom_fichier.lower().endswith((".xlsx", ".xlsm")) or contenu[:2] == b"PK":
@@ -175,8 +180,7 @@ def lire_tableau(contenu: bytes, nom_fichier: str) -> tuple[list[str], Iterator[
             wb.close()
         return entetes, it_xlsx()
     texte = _texte(contenu)
-    premiere = texte.split("\n", 1)[0]
-    sep = max([";", ",", "\t", "|"], key=premiere.count)
+    sep = deviner_separateur(texte.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(texte), delimiter=sep)
     try:
         entetes = [h.strip() for h in next(reader)]
