@@ -1,9 +1,10 @@
 """FINESS anomalies to report to the ARS / CD before contracting with the ANS (the ANS contract and the
 RPPS+ structures are taken from FINESS: a wrong FINESS blocks everything downstream)."""
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+
+from socle.core.texte import sans_accents
 
 from .models import Etablissement, EtatFiness, OrganismeGestionnaire
 
@@ -22,7 +23,7 @@ class Anomalie:
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().upper()
+    text = sans_accents(text).upper()
     return " ".join("".join(c if c.isalnum() else " " for c in text).split())
 
 
