@@ -1,6 +1,6 @@
 """Demo accounts, one per persona of the brief."""
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from socle.core.demo import DEMO_PASSWORD
 
@@ -19,21 +19,30 @@ def _compte(username: str, first: str, last: str, habilitations: list[tuple[str,
     return user
 
 
+# (persona, username, first name, last name): one account per persona of the brief, shown on the sign-in page.
+PERSONAS = [
+    (_("Directrice d'ESMS (représentante légale)"), "directrice", "Camille", "DÉMO-DIRECTRICE"),
+    (_("Chef de projet de la grappe"), "chefprojet", "Samir", "DÉMO-CHEFPROJET"),
+    (_("Gestionnaire RPPS+ (RH)"), "rh", "Nadia", "DÉMO-RH"),
+    (_("Secrétaire d'admission (INS)"), "admission", "Julie", "DÉMO-ADMISSION"),
+    (_("Responsable informatique (admin technique)"), "informatique", "Hugo", "DÉMO-INFORMATIQUE"),
+]
+
+
+def comptes_demo() -> dict[str, str]:
+    """Persona label -> username."""
+    return {str(persona): username for persona, username, _first, _last in PERSONAS}
+
+
 def peupler(ctx) -> None:
     og1, og2 = ctx.organismes[0], ctx.organismes[1]
-    ehpad = ctx.etablissements[0]
-    personas = [
-        (_("Directrice d'ESMS (représentante légale)"), "directrice", "Camille", "DÉMO-DIRECTRICE",
-         [(Fonction.REPRESENTANT_LEGAL, {"organisme": og1}), (Fonction.DPO, {"organisme": og1})]),
-        (_("Chef de projet de la grappe"), "chefprojet", "Samir", "DÉMO-CHEFPROJET",
-         [(Fonction.CHEF_PROJET, {"grappe": ctx.grappe})]),
-        (_("Gestionnaire RPPS+ (RH)"), "rh", "Nadia", "DÉMO-RH",
-         [(Fonction.GESTIONNAIRE_RPPS, {"organisme": og1}), (Fonction.GESTIONNAIRE_RPPS, {"organisme": og2})]),
-        (_("Secrétaire d'admission (INS)"), "admission", "Julie", "DÉMO-ADMISSION",
-         [(Fonction.ADMISSION, {"etablissement": ehpad})]),
-        (_("Responsable informatique (admin technique)"), "informatique", "Hugo", "DÉMO-INFORMATIQUE",
-         [(Fonction.ADMIN_TECHNIQUE, {"organisme": og1})]),
-    ]
-    for persona, username, first, last, habs in personas:
-        _compte(username, first, last, habs)
-        ctx.comptes[persona] = username
+    habilitations = {
+        "directrice": [(Fonction.REPRESENTANT_LEGAL, {"organisme": og1}), (Fonction.DPO, {"organisme": og1})],
+        "chefprojet": [(Fonction.CHEF_PROJET, {"grappe": ctx.grappe})],
+        "rh": [(Fonction.GESTIONNAIRE_RPPS, {"organisme": og1}), (Fonction.GESTIONNAIRE_RPPS, {"organisme": og2})],
+        "admission": [(Fonction.ADMISSION, {"etablissement": ctx.etablissements[0]})],
+        "informatique": [(Fonction.ADMIN_TECHNIQUE, {"organisme": og1})],
+    }
+    for persona, username, first, last in PERSONAS:
+        _compte(username, first, last, habilitations[username])
+        ctx.comptes[str(persona)] = username

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "pilotage"]
 DEMO_PASSWORD = "demo-socle-2026"
-PERSONAS: dict[str, str] = {}  # persona label -> username, filled by the demo build, shown on the sign-in page
 
 
 @dataclass
@@ -36,6 +35,4 @@ def construire(stdout=None) -> DemoContext:
             module.peupler(ctx)
             if stdout is not None:
                 stdout.write("  · " + _("%(app)s : prêt") % {"app": app})
-    PERSONAS.clear()
-    PERSONAS.update(ctx.comptes)
     return ctx
