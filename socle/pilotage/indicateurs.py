@@ -1,5 +1,4 @@
-"""Adapters turning each domain's own figures into the dashboard's common shape. A domain not installed
-yet simply gives no figure."""
+"""Adapters turning each domain's own figures into the dashboard's common shape."""
 
 from django.db.models import QuerySet
 

@@ -3,7 +3,6 @@
 Each domain app exposes its own figures as a plain function over a queryset of ESMS; this module only gathers
 them, so a dashboard never recomputes a domain rule."""
 
-import importlib
 from collections import defaultdict
 from datetime import timedelta
 
@@ -14,31 +13,19 @@ from socle.audit.models import Action, EvenementAudit
 from socle.comptes.models import Fonction, Habilitation
 from socle.organisations.models import Etablissement
 
-# (label, "module:function") — function(etablissements_qs) -> dict of figures for those ESMS.
-INDICATEURS = [
-    ("identites", "socle.pilotage.indicateurs:stats_identites"),
-    ("rpps", "socle.pilotage.indicateurs:stats_rpps"),
-    ("prerequis", "socle.pilotage.indicateurs:stats_prerequis"),
-]
+from .indicateurs import stats_identites, stats_prerequis, stats_rpps
 
-
-def _provider(path: str):
-    module_name, func = path.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, func, None)
+# key -> function(etablissements_qs) -> dict of figures for those ESMS (adapters over each domain's own figures).
+INDICATEURS = {
+    "identites": stats_identites,
+    "rpps": stats_rpps,
+    "prerequis": stats_prerequis,
+}
 
 
 def indicateurs(etablissements: QuerySet[Etablissement]) -> dict[str, dict]:
-    """Every available domain figure for a set of ESMS (missing domains are simply absent)."""
-    out = {}
-    for key, path in INDICATEURS:
-        fn = _provider(path)
-        if fn is not None:
-            out[key] = fn(etablissements)
-    return out
+    """Every domain figure for a set of ESMS."""
+    return {key: fn(etablissements) for key, fn in INDICATEURS.items()}
 
 
 def personnes_du_perimetre(etablissements: QuerySet[Etablissement]) -> QuerySet[Habilitation]:
