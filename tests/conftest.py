@@ -1,15 +1,16 @@
 from pathlib import Path
 
 import pytest
-
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+from django.conf import settings
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    if not SHARED.exists():
-        pytest.fail(f"../shared/data introuvable ({SHARED}) : les tests lisent les données de référence officielles")
-    return SHARED
+    """../shared/data beside the repository (or SOCLE_SHARED_DIR), the same folder the settings use."""
+    shared = settings.SHARED_DIR / "data"
+    if not shared.exists():
+        pytest.fail(f"../shared/data introuvable ({shared}) : les tests lisent les données de référence officielles")
+    return shared
 
 
 @pytest.fixture

@@ -49,7 +49,11 @@ NOM_FICHIER_ENTETE = "PS_LibreAcces_Personne_activite.header.txt"
 
 
 def entete_partagee() -> Path | None:
-    """The header file of ../shared/data/annuaire next to the repository, when this checkout has it."""
-    racine = Path(__file__).resolve().parents[3]
-    chemin = racine.parent / "shared" / "data" / "annuaire" / NOM_FICHIER_ENTETE
+    """The header file of ../shared/data/annuaire (settings.SHARED_DIR), when this installation has it; outside
+    Django (the benchmark's generator process) the embedded header, identical to it, is used."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return None
+    chemin = Path(settings.SHARED_DIR) / "data" / "annuaire" / NOM_FICHIER_ENTETE
     return chemin if chemin.exists() else None
