@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
 
-from .models import Habilitation
+from .models import Fonction, Habilitation
 
 
 def _current(user, fonctions: Iterable[str] | None = None) -> QuerySet[Habilitation]:
@@ -105,3 +105,16 @@ def exiger_etablissement(user, etablissement: Etablissement) -> None:
 def exiger_organisme(user, organisme: OrganismeGestionnaire) -> None:
     if not organismes_visibles(user).filter(pk=organisme.pk).exists():
         raise PermissionDenied(_("Cet organisme n'est pas dans votre périmètre."))
+
+
+def perimetre_import_finess(user) -> set[str] | None:
+    """What a FINESS import launched by `user` may change: None for the whole installation (its administrators),
+    else the FINESS EJ of the organisations of the grappes she leads as chef de projet. FINESS is national
+    reference data: a function on one organisation gives no right to load it."""
+    if user.is_superuser:
+        return None
+    grappes = _current(user, [Fonction.CHEF_PROJET]).filter(grappe__isnull=False).values_list("grappe_id", flat=True)
+    if not grappes:
+        raise PermissionDenied(_("Charger le référentiel FINESS est réservé à l'administrateur de l'installation "
+                                 "et aux chefs de projet d'une grappe (pour les organismes de leur grappe)."))
+    return set(OrganismeGestionnaire.objects.filter(grappes__id__in=list(grappes)).values_list("finess", flat=True))
