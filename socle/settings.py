@@ -183,6 +183,30 @@ PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(SHARED_DIR / "d
 # HR files with more rows than this are analysed and imported by the background worker (`socle worker`).
 PERSONNEL_IMPORT_SEUIL_TACHE = env.int("SOCLE_IMPORT_SEUIL_TACHE", default=1500)
 
+# --- limits on uploaded files (FINESS and staff imports) ---
+# A file that breaks one is refused with a message naming the setting. Sizes in bytes.
+_MO = 1 << 20
+# Any compressed file (.gz, .zip, .xlsx): at most SOCLE_IMPORT_MAX_RATIO times bigger once decompressed,
+# checked beyond SOCLE_IMPORT_SEUIL_RATIO bytes out (a 6 KB file inflating to gigabytes is an attack);
+# at most SOCLE_IMPORT_MAX_MEMBRES_ZIP files in a zip archive (an XLSX holds a dozen).
+SOCLE_IMPORT_MAX_RATIO = env.int("SOCLE_IMPORT_MAX_RATIO", default=200)
+SOCLE_IMPORT_SEUIL_RATIO = env.int("SOCLE_IMPORT_SEUIL_RATIO", default=5 * _MO)
+SOCLE_IMPORT_MAX_MEMBRES_ZIP = env.int("SOCLE_IMPORT_MAX_MEMBRES_ZIP", default=100)
+# FINESS: the national JSON flux is a few hundred MB uncompressed.
+SOCLE_FINESS_MAX_FICHIER = env.int("SOCLE_FINESS_MAX_FICHIER", default=1024 * _MO)  # uploaded file
+SOCLE_FINESS_MAX_DECOMPRESSE = env.int("SOCLE_FINESS_MAX_DECOMPRESSE", default=1024 * _MO)  # content read
+SOCLE_FINESS_MAX_PROFONDEUR = env.int("SOCLE_FINESS_MAX_PROFONDEUR", default=32)  # JSON nesting (real: 8)
+SOCLE_FINESS_MAX_ENREGISTREMENTS = env.int("SOCLE_FINESS_MAX_ENREGISTREMENTS", default=1_000_000)  # items / lines
+SOCLE_FINESS_MAX_ENREGISTREMENT = env.int("SOCLE_FINESS_MAX_ENREGISTREMENT", default=10 * _MO)  # one EJ+ET / line
+SOCLE_FINESS_MAX_REJETS_DETAIL = env.int("SOCLE_FINESS_MAX_REJETS_DETAIL", default=1000)  # the rest: counts
+# Staff (HR export, portal return): CSV or XLSX.
+SOCLE_PERSONNEL_MAX_FICHIER = env.int("SOCLE_PERSONNEL_MAX_FICHIER", default=50 * _MO)  # uploaded file
+SOCLE_PERSONNEL_MAX_DECOMPRESSE = env.int("SOCLE_PERSONNEL_MAX_DECOMPRESSE", default=50 * _MO)  # XLSX content
+SOCLE_PERSONNEL_MAX_COLONNES = env.int("SOCLE_PERSONNEL_MAX_COLONNES", default=200)
+SOCLE_PERSONNEL_MAX_LIGNES = env.int("SOCLE_PERSONNEL_MAX_LIGNES", default=50_000)
+SOCLE_PERSONNEL_MAX_LIGNE = env.int("SOCLE_PERSONNEL_MAX_LIGNE", default=1 * _MO)  # one CSV record, in bytes
+SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL = env.int("SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL", default=1000)
+
 # --- usagers ---
 # INSi backlog batches may require a valid INSI-AUTO certificate: when true, the callable at
 # SOCLE_INSI_CERTIFICAT_CHECK (dotted path, f(organisme) -> bool | (bool, message)) must accept the OG.

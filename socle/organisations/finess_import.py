@@ -8,20 +8,33 @@ Two official formats, detected from the first bytes of the file (plain, .gz or .
 * the historical "etalab" ``;`` CSV (``structureet`` and ``geolocalisation`` lines, Latin-1 or UTF-8). It
   carries ET only: their EJ must already be known (imported from the JSON flux, or present in Socle).
 
-The whole run is one database transaction: if any record is rejected (and ``ignorer_rejets`` is not set),
-nothing is written. Re-importing the same file changes nothing (rows are matched on their FINESS number).
+Parsing never happens inside a write transaction; the import runs in three passes:
+
+1. read and check every record, writing nothing (no transaction: a sign-in never waits on this); the
+   checked batches are spooled to a private temporary file;
+2. if nothing was rejected, the checks made while writing (rights, re-parenting) run batch by batch, each
+   batch in a short transaction rolled back at once (this is also the ``dry_run``);
+3. if still nothing is rejected (or with ``ignorer_rejets``), write batch by batch, one short transaction each.
+
+So if any record is rejected (and ``ignorer_rejets`` is not set), nothing is written. Re-importing the same
+file changes nothing (rows are matched on their FINESS number): an interrupted pass 3 is completed by running
+the same import again. Limits (``SOCLE_FINESS_*`` and ``SOCLE_IMPORT_*`` settings) bound what a file may cost:
+size, decompression, JSON nesting, number and size of records, rejections kept in detail.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import gzip
 import io
 import math
 import os
+import pickle
 import re
 import sys
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +47,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from socle.core.fichiers import Decompression, FichierRefuse, FluxBorne, nombre, reglage, taille_lisible
 from socle.core.identifiants import finess_error
 
 from .categories import CATEGORIES, libelle_categorie
@@ -84,6 +98,15 @@ class RejetEnregistrement(ValueError):
     """One record cannot be imported; the message says why, in French."""
 
 
+class EcritureInterrompue(RuntimeError):
+    """Pass 3 failed after some batches were committed; the message says how to complete the import.
+    `resultat`: the summary of what was written until then."""
+
+    def __init__(self, message: str, resultat: Resultat):
+        super().__init__(message)
+        self.resultat = resultat
+
+
 @dataclass
 class Rejet:
     reference: str  # "ligne 12" (CSV) or "pmej n°3, ege n°2" (JSON)
@@ -95,6 +118,55 @@ class Rejet:
 
     def as_dict(self) -> dict[str, str]:
         return {"reference": self.reference, "finess": self.finess, "motif": self.motif}
+
+
+MAX_MOTIFS = 100  # distinct rejection reasons counted one by one (the rest: "autres motifs")
+
+
+def motif_type(motif: str) -> str:
+    """The reason of a rejection without its particulars (values, FINESS numbers, positions), to count them:
+    "date invalide dans « dateOuverture » : « 1957-13-45 »" → "date invalide dans « dateOuverture »"."""
+    t = motif.split(" : ", 1)[0]
+    t = re.sub(r"\s*\([^)]*\)", "", t)
+    return re.sub(r"\w*\d\w*", "N", t)[:150]
+
+
+class RejetsPlafonnes(list):
+    """The rejections of a run: the first `plafond` in detail (SOCLE_FINESS_MAX_REJETS_DETAIL), every one
+    counted (`total`) and counted by reason (`par_motif`): a file of two million bad records costs a counter,
+    not two million rows in memory, in the database and on the detail page."""
+
+    def __init__(self, plafond: int | None = None):
+        super().__init__()
+        self.plafond = reglage("SOCLE_FINESS_MAX_REJETS_DETAIL") if plafond is None else plafond
+        self.total = 0
+        self.par_motif: dict[str, int] = {}
+
+    def append(self, rejet: Rejet) -> None:
+        self.total += 1
+        motif = motif_type(rejet.motif)
+        if motif not in self.par_motif and len(self.par_motif) >= MAX_MOTIFS:
+            motif = "autres motifs"
+        self.par_motif[motif] = self.par_motif.get(motif, 0) + 1
+        if len(self) < self.plafond:
+            super().append(rejet)
+
+    def extend(self, rejets: Iterable[Rejet]) -> None:
+        for r in rejets:
+            self.append(r)
+
+    def __iadd__(self, rejets: Iterable[Rejet]) -> RejetsPlafonnes:
+        self.extend(rejets)
+        return self
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __deepcopy__(self, memo) -> RejetsPlafonnes:
+        double = RejetsPlafonnes(self.plafond)
+        list.extend(double, copy.deepcopy(list(self), memo))
+        double.total, double.par_motif = self.total, dict(self.par_motif)
+        return double
 
 
 @dataclass
@@ -119,7 +191,7 @@ class Resultat:
     hors_perimetre: int = 0
     hors_droits: list[str] = field(default_factory=list)  # EJ/ET outside the importer's own organisations
     rattachements: list[dict[str, str]] = field(default_factory=list)  # ET moved to another EJ (confirmed)
-    rejets: list[Rejet] = field(default_factory=list)
+    rejets: list[Rejet] = field(default_factory=RejetsPlafonnes)
     groupements_ignores: list[str] = field(default_factory=list)  # GCC without any member in the file
     membres_absents: list[str] = field(default_factory=list)  # GCC members not in the file
     categories_obsoletes: dict[str, int] = field(default_factory=dict)  # code -> number of ET
@@ -131,14 +203,19 @@ class Resultat:
 
     @property
     def nb_rejets(self) -> int:
-        return len(self.rejets)
+        return getattr(self.rejets, "total", len(self.rejets))
+
+    @property
+    def rejets_par_motif(self) -> dict[str, int]:
+        return dict(getattr(self.rejets, "par_motif", {}))
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "format": self.format, "ej": self.ej.as_dict(), "et": self.et.as_dict(),
             "grappes": self.grappes.as_dict(), "hors_perimetre": self.hors_perimetre,
             "hors_droits": self.hors_droits, "rattachements": self.rattachements,
-            "rejets": [r.as_dict() for r in self.rejets], "groupements_ignores": self.groupements_ignores,
+            "rejets": [r.as_dict() for r in self.rejets], "nb_rejets": self.nb_rejets,
+            "rejets_par_motif": self.rejets_par_motif, "groupements_ignores": self.groupements_ignores,
             "membres_absents": self.membres_absents, "categories_obsoletes": self.categories_obsoletes,
             "categories_hors_nomenclature": self.categories_hors_nomenclature, "anomalies": self.anomalies,
             "anomalies_par_code": self.anomalies_par_code, "applique": self.applique, "dry_run": self.dry_run,
@@ -158,8 +235,10 @@ class Resultat:
                        + ", ".join(self.hors_droits[:20]) + (" …" if len(self.hors_droits) > 20 else ""))
         for r in self.rattachements:
             out.append(f"Changement de rattachement confirmé : ET {r['finess']} de l'EJ {r['avant']} vers l'EJ {r['apres']}")
-        for gid in self.groupements_ignores:
+        for gid in self.groupements_ignores[:50]:
             out.append(f"Groupement ignoré : {gid}")
+        if len(self.groupements_ignores) > 50:
+            out.append(f"… et {len(self.groupements_ignores) - 50} autre(s) groupement(s) ignoré(s)")
         if self.membres_absents:
             out.append(f"Membres de groupement absents du fichier (non rattachés) : {len(self.membres_absents)} — "
                        + ", ".join(self.membres_absents[:20]) + (" …" if len(self.membres_absents) > 20 else ""))
@@ -167,11 +246,17 @@ class Resultat:
             cat = CATEGORIES[code]
             out.append(f"Catégorie obsolète {code} ({cat.libelle}) portée par {n} ET : remplacée par {cat.deprecated_by}")
         if self.categories_hors_nomenclature:
-            out.append("Catégories hors champ médico-social : " + ", ".join(
-                f"{c} ({n} ET)" for c, n in sorted(self.categories_hors_nomenclature.items())))
+            hors = sorted(self.categories_hors_nomenclature.items())
+            out.append("Catégories hors champ médico-social : " + ", ".join(f"{c} ({n} ET)" for c, n in hors[:50])
+                       + (f" … et {len(hors) - 50} autre(s)" if len(hors) > 50 else ""))
         if self.rejets:
-            out.append(f"{len(self.rejets)} enregistrement(s) rejeté(s) :")
+            out.append(f"{self.nb_rejets} enregistrement(s) rejeté(s) :")
             out.extend(f"  - {r}" for r in self.rejets)
+            if self.nb_rejets > len(self.rejets):
+                out.append(f"  … et {nombre(self.nb_rejets - len(self.rejets))} autre(s), non détaillé(s) "
+                           f"(limite SOCLE_FINESS_MAX_REJETS_DETAIL = {nombre(len(self.rejets))}) ; par motif :")
+                out.extend(f"  - {motif} : {nombre(n)}"
+                           for motif, n in sorted(self.rejets_par_motif.items(), key=lambda x: -x[1]))
         if self.anomalies_par_code:
             out.append(f"Anomalies FINESS à signaler ({len(self.anomalies)}) :")
             out.extend(f"  - [{a['gravite']}] {a['objet']} : {a['message']} → {a['destinataire']}"
@@ -239,22 +324,43 @@ class _Decompresse(io.BufferedReader):
             obj.close()
 
 
-def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = None) -> io.BufferedReader:
-    """Binary stream of the file's content, decompressing .gz and .zip (first .json/.csv member)."""
+def limites_decompression() -> Decompression:
+    return Decompression.depuis_reglages("SOCLE_FINESS_MAX_DECOMPRESSE")
+
+
+def ouvrir(chemin: str | os.PathLike, callback: Callable[[int], Any] | None = None,
+           limites: Decompression | None = None) -> io.BufferedReader:
+    """Binary stream of the file's content, decompressing .gz and .zip (first .json/.csv member).
+
+    The content read may not exceed the limits (SOCLE_FINESS_MAX_DECOMPRESSE, SOCLE_IMPORT_MAX_RATIO,
+    SOCLE_IMPORT_MAX_MEMBRES_ZIP): a zip is checked on its declared sizes before a byte is inflated, and every
+    decompressed stream is counted as it is read. A refusal raises FichierRefuse."""
     chemin = Path(chemin)
+    limites = limites or limites_decompression()
     raw = _Counting(open(chemin, "rb"), callback)
     head = raw.raw.read(4)
     raw.raw.seek(0)
     if head[:2] == b"\x1f\x8b":
-        return _Decompresse(gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16), mode="rb"), raw)
+        gz = gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16), mode="rb")
+        return _Decompresse(FluxBorne(gz, lambda: raw.lus, limites), raw)
     if head[:4] == b"PK\x03\x04":
-        zf = zipfile.ZipFile(raw)
-        noms = [n for n in zf.namelist() if n.lower().endswith((".json", ".csv", ".txt"))] or zf.namelist()
-        if not noms:
-            zf.close()
+        try:
+            zf = zipfile.ZipFile(raw)
+            limites.verifier_zip(zf)
+            noms = [n for n in zf.namelist() if n.lower().endswith((".json", ".csv", ".txt"))] or zf.namelist()
+            if not noms:
+                raise FormatInconnu("l'archive zip est vide")
+            membre = zf.open(noms[0])
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
             raw.close()
-            raise FormatInconnu("l'archive zip est vide")
-        return _Decompresse(zf.open(noms[0]), zf, raw)
+            raise FormatInconnu(f"archive zip illisible : {exc}") from exc
+        except BaseException:
+            raw.close()
+            raise
+        return _Decompresse(FluxBorne(membre, lambda: raw.lus, limites), zf, raw)
+    if chemin.stat().st_size > limites.max_octets:
+        raw.close()
+        raise FichierRefuse(f"le fichier dépasse {taille_lisible(limites.max_octets)} (limite {limites.nom_max})")
     return io.BufferedReader(raw, 1 << 16)
 
 
@@ -281,37 +387,149 @@ class ItemJson:
     valeur: Any
 
 
+_HORS_CROCHETS = bytes(range(256)).translate(None, b"[]{}")
+_EN_CROCHETS = bytes.maketrans(b"{}", b"[]")
+NIVEAU_ENREGISTREMENT = 2  # depth between two items of a top-level array ({ "pmej": [ item, item ] })
+
+
+class _JsonBorne:
+    """What ijson reads, checked before ijson parses it: nesting depth (ijson keeps the path of every open
+    level, so 2 MB of "[" cost it gigabytes) and the size of one record (an item of a top-level array, or any
+    run of bytes outside them, such as a huge string: ijson builds each one whole in memory).
+
+    The check costs a few C-level passes per chunk: strings are cut out (escapes first), only brackets are
+    kept, then matched pairs are removed; the exact depth is followed bracket by bracket only when the cheap
+    bound comes near the limit."""
+
+    def __init__(self, flux: IO[bytes], profondeur_max: int, enregistrement_max: int):
+        self.flux = flux
+        self.profondeur_max = profondeur_max
+        self.enregistrement_max = enregistrement_max
+        self.profondeur = 0
+        self.dans_chaine = False
+        self.report = b""  # trailing backslashes, which escape the first byte of the next chunk
+        self.segment = 0  # bytes read since depth last came back to the record level
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.flux.read(n)
+        if data:
+            self._verifier(data)
+        return data
+
+    def _trop_profond(self) -> FichierRefuse:
+        return FichierRefuse(f"le JSON imbrique plus de {self.profondeur_max} niveaux de tableaux ou d'objets "
+                             "(limite SOCLE_FINESS_MAX_PROFONDEUR)")
+
+    def _verifier(self, data: bytes) -> None:
+        buf = self.report + data
+        k = len(buf) - len(buf.rstrip(b"\\"))
+        self.report, buf = (buf[len(buf) - k:], buf[:len(buf) - k]) if k else (b"", buf)
+        morceaux = buf.replace(b"\\\\", b"").replace(b'\\"', b"").split(b'"')
+        dehors = morceaux[1::2] if self.dans_chaine else morceaux[0::2]
+        if len(morceaux) % 2 == 0:
+            self.dans_chaine = not self.dans_chaine
+        crochets = b"".join(dehors).translate(_EN_CROCHETS, _HORS_CROCHETS)
+        frontiere = False
+        if crochets:
+            reduit, passes = crochets, 0
+            while b"[]" in reduit:  # each pass removes the innermost pairs: passes = nesting inside the chunk
+                reduit = reduit.replace(b"[]", b"")
+                passes += 1
+                if passes > self.profondeur_max:
+                    raise self._trop_profond()
+            fermants = len(reduit) - len(reduit.lstrip(b"]"))
+            ouvrants = len(reduit) - fermants
+            if self.profondeur + passes + ouvrants > self.profondeur_max:  # upper bound: check exactly
+                p = self.profondeur
+                for c in crochets:
+                    p += 1 if c == 91 else -1
+                    if p > self.profondeur_max:
+                        raise self._trop_profond()
+            frontiere = self.profondeur - fermants <= NIVEAU_ENREGISTREMENT
+            self.profondeur += ouvrants - fermants
+        self.segment = len(data) if frontiere else self.segment + len(data)
+        if self.segment > self.enregistrement_max:
+            raise FichierRefuse(f"un enregistrement du JSON (une entité juridique avec ses établissements, ou une "
+                                f"valeur hors des tableaux) dépasse {taille_lisible(self.enregistrement_max)} "
+                                "(limite SOCLE_FINESS_MAX_ENREGISTREMENT)")
+
+
+def _trop_d_enregistrements(n: int) -> FichierRefuse:
+    return FichierRefuse(f"le fichier compte plus de {nombre(n)} enregistrements "
+                         "(limite SOCLE_FINESS_MAX_ENREGISTREMENTS)")
+
+
 def iterer_json(flux: IO[bytes], tableau: str = "pmej") -> Iterator[ItemJson]:
     """Yield the items of one top-level array (pmej, gcc or gco) one at a time, never loading the file.
 
     ijson's C backend builds each item (as fast as json.load, in bounded memory). A syntax error raises
-    RejetEnregistrement naming the last complete item, so the caller can report it.
+    RejetEnregistrement naming the last complete item, so the caller can report it. Nesting depth, record
+    size and count are bounded (SOCLE_FINESS_MAX_PROFONDEUR, _ENREGISTREMENT, _ENREGISTREMENTS): beyond,
+    FichierRefuse, before the whole file is read.
     """
     position = 0
+    max_items = reglage("SOCLE_FINESS_MAX_ENREGISTREMENTS")
+    borne = _JsonBorne(flux, reglage("SOCLE_FINESS_MAX_PROFONDEUR"), reglage("SOCLE_FINESS_MAX_ENREGISTREMENT"))
     try:
-        for valeur in ijson.items(flux, f"{tableau}.item"):
+        for valeur in ijson.items(borne, f"{tableau}.item"):
             position += 1
+            if position > max_items:
+                raise _trop_d_enregistrements(max_items)
             yield ItemJson(tableau, position, valeur)
     except ijson.JSONError as exc:
         dernier = f"{tableau} n°{position}" if position else f"le début du tableau « {tableau} »"
         raise RejetEnregistrement(f"JSON malformé après {dernier} : {exc}") from exc
 
 
-def _decoder_lignes(flux: IO[bytes]) -> Iterator[str]:
-    """Decode each line as UTF-8, falling back to Latin-1 (older etalab files) line by line."""
-    for i, brut in enumerate(flux):
-        if i == 0 and brut.startswith(b"\xef\xbb\xbf"):
+class _LignesCsv:
+    """Lines of the etalab CSV for csv.reader: each decoded as UTF-8, falling back to Latin-1 (older etalab
+    files) line by line; a record (one line, or several when a quoted field spans lines) may not exceed
+    SOCLE_FINESS_MAX_ENREGISTREMENT bytes, as csv.reader would hold it whole in memory."""
+
+    def __init__(self, flux: IO[bytes], max_octets: int):
+        self.flux = flux
+        self.max_octets = max_octets
+        self.octets = 0  # of the record being read; reset by iterer_csv after each record
+        self.premiere = True
+
+    def __iter__(self) -> _LignesCsv:
+        return self
+
+    def __next__(self) -> str:
+        brut = self.flux.readline(self.max_octets + 1)
+        if not brut:
+            raise StopIteration
+        self.octets += len(brut)
+        if self.octets > self.max_octets:
+            raise FichierRefuse(f"une ligne du CSV dépasse {taille_lisible(self.max_octets)} "
+                                "(limite SOCLE_FINESS_MAX_ENREGISTREMENT)")
+        if self.premiere and brut.startswith(b"\xef\xbb\xbf"):
             brut = brut[3:]
+        self.premiere = False
         try:
-            yield brut.decode("utf-8")
+            return brut.decode("utf-8")
         except UnicodeDecodeError:
-            yield brut.decode("latin-1")
+            return brut.decode("latin-1")
 
 
 def iterer_csv(flux: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of the etalab CSV, metadata line included."""
-    lecteur = csv.reader(_decoder_lignes(flux), delimiter=";", quotechar='"')
-    for champs in lecteur:
+    """(line number, fields) of the etalab CSV, metadata line included. Line size and count are bounded
+    (SOCLE_FINESS_MAX_ENREGISTREMENT, SOCLE_FINESS_MAX_ENREGISTREMENTS): beyond, FichierRefuse."""
+    lignes = _LignesCsv(flux, reglage("SOCLE_FINESS_MAX_ENREGISTREMENT"))
+    max_lignes = reglage("SOCLE_FINESS_MAX_ENREGISTREMENTS")
+    lecteur = csv.reader(lignes, delimiter=";", quotechar='"')
+    n = 0
+    while True:
+        try:
+            champs = next(lecteur)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FichierRefuse(f"CSV illisible à la ligne {lecteur.line_num} : {exc}") from exc
+        lignes.octets = 0
+        n += 1
+        if n > max_lignes:
+            raise _trop_d_enregistrements(max_lignes)
         yield lecteur.line_num, champs
 
 
@@ -773,6 +991,50 @@ class _Ecrivain:
 # Entry point
 
 
+@dataclass
+class _Lot:
+    """One batch of records checked by pass 1, applied by a writer in passes 2 and 3."""
+
+    ej: set[str]  # FINESS EJ of the batch (for the anomalies)
+    og: list[dict[str, Any]] = field(default_factory=list)
+    et: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (EJ of the file, or None: known)
+    groupements: list[ItemJson] | None = None
+    fichier_pm: set[str] = field(default_factory=set)
+
+    def appliquer(self, ecrivain: _Ecrivain) -> None:
+        if self.groupements is not None:
+            ecrivain.ecrire_gcc(self.groupements, self.fichier_pm)
+            return
+        if self.og:
+            ecrivain.ecrire_og(self.og)
+        if self.et:
+            for ej, v in self.et:
+                if ej is not None:
+                    v["organisme_id"] = ecrivain.og_ids.get(ej)
+            ecrivain.ecrire_et([v for _, v in self.et])
+
+
+class _Bobine:
+    """The batches checked by pass 1, spooled to a private temporary file: passes 2 and 3 apply exactly what
+    was checked, without reading and checking the file again."""
+
+    def __init__(self) -> None:
+        self.fichier = tempfile.TemporaryFile()
+        self.nombre = 0
+
+    def ajouter(self, lot: _Lot) -> None:
+        pickle.dump(lot, self.fichier, protocol=pickle.HIGHEST_PROTOCOL)
+        self.nombre += 1
+
+    def lots(self) -> Iterator[_Lot]:
+        self.fichier.seek(0)
+        for _ in range(self.nombre):
+            yield pickle.load(self.fichier)  # noqa: S301 - our own file, written just before
+
+    def close(self) -> None:
+        self.fichier.close()
+
+
 def importer(
     chemin: str | os.PathLike,
     *,
@@ -784,131 +1046,185 @@ def importer(
     progression: bool | None = None,
     organismes_autorises: set[str] | None = None,
     confirmer_rattachements: bool = False,
+    etape: Callable[[str], Any] | None = None,
 ) -> Resultat:
     """Import one FINESS file; returns the summary. Nothing is written when a record is rejected (unless
     `ignorer_rejets`) or with `dry_run`. `progression`: show a tqdm bar on stderr (default: if a TTY).
-    `organismes_autorises`: FINESS EJ the importer may change (None: installation-wide, see `_Ecrivain`)."""
+    `organismes_autorises`: FINESS EJ the importer may change (None: installation-wide, see `_Ecrivain`).
+    `etape(message)`: told, in French, when a pass starts (the background task shows it on the status page).
+
+    Raises FormatInconnu or FichierRefuse (a limit, named in the message) before anything is written, and
+    EcritureInterrompue if pass 3 fails after some batches were committed."""
     chemin = Path(chemin)
+    etape = etape or (lambda message: None)
     res = Resultat(dry_run=dry_run)
     perimetre = Perimetre.de(departements, categories)
+    limites = limites_decompression()
+    taille = chemin.stat().st_size
+    max_fichier = reglage("SOCLE_FINESS_MAX_FICHIER")
+    if taille > max_fichier:
+        raise FichierRefuse(f"le fichier dépasse {taille_lisible(max_fichier)} (limite SOCLE_FINESS_MAX_FICHIER)")
     if progression is None:
         progression = sys.stderr.isatty()
-    taille = chemin.stat().st_size
     barre = tqdm(total=taille, unit="o", unit_scale=True, desc="Import FINESS", file=sys.stderr,
                  disable=not progression, leave=False)
+
+    bobine = _Bobine()
+
+    def lots(passe: str) -> Iterator[_Lot]:
+        barre.reset(total=bobine.nombre)
+        barre.set_description(f"Import FINESS ({passe})")
+        for lot in bobine.lots():
+            yield lot
+            barre.update(1)
+
     try:
-        with ouvrir(chemin, barre.update) as flux:
-            res.format = detecter_format(flux.peek(512)[:512])
+        with ouvrir(chemin, limites=limites) as flux:
+            format_ = detecter_format(flux.peek(512)[:512])
+        res.format = "flux JSON « structures »" if format_ == "json" else "CSV etalab"
+
+        # Pass 1: read and check every record; no transaction, nothing written.
+        etape("Lecture et vérification du fichier (rien n'est encore écrit)…")
+        lecture = _lots_json if format_ == "json" else _lots_csv
+        for lot in lecture(chemin, perimetre, res, limites, barre.update):
+            bobine.ajouter(lot)
+        nb_lots = bobine.nombre
+        if res.rejets and not ignorer_rejets:
+            return res
+
+        # Pass 2: the checks made while writing, batch by batch, each rolled back at once. Also the dry run.
+        if dry_run or not ignorer_rejets:
+            etape("Vérification des écritures lot par lot (chaque lot est annulé aussitôt)…")
+            simulation = copy.deepcopy(res)
+            ecrivain = _Ecrivain(simulation, organismes_autorises, confirmer_rattachements)
+            for lot in lots("vérification"):
+                try:
+                    with transaction.atomic():
+                        lot.appliquer(ecrivain)
+                        if dry_run and anomalies:
+                            _anomalies(lot.ej, simulation)
+                        raise _Annuler
+                except _Annuler:
+                    pass
+            if dry_run or simulation.rejets:
+                simulation.applique = False
+                return simulation
+
+        # Pass 3: write, one short transaction per batch: a sign-in never waits long on the write lock.
+        etape(f"Écriture en cours, par lots ({nb_lots}). Si elle est interrompue, relancez l'import avec le même "
+              "fichier : il complète l'écriture sans rien dupliquer (enregistrements repérés par leur numéro "
+              "FINESS).")
+        ecrivain = _Ecrivain(res, organismes_autorises, confirmer_rattachements)
+        og_importes: set[str] = set()
+        faits = 0
+        for lot in lots("écriture"):
             try:
                 with transaction.atomic():
-                    ecrivain = _Ecrivain(res, organismes_autorises, confirmer_rattachements)
-                    if res.format == "json":
-                        res.format = "flux JSON « structures »"
-                        og_importes = _importer_json(chemin, flux, perimetre, ecrivain, res)
-                    else:
-                        res.format = "CSV etalab"
-                        og_importes = _importer_csv(chemin, flux, perimetre, ecrivain, res)
-                    if anomalies and (ignorer_rejets or not res.rejets):
-                        _anomalies(og_importes, res)
-                    if dry_run or (res.rejets and not ignorer_rejets):
-                        raise _Annuler
-                    res.applique = True
-            except _Annuler:
-                res.applique = False
+                    lot.appliquer(ecrivain)
+            except Exception as exc:
+                raise EcritureInterrompue(
+                    f"écriture interrompue après {faits} lot(s) enregistré(s) sur {nb_lots} ({exc}). L'import est "
+                    "reproductible (enregistrements repérés par leur numéro FINESS) : relancez-le avec le même "
+                    "fichier pour terminer l'écriture.", res) from exc
+            faits += 1
+            og_importes |= lot.ej
+        res.applique = True
+        if anomalies:
+            _anomalies(og_importes, res)
     finally:
         barre.close()
+        bobine.close()
     return res
 
 
-def _importer_json(chemin: Path, flux: IO[bytes], perimetre: Perimetre, ecrivain: _Ecrivain,
-                   res: Resultat) -> set[str]:
+def _lots_json(chemin: Path, perimetre: Perimetre, res: Resultat, limites: Decompression,
+               callback: Callable[[int], Any] | None = None) -> Iterator[_Lot]:
+    """Batches of checked EJ with their ET, then the groupements; rejections and scope counts go to `res`."""
     vus_ej: dict[str, str] = {}
     vus_et: dict[str, str] = {}
     fichier_pm: set[str] = set()  # every pmSmsseId of the file, even out of scope
     lot_og: list[dict[str, Any]] = []
     lot_et: list[tuple[str, dict[str, Any]]] = []
-    importes: set[str] = set()
 
-    def vider() -> None:
-        if lot_og:
-            ecrivain.ecrire_og(lot_og)
-        if lot_et:
-            for ej, v in lot_et:
-                v["organisme_id"] = ecrivain.og_ids.get(ej)
-            ecrivain.ecrire_et([v for _, v in lot_et])
+    def vider() -> _Lot:
+        lot = _Lot({v["finess"] for v in lot_og}, list(lot_og), list(lot_et))
         lot_og.clear()
         lot_et.clear()
+        return lot
 
-    try:
-        for item in iterer_json(flux, "pmej"):
-            pm = item.valeur
-            ref = f"pmej n°{item.position}"
-            info = pm.get("informationsGeneralesPMEJ") if isinstance(pm, dict) else None
-            brut_finess = _s(info.get("numFinessPm")) if isinstance(info, dict) else ""
-            if isinstance(info, dict) and _s(info.get("pmSmsseId")):
-                fichier_pm.add(_s(info.get("pmSmsseId")))
-            eges = pm.get("ege") if isinstance(pm, dict) else None
-            eges = eges if isinstance(eges, list) else []
-            # Scope: ET kept by the filters; the EJ is kept if one of its ET is, or (no category filter) if
-            # its own department matches.
-            gardes = [(j, eg) for j, eg in enumerate(eges, 1) if perimetre.et_ok(*_et_brut(eg))]
-            if perimetre.filtre:
-                adr = _adresse(pm.get("adresse") if isinstance(pm, dict) else None, "02")
-                ej_ok = bool(gardes) or (not perimetre.categories
-                                         and perimetre.departement_ok(brut_finess, _s(adr.get("cogCommune"))))
-                res.hors_perimetre += (len(eges) - len(gardes)) + (0 if ej_ok else 1)
-                if not ej_ok:
-                    continue
-            try:
-                v = og_depuis_json(pm)
-                if v["finess"] in vus_ej:
-                    raise RejetEnregistrement(f"EJ en double dans le fichier (déjà vue en {vus_ej[v['finess']]})")
-            except RejetEnregistrement as exc:
-                res.rejets.append(Rejet(ref, brut_finess, str(exc)))
-                res.ej.rejetes += 1
-                for j, eg in gardes:
-                    res.rejets.append(Rejet(f"{ref}, ege n°{j}", _et_brut(eg)[0],
-                                            "entité juridique rejetée : établissement non importé"))
-                    res.et.rejetes += 1
-                continue
-            vus_ej[v["finess"]] = ref
-            lot_og.append(v)
-            importes.add(v["finess"])
-            for j, eg in gardes:
-                ref_et = f"{ref}, ege n°{j}"
+    with ouvrir(chemin, callback, limites) as flux:
+        try:
+            for item in iterer_json(flux, "pmej"):
+                pm = item.valeur
+                ref = f"pmej n°{item.position}"
+                info = pm.get("informationsGeneralesPMEJ") if isinstance(pm, dict) else None
+                brut_finess = _s(info.get("numFinessPm")) if isinstance(info, dict) else ""
+                if isinstance(info, dict) and _s(info.get("pmSmsseId")):
+                    fichier_pm.add(_s(info.get("pmSmsseId")))
+                eges = pm.get("ege") if isinstance(pm, dict) else None
+                eges = eges if isinstance(eges, list) else []
+                # Scope: ET kept by the filters; the EJ is kept if one of its ET is, or (no category filter) if
+                # its own department matches.
+                gardes = [(j, eg) for j, eg in enumerate(eges, 1) if perimetre.et_ok(*_et_brut(eg))]
+                if perimetre.filtre:
+                    adr = _adresse(pm.get("adresse") if isinstance(pm, dict) else None, "02")
+                    ej_ok = bool(gardes) or (not perimetre.categories
+                                             and perimetre.departement_ok(brut_finess, _s(adr.get("cogCommune"))))
+                    res.hors_perimetre += (len(eges) - len(gardes)) + (0 if ej_ok else 1)
+                    if not ej_ok:
+                        continue
                 try:
-                    ve = et_depuis_json(eg)
-                    if ve["finess"] in vus_et:
-                        raise RejetEnregistrement(f"ET en double dans le fichier (déjà vu en {vus_et[ve['finess']]})")
+                    v = og_depuis_json(pm)
+                    if v["finess"] in vus_ej:
+                        raise RejetEnregistrement(f"EJ en double dans le fichier (déjà vue en {vus_ej[v['finess']]})")
                 except RejetEnregistrement as exc:
-                    res.rejets.append(Rejet(ref_et, _et_brut(eg)[0], str(exc)))
-                    res.et.rejetes += 1
+                    res.rejets.append(Rejet(ref, brut_finess, str(exc)))
+                    res.ej.rejetes += 1
+                    for j, eg in gardes:
+                        res.rejets.append(Rejet(f"{ref}, ege n°{j}", _et_brut(eg)[0],
+                                                "entité juridique rejetée : établissement non importé"))
+                        res.et.rejetes += 1
                     continue
-                vus_et[ve["finess"]] = ref_et
-                lot_et.append((v["finess"], ve))
-            if len(lot_og) >= BATCH_EJ:
-                vider()
-    except RejetEnregistrement as exc:  # the JSON itself is broken: nothing after that point can be read
-        res.rejets.append(Rejet("fichier", "", str(exc)))
-        vider()
-        return importes
-    vider()
-    # Second pass for the groupements (small array, before or after pmej): ijson skips the rest in C.
-    with ouvrir(chemin) as f2:
+                vus_ej[v["finess"]] = ref
+                lot_og.append(v)
+                for j, eg in gardes:
+                    ref_et = f"{ref}, ege n°{j}"
+                    try:
+                        ve = et_depuis_json(eg)
+                        if ve["finess"] in vus_et:
+                            raise RejetEnregistrement(
+                                f"ET en double dans le fichier (déjà vu en {vus_et[ve['finess']]})")
+                    except RejetEnregistrement as exc:
+                        res.rejets.append(Rejet(ref_et, _et_brut(eg)[0], str(exc)))
+                        res.et.rejetes += 1
+                        continue
+                    vus_et[ve["finess"]] = ref_et
+                    lot_et.append((v["finess"], ve))
+                if len(lot_og) >= BATCH_EJ:
+                    yield vider()
+        except RejetEnregistrement as exc:  # the JSON itself is broken: nothing after that point can be read
+            res.rejets.append(Rejet("fichier", "", str(exc)))
+            if lot_og or lot_et:
+                yield vider()
+            return
+    if lot_og or lot_et:
+        yield vider()
+    # Second read for the groupements (small array, before or after pmej): ijson skips the rest in C.
+    with ouvrir(chemin, limites=limites) as f2:
         try:
             groupements = list(iterer_json(f2, "gcc"))
         except RejetEnregistrement as exc:
             res.rejets.append(Rejet("fichier", "", str(exc)))
-            return importes
-    ecrivain.ecrire_gcc(groupements, fichier_pm)
-    return importes
+            return
+    yield _Lot(set(), groupements=groupements, fichier_pm=fichier_pm)
 
 
-def _importer_csv(chemin: Path, flux: IO[bytes], perimetre: Perimetre, ecrivain: _Ecrivain,
-                  res: Resultat) -> set[str]:
-    # Pass 1 (light): coordinates of the `geolocalisation` lines, which come after all `structureet` lines.
+def _lots_csv(chemin: Path, perimetre: Perimetre, res: Resultat, limites: Decompression,
+              callback: Callable[[int], Any] | None = None) -> Iterator[_Lot]:
+    """Batches of checked ET of the etalab CSV (their EJ must be in Socle); rejections go to `res`."""
+    # First read (light): coordinates of the `geolocalisation` lines, which come after all `structureet` lines.
     geo: dict[str, tuple[Decimal | None, Decimal | None]] = {}
-    with ouvrir(chemin) as f1:
+    with ouvrir(chemin, limites=limites) as f1:
         for num, champs in iterer_csv(f1):
             if champs and champs[0].strip().lower() == "geolocalisation":
                 if len(champs) != len(COLONNES_GEOLOCALISATION) + 1:
@@ -921,17 +1237,14 @@ def _importer_csv(chemin: Path, flux: IO[bytes], perimetre: Perimetre, ecrivain:
                     geo[d["nofinesset"].strip().upper()] = _geoloc(d)
                 except RejetEnregistrement as exc:
                     res.rejets.append(Rejet(f"ligne {num}", d["nofinesset"].strip(), str(exc)))
-    # Pass 2: the establishments, by batches.
+    # Second read: the establishments, by batches.
     vus: dict[str, str] = {}
     lot: list[tuple[str, str, str, dict[str, Any]]] = []
-    importes: set[str] = set()
 
-    def vider() -> None:
-        if not lot:
-            return
+    def vider() -> _Lot:
         ej_ids = dict(OrganismeGestionnaire.objects.filter(finess__in={ej for _, ej, _, _ in lot})
                       .values_list("finess", "pk"))
-        bons = []
+        bons, ejs = [], set()
         for ref, ej, finess, v in lot:
             if ej not in ej_ids:
                 res.rejets.append(Rejet(ref, finess, f"entité juridique {ej} inconnue : ni dans Socle ni importée "
@@ -939,52 +1252,53 @@ def _importer_csv(chemin: Path, flux: IO[bytes], perimetre: Perimetre, ecrivain:
                 res.et.rejetes += 1
                 continue
             v["organisme_id"] = ej_ids[ej]
-            importes.add(ej)
-            bons.append(v)
-        ecrivain.ecrire_et(bons)
+            ejs.add(ej)
+            bons.append((None, v))
         lot.clear()
+        return _Lot(ejs, et=bons)
 
-    for num, champs in iterer_csv(flux):
-        if not champs or not any(c.strip() for c in champs):
-            continue
-        tag = champs[0].strip().lower()
-        ref = f"ligne {num}"
-        if tag == "finess" and num == 1:
-            continue
-        if tag == "geolocalisation":
-            continue
-        if tag != "structureet":
-            res.rejets.append(Rejet(ref, "", f"ligne malformée : type de ligne « {champs[0][:30]} » inconnu "
-                                    "(attendu « structureet » ou « geolocalisation »)"))
-            continue
-        if len(champs) != len(COLONNES_STRUCTUREET) + 1:
-            res.rejets.append(Rejet(ref, champs[1].strip() if len(champs) > 1 else "",
-                                    f"ligne « structureet » malformée : {len(COLONNES_STRUCTUREET)} colonnes "
-                                    f"attendues après l'étiquette, {len(champs) - 1} reçues"))
-            res.et.rejetes += 1
-            continue
-        d = dict(zip(COLONNES_STRUCTUREET, champs[1:], strict=True))
-        dep = d["departement"].strip().upper()
-        cog = dep + d["commune"].strip() if re.fullmatch(r"\d{2}|2A|2B", dep) else ""
-        if not perimetre.et_ok(d["nofinesset"], cog, d["categetab"]):
-            res.hors_perimetre += 1
-            continue
-        try:
-            ej, v = et_depuis_csv(d)
-            if v["finess"] in vus:
-                raise RejetEnregistrement(f"ET en double dans le fichier (déjà vu en {vus[v['finess']]})")
-        except RejetEnregistrement as exc:
-            res.rejets.append(Rejet(ref, d["nofinesset"].strip(), str(exc)))
-            res.et.rejetes += 1
-            continue
-        vus[v["finess"]] = ref
-        if v["finess"] in geo:
-            v["latitude"], v["longitude"] = geo[v["finess"]]
-        lot.append((ref, ej, v["finess"], v))
-        if len(lot) >= BATCH_ET_CSV:
-            vider()
-    vider()
-    return importes
+    with ouvrir(chemin, callback, limites) as flux:
+        for num, champs in iterer_csv(flux):
+            if not champs or not any(c.strip() for c in champs):
+                continue
+            tag = champs[0].strip().lower()
+            ref = f"ligne {num}"
+            if tag == "finess" and num == 1:
+                continue
+            if tag == "geolocalisation":
+                continue
+            if tag != "structureet":
+                res.rejets.append(Rejet(ref, "", f"ligne malformée : type de ligne « {champs[0][:30]} » inconnu "
+                                        "(attendu « structureet » ou « geolocalisation »)"))
+                continue
+            if len(champs) != len(COLONNES_STRUCTUREET) + 1:
+                res.rejets.append(Rejet(ref, champs[1].strip() if len(champs) > 1 else "",
+                                        f"ligne « structureet » malformée : {len(COLONNES_STRUCTUREET)} colonnes "
+                                        f"attendues après l'étiquette, {len(champs) - 1} reçues"))
+                res.et.rejetes += 1
+                continue
+            d = dict(zip(COLONNES_STRUCTUREET, champs[1:], strict=True))
+            dep = d["departement"].strip().upper()
+            cog = dep + d["commune"].strip() if re.fullmatch(r"\d{2}|2A|2B", dep) else ""
+            if not perimetre.et_ok(d["nofinesset"], cog, d["categetab"]):
+                res.hors_perimetre += 1
+                continue
+            try:
+                ej, v = et_depuis_csv(d)
+                if v["finess"] in vus:
+                    raise RejetEnregistrement(f"ET en double dans le fichier (déjà vu en {vus[v['finess']]})")
+            except RejetEnregistrement as exc:
+                res.rejets.append(Rejet(ref, d["nofinesset"].strip(), str(exc)))
+                res.et.rejetes += 1
+                continue
+            vus[v["finess"]] = ref
+            if v["finess"] in geo:
+                v["latitude"], v["longitude"] = geo[v["finess"]]
+            lot.append((ref, ej, v["finess"], v))
+            if len(lot) >= BATCH_ET_CSV:
+                yield vider()
+    if lot:
+        yield vider()
 
 
 def _anomalies(og_finess: set[str], res: Resultat) -> None:

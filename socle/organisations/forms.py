@@ -1,7 +1,12 @@
 import re
+import zipfile
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from socle.core.fichiers import FichierRefuse, reglage, taille_lisible
+
+from .finess_import import limites_decompression
 
 EXTENSIONS = (".json", ".csv", ".gz", ".zip", ".txt")
 
@@ -33,6 +38,19 @@ class ImportFinessForm(forms.Form):
         f = self.cleaned_data["fichier"]
         if not f.name.lower().endswith(EXTENSIONS):
             raise forms.ValidationError(_("Extension non reconnue : déposez un fichier .json, .csv, .gz ou .zip."))
+        max_fichier = reglage("SOCLE_FINESS_MAX_FICHIER")
+        if f.size > max_fichier:
+            raise forms.ValidationError(_("Fichier refusé : il dépasse %(taille)s (limite SOCLE_FINESS_MAX_FICHIER)."),
+                                        params={"taille": taille_lisible(max_fichier)})
+        if zipfile.is_zipfile(f):  # declared sizes checked now; a gzip is checked while it is read
+            try:
+                with zipfile.ZipFile(f) as zf:
+                    limites_decompression().verifier_zip(zf)
+            except zipfile.BadZipFile as exc:
+                raise forms.ValidationError(_("Fichier refusé : archive zip illisible (%(e)s)."), params={"e": exc}) from exc
+            except FichierRefuse as exc:
+                raise forms.ValidationError(_("Fichier refusé : %(e)s."), params={"e": exc}) from exc
+        f.seek(0)
         return f
 
     def clean_departements(self) -> list[str]:

@@ -7,9 +7,27 @@ from django.utils import timezone
 from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.comptes import rights
+from socle.core.fichiers import FichierRefuse
 
-from .finess_import import FormatInconnu, importer
+from .finess_import import EcritureInterrompue, FormatInconnu, importer
 from .models import ImportFiness
+
+MAX_DETAIL = 1000  # entries kept per list in `compteurs` (the counts are kept whole): the status page stays small
+
+
+def _plafonner(valeur):
+    if isinstance(valeur, list):
+        return valeur[:MAX_DETAIL]
+    if isinstance(valeur, dict) and len(valeur) > MAX_DETAIL:
+        return dict(sorted(valeur.items(), key=lambda kv: -kv[1] if isinstance(kv[1], int) else 0)[:MAX_DETAIL])
+    return valeur
+
+
+def _etape(run: ImportFiness):
+    """Show the current pass on the status page (a one-row update: no long write transaction)."""
+    def etape(message: str) -> None:
+        ImportFiness.objects.filter(pk=run.pk).update(message=message)
+    return etape
 
 
 def executer_import(import_id: int) -> ImportFiness:
@@ -25,11 +43,19 @@ def executer_import(import_id: int) -> ImportFiness:
         confirmer = bool(opts.get("confirmer_rattachements")) and autorises is None
         res = importer(run.fichier.path, departements=opts.get("departements"), categories=opts.get("categories"),
                        dry_run=bool(opts.get("dry_run")), ignorer_rejets=bool(opts.get("ignorer_rejets")),
-                       progression=False, organismes_autorises=autorises, confirmer_rattachements=confirmer)
+                       progression=False, organismes_autorises=autorises, confirmer_rattachements=confirmer,
+                       etape=_etape(run))
     except PermissionDenied as exc:
         run.statut, run.message = ImportFiness.Statut.ERREUR, str(exc)
-    except FormatInconnu as exc:
-        run.statut, run.message = ImportFiness.Statut.ERREUR, str(exc)
+    except (FormatInconnu, FichierRefuse) as exc:  # refused before anything was written: the file is useless
+        run.statut, run.message = ImportFiness.Statut.ERREUR, f"Fichier refusé : {exc}"
+        run.fichier.delete(save=False)
+    except EcritureInterrompue as exc:
+        run.statut, run.message = ImportFiness.Statut.ERREUR, f"Import interrompu : {exc}"
+        tracer_rattachements(exc.resultat, run.lance_par, source=f"import FINESS n° {run.pk} (interrompu)")
+        run.fin = timezone.now()
+        run.save()
+        raise
     except Exception as exc:  # noqa: BLE001 - any failure must end in a visible status, not a stuck run
         run.statut, run.message = ImportFiness.Statut.ERREUR, f"Erreur inattendue pendant l'import : {exc}"
         run.fin = timezone.now()
@@ -42,8 +68,14 @@ def executer_import(import_id: int) -> ImportFiness:
                                                  "dry_run", "anomalies_par_code", "categories_obsoletes",
                                                  "categories_hors_nomenclature", "groupements_ignores",
                                                  "membres_absents")}
+        for cle in ("hors_droits", "rattachements", "groupements_ignores", "membres_absents"):
+            run.compteurs[f"nb_{cle}"] = len(run.compteurs[cle])
+        run.compteurs = {k: _plafonner(v) for k, v in run.compteurs.items()}
         run.compteurs["anomalies"] = donnees["anomalies"]
-        run.rejets = donnees["rejets"]
+        run.compteurs["nb_rejets"] = donnees["nb_rejets"]
+        run.compteurs["rejets_par_motif"] = donnees["rejets_par_motif"]
+        run.rejets = donnees["rejets"]  # the first SOCLE_FINESS_MAX_REJETS_DETAIL only
+        run.message = ""
         run.resume = res.lignes()
         if res.applique:
             tracer_rattachements(res, run.lance_par, source=f"import FINESS n° {run.pk}")

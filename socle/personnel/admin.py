@@ -40,7 +40,7 @@ class GabaritExportAdmin(admin.ModelAdmin):
 @admin.register(ImportPersonnel)
 class ImportPersonnelAdmin(admin.ModelAdmin):
     list_display = ["nom_fichier", "organisme", "statut", "cree_le"]
-    exclude = ["contenu"]
+    exclude = ["fichier"]
 
 
 admin.site.register([RegleEnregistrement, OrganisationRpps, MappingColonnes])

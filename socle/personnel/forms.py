@@ -4,7 +4,7 @@ from django.forms import modelformset_factory
 from socle.core.identifiants import rpps_error
 
 from . import rules
-from .importer import COLONNES_GABARIT, LIBELLES_CHAMPS
+from .importer import COLONNES_GABARIT, LIBELLES_CHAMPS, FichierIllisible, lire_entetes, verifier_taille
 from .models import MetierRole, OrganisationRpps, Professionnel, RegleEnregistrement, SituationExercice
 from .nomenclatures import GENRES
 
@@ -149,7 +149,36 @@ class OrganisationForm(forms.ModelForm):
 
 
 class UploadForm(forms.Form):
+    """An HR file (CSV or XLSX): read at once, so that a file beyond a limit or unreadable is a form error
+    (and is stored nowhere). `cleaned_data`: `contenu` (bytes) and `entetes` (the header)."""
+
     fichier = forms.FileField(label="Fichier RH (CSV ou XLSX)")
+
+    def clean_fichier(self):
+        f = self.cleaned_data["fichier"]
+        try:
+            verifier_taille(f.size)
+            contenu = f.read()
+            self.cleaned_data["entetes"] = lire_entetes(contenu, f.name)
+        except FichierIllisible as exc:
+            raise forms.ValidationError("Fichier refusé : %(e)s.", params={"e": exc}) from exc
+        self.cleaned_data["contenu"] = contenu
+        return f
+
+
+class RetourPortailForm(forms.Form):
+    """The portal's return (CSV or XLSX): size checked before reading; `cleaned_data["contenu"]`: bytes."""
+
+    fichier = forms.FileField(label="Fichier")
+
+    def clean_fichier(self):
+        f = self.cleaned_data["fichier"]
+        try:
+            verifier_taille(f.size)
+        except FichierIllisible as exc:
+            raise forms.ValidationError("Fichier refusé : %(e)s.", params={"e": exc}) from exc
+        self.cleaned_data["contenu"] = f.read()
+        return f
 
 
 class FichierForm(forms.Form):

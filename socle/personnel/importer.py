@@ -4,10 +4,15 @@
 same analysis then writes everything in one transaction, or nothing when a blocking error remains.
 Identity key: RPPS when known, else nom de naissance + first prénom + date de naissance + sexe. Re-importing
 the same file changes nothing; empty cells never erase what is already known; nobody is deleted.
+
+Reading is bounded (settings SOCLE_PERSONNEL_*: file size, XLSX content, columns, rows, size of a CSV record):
+a file beyond a limit is refused with FichierIllisible naming the limit. XLSX are zip archives: their declared
+sizes are checked before openpyxl opens them (read-only, no XML entity expanded: defusedxml).
 """
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.core.fichiers import Decompression, FichierRefuse, nombre, reglage, taille_lisible
 from socle.core.identifiants import rpps_error
 
 from . import rules
@@ -65,8 +71,8 @@ BLOQUANT = "erreur"
 A_COMPLETER = "a_completer"
 
 
-class FichierIllisible(ValueError):
-    """The file cannot be read as a table (wrong format, no header)."""
+class FichierIllisible(FichierRefuse):
+    """The file cannot be read as a table (wrong format, no header, beyond a limit)."""
 
 
 @dataclass
@@ -136,19 +142,56 @@ class Analyse:
         return [p for p in self.problemes if p.gravite == A_COMPLETER]
 
     def rapport(self) -> dict:
+        """What is stored on the import: counts, the first SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL problems in
+        detail and all of them counted by field (the status page stays small whatever the file)."""
+        plafond = reglage("SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL")
+        par_champ: dict[str, dict[str, int]] = {}
+        for p in self.problemes:
+            compte = par_champ.setdefault(p.champ, {BLOQUANT: 0, A_COMPLETER: 0})
+            compte[p.gravite] = compte.get(p.gravite, 0) + 1
         return {"lignes": len(self.lignes), "bloquants": len(self.bloquants), "a_completer": len(self.a_completer),
-                "problemes": [p.as_dict() for p in self.problemes], "mapping": self.mapping}
+                "problemes": [p.as_dict() for p in self.problemes[:plafond]], "nb_problemes": len(self.problemes),
+                "problemes_par_champ": par_champ, "mapping": self.mapping}
 
 
 # --- reading ----------------------------------------------------------------------------------------------
 
+BOMS = [(b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+        (b"\xef\xbb\xbf", "utf-8", "UTF-8"), (b"\xff\xfe", "utf-16-le", "UTF-16"), (b"\xfe\xff", "utf-16-be", "UTF-16")]
+
+
 def _texte(contenu: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
+    """The text of a CSV: UTF-8, UTF-16 or UTF-32 told by their byte order mark (what Excel writes for
+    "Unicode text"), UTF-16 without mark recognised by its zero bytes, else UTF-8 or Windows-1252."""
+    for bom, encodage, nom in BOMS:
+        if contenu.startswith(bom):
+            try:
+                texte = contenu[len(bom):].decode(encodage)
+            except UnicodeDecodeError as exc:
+                raise FichierIllisible(f"le fichier annonce l'encodage {nom} mais n'est pas lisible dans cet encodage "
+                                       f"(octet {exc.start + len(bom)}) : enregistrez-le en CSV UTF-8") from exc
+            return _sans_binaire(texte)
+    debut = contenu[:4096]
+    if debut.count(0) > len(debut) // 4:  # UTF-16 without a mark: one zero byte in two for Latin text
+        encodage = "utf-16-be" if debut[0::2].count(0) > debut[1::2].count(0) else "utf-16-le"
         try:
-            return contenu.decode(enc)
+            return _sans_binaire(contenu.decode(encodage))
+        except UnicodeDecodeError as exc:
+            raise FichierIllisible("fichier binaire ou encodage non reconnu : déposez un CSV (UTF-8, UTF-16 ou "
+                                   "Windows-1252) ou un classeur XLSX") from exc
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return _sans_binaire(contenu.decode(enc))
         except UnicodeDecodeError:
             continue
-    raise FichierIllisible("encodage du fichier non reconnu (UTF-8 ou Windows-1252 attendu)")
+    raise FichierIllisible("encodage du fichier non reconnu (UTF-8, UTF-16 ou Windows-1252 attendu)")
+
+
+def _sans_binaire(texte: str) -> str:
+    if "\x00" in texte:
+        raise FichierIllisible("le fichier contient des octets nuls : ce n'est pas un texte CSV (déposez un CSV ou "
+                               "un classeur XLSX)")
+    return texte
 
 
 def deviner_separateur(ligne: str) -> str:
@@ -156,42 +199,150 @@ def deviner_separateur(ligne: str) -> str:
     return max([";", ",", "\t", "|"], key=ligne.count)
 
 
-def lire_tableau(contenu: bytes, nom_fichier: str) -> tuple[list[str], Iterator[tuple[int, list]]]:
-    """Header and rows (line number as the spreadsheet shows it, cells) of a CSV or XLSX file."""
-    if nom_fichier.lower().endswith((".xlsx", ".xlsm")) or contenu[:2] == b"PK":
-        from openpyxl import load_workbook
+def verifier_taille(taille: int) -> None:
+    """The uploaded file's size against SOCLE_PERSONNEL_MAX_FICHIER."""
+    max_fichier = reglage("SOCLE_PERSONNEL_MAX_FICHIER")
+    if taille > max_fichier:
+        raise FichierIllisible(f"le fichier dépasse {taille_lisible(max_fichier)} (limite SOCLE_PERSONNEL_MAX_FICHIER)")
 
-        try:
-            wb = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds
-            raise FichierIllisible(f"classeur XLSX illisible : {exc}") from exc
+
+LIGNES_EXCEL = 1_048_576
+
+
+def _trop_de_colonnes(n: int | None, max_colonnes: int) -> FichierIllisible:
+    combien = f"{nombre(n)} colonnes" if n is not None else f"plus de {nombre(max_colonnes)} colonnes"
+    return FichierIllisible(f"{combien}, au plus {nombre(max_colonnes)} (limite SOCLE_PERSONNEL_MAX_COLONNES)")
+
+
+def _trop_de_lignes(max_lignes: int) -> FichierIllisible:
+    return FichierIllisible(f"plus de {nombre(max_lignes)} lignes de données (limite SOCLE_PERSONNEL_MAX_LIGNES)")
+
+
+def _classeur(contenu: bytes, max_colonnes: int, max_lignes: int) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(contenu))
+    except zipfile.BadZipFile as exc:
+        raise FichierIllisible("ce fichier .xlsx n'est pas un classeur Excel (archive zip) lisible : enregistrez-le "
+                               "à nouveau depuis votre tableur, ou déposez un CSV") from exc
+    with archive:
+        Decompression.depuis_reglages("SOCLE_PERSONNEL_MAX_DECOMPRESSE", FichierIllisible).verifier_zip(archive)
+    try:
+        wb = load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
         ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        try:
-            entetes = [str(c).strip() if c is not None else "" for c in next(rows)]
-        except StopIteration as exc:
-            raise FichierIllisible("le classeur est vide (aucune ligne d'en-tête)") from exc
+        ws.reset_dimensions()  # never trust the declared dimension (it sizes every row otherwise)
+        # The header, cut at max_colonnes + 1 cells whatever the row holds.
+        premiere = next(ws.iter_rows(max_row=1, max_col=max_colonnes + 1, values_only=True), None)
+    except Exception as exc:  # openpyxl (and defusedxml, which forbids XML entities) raise many kinds
+        raise FichierIllisible(f"classeur XLSX illisible : {exc}") from exc
+    if premiere is None:
+        wb.close()
+        raise FichierIllisible("le classeur est vide (aucune ligne d'en-tête)")
+    entetes = [str(c).strip() if c is not None else "" for c in premiere]
+    while entetes and not entetes[-1]:
+        entetes.pop()
+    if len(entetes) > max_colonnes:
+        wb.close()
+        raise _trop_de_colonnes(None, max_colonnes)
+    rows = ws.iter_rows(min_row=2, max_col=max(len(entetes), 1), values_only=True)
 
-        def it_xlsx():
+    def it_xlsx():
+        lues = 0
+        try:
             for n, row in enumerate(rows, start=2):
+                if n > LIGNES_EXCEL:  # a row number far beyond: openpyxl would yield every empty row before it
+                    raise FichierIllisible(f"le classeur déclare une ligne au-delà de la ligne {nombre(LIGNES_EXCEL)}, "
+                                           "la dernière d'une feuille Excel")
                 cells = list(row)
                 if any(c not in (None, "") for c in cells):
+                    lues += 1
+                    if lues > max_lignes:
+                        raise _trop_de_lignes(max_lignes)
                     yield n, cells
+        except FichierIllisible:
+            raise
+        except Exception as exc:  # a sheet is parsed while it is read: a bad one fails here
+            raise FichierIllisible(f"classeur XLSX illisible : {exc}") from exc
+        finally:
             wb.close()
-        return entetes, it_xlsx()
+    return entetes, it_xlsx()
+
+
+class _LignesBornees:
+    """Lines for csv.reader; a record (one line, or several when a quoted field spans lines) may not exceed
+    SOCLE_PERSONNEL_MAX_LIGNE characters, as csv.reader would hold it whole in memory."""
+
+    def __init__(self, texte: str, max_caracteres: int):
+        self.lignes = iter(io.StringIO(texte))
+        self.max_caracteres = max_caracteres
+        self.caracteres = 0  # of the record being read; reset after each record
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        ligne = next(self.lignes)
+        self.caracteres += len(ligne)
+        if self.caracteres > self.max_caracteres:
+            raise FichierIllisible(f"une ligne dépasse {taille_lisible(self.max_caracteres)} "
+                                   "(limite SOCLE_PERSONNEL_MAX_LIGNE)")
+        return ligne
+
+
+def _csv(contenu: bytes, max_colonnes: int, max_lignes: int) -> tuple[list[str], Iterator[tuple[int, list]]]:
     texte = _texte(contenu)
-    sep = deviner_separateur(texte.split("\n", 1)[0])
-    reader = csv.reader(io.StringIO(texte), delimiter=sep)
-    try:
-        entetes = [h.strip() for h in next(reader)]
-    except StopIteration as exc:
-        raise FichierIllisible("le fichier est vide (aucune ligne d'en-tête)") from exc
+    sep = deviner_separateur(texte[:reglage("SOCLE_PERSONNEL_MAX_LIGNE")].split("\n", 1)[0])
+    lignes = _LignesBornees(texte, reglage("SOCLE_PERSONNEL_MAX_LIGNE"))
+    reader = csv.reader(lignes, delimiter=sep)
+
+    def suivante(n: int) -> list[str] | None:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            raise FichierIllisible(f"ligne {n} : CSV illisible ({exc})") from exc
+        lignes.caracteres = 0
+        if len(row) > max_colonnes:
+            raise _trop_de_colonnes(len(row), max_colonnes)
+        return row
+
+    premiere = suivante(1)
+    if premiere is None:
+        raise FichierIllisible("le fichier est vide (aucune ligne d'en-tête)")
+    entetes = [h.strip() for h in premiere]
 
     def it_csv():
-        for n, row in enumerate(reader, start=2):
+        lues = 0
+        n = 2
+        while (row := suivante(n)) is not None:
             if any(c.strip() for c in row):
+                lues += 1
+                if lues > max_lignes:
+                    raise _trop_de_lignes(max_lignes)
                 yield n, row
+            n += 1
     return entetes, it_csv()
+
+
+def lire_tableau(contenu: bytes, nom_fichier: str) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    """Header and rows (line number as the spreadsheet shows it, cells) of a CSV or XLSX file.
+
+    Every limit is checked here (size, XLSX content and zip members, columns, rows, record size): a refused
+    file raises FichierIllisible naming the limit, when the header is read or while the rows are."""
+    verifier_taille(len(contenu))
+    max_colonnes, max_lignes = reglage("SOCLE_PERSONNEL_MAX_COLONNES"), reglage("SOCLE_PERSONNEL_MAX_LIGNES")
+    if nom_fichier.lower().endswith((".xlsx", ".xlsm")) or contenu[:2] == b"PK":
+        return _classeur(contenu, max_colonnes, max_lignes)
+    return _csv(contenu, max_colonnes, max_lignes)
+
+
+def lire_entetes(contenu: bytes, nom_fichier: str) -> list[str]:
+    """The header of a CSV or XLSX file (all limits that can be checked on it, checked)."""
+    entetes, rows = lire_tableau(contenu, nom_fichier)
+    rows.close()
+    return entetes
 
 
 def est_gabarit_socle(entetes: list[str]) -> bool:

@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -299,7 +301,9 @@ class GabaritExport(models.Model):
 
 
 class ImportPersonnel(models.Model):
-    """One upload of an HR file: kept until committed so the dry run and the commit read the same bytes."""
+    """One upload of an HR file. The file (a media file, never a database blob) is kept while the import may
+    still be committed, so the dry run and the commit read the same bytes; it is deleted as soon as the import
+    is committed or refused (`effacer_fichier`)."""
 
     class Statut(models.TextChoices):
         A_ASSOCIER = "a_associer", _("Colonnes à associer")
@@ -311,7 +315,7 @@ class ImportPersonnel(models.Model):
 
     organisme = models.ForeignKey(OrganismeGestionnaire, on_delete=models.CASCADE, related_name="imports_personnel")
     nom_fichier = models.CharField(_("fichier"), max_length=255)
-    contenu = models.BinaryField(_("contenu"))
+    fichier = models.FileField(_("fichier déposé"), upload_to="imports/personnel/%Y/%m/", blank=True)
     mapping = models.ForeignKey(MappingColonnes, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     statut = models.CharField(_("statut"), max_length=12, choices=Statut.choices, default=Statut.A_ASSOCIER)
     rapport = models.JSONField(_("rapport"), default=dict, blank=True)
@@ -327,6 +331,26 @@ class ImportPersonnel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nom_fichier} ({self.get_statut_display()})"
+
+    def lire_contenu(self) -> bytes:
+        """The uploaded bytes; raises FileNotFoundError once the file was deleted (import committed or refused)."""
+        if not self.fichier:
+            raise FileNotFoundError(self.nom_fichier)
+        with self.fichier.open("rb") as f:
+            return f.read()
+
+    def effacer_fichier(self) -> None:
+        """Delete the uploaded file (the row keeps its name and report, not the content)."""
+        if self.fichier:
+            self.fichier.delete(save=False)
+            type(self).objects.filter(pk=self.pk).update(fichier="")
+
+
+@receiver(post_delete, sender=ImportPersonnel)
+def _effacer_fichier_import(sender, instance: ImportPersonnel, **kwargs) -> None:
+    """An import deleted (or its organisation) takes its uploaded file with it."""
+    if instance.fichier:
+        instance.fichier.delete(save=False)
 
 
 class RapprochementAnnuaire(models.Model):

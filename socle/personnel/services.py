@@ -19,7 +19,7 @@ from socle.core.texte import cle_alphanumerique
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import rules
-from .importer import _texte, parse_date
+from .importer import _str, lire_tableau, parse_date
 from .models import (
     OrganisationRpps,
     Professionnel,
@@ -175,30 +175,47 @@ def alertes_gestion(etablissement: Etablissement, gestionnaires: list[Gestionnai
 
 # --- back from the portal: RPPS numbers received ------------------------------------------------------------
 
+MAX_ERREURS_DETAIL = 1000  # errors listed one by one on the screen (all are counted)
+
+
 @dataclass
 class RetourPortail:
     appliques: list[tuple[int, Professionnel, str]] = field(default_factory=list)
     deja: int = 0
-    erreurs: list[str] = field(default_factory=list)
+    erreurs: list[str] = field(default_factory=list)  # the first MAX_ERREURS_DETAIL
+    nb_erreurs: int = 0
+
+    def erreur(self, message: str) -> None:
+        self.nb_erreurs += 1
+        if len(self.erreurs) < MAX_ERREURS_DETAIL:
+            self.erreurs.append(message)
 
 
 def importer_retour_portail(contenu: bytes, organisme: OrganismeGestionnaire, utilisateur=None,
-                            dry_run: bool = False) -> RetourPortail:
-    """Set the RPPS numbers the portal returned. File: `nom;prenom;date_naissance;rpps` (optionally
-    `date_enregistrement`), or Socle's staff template. Matching on nom (de naissance or d'usage) + first prénom
-    + date de naissance inside the OG. All or nothing: any error and nothing is written."""
-    texte = _texte(contenu)
-    sep = max([";", ",", "\t"], key=texte.split("\n", 1)[0].count)
-    reader = csv.DictReader(io.StringIO(texte), delimiter=sep)
-    champs = {h.strip().lower(): h for h in reader.fieldnames or []}
-    nom_col = champs.get("nom") or champs.get("nom_naissance")
-    prenom_col = champs.get("prenom") or champs.get("prenoms_naissance")
-    date_col = champs.get("date_naissance")
-    rpps_col = champs.get("rpps")
+                            dry_run: bool = False, nom_fichier: str = "") -> RetourPortail:
+    """Set the RPPS numbers the portal returned. File (CSV or XLSX): `nom;prenom;date_naissance;rpps`
+    (optionally `date_enregistrement`), or Socle's staff template. Matching on nom (de naissance or d'usage)
+    + first prénom + date de naissance inside the OG. All or nothing: any error and nothing is written.
+    The file is read like an HR file (same limits): FichierIllisible if it cannot be, before anything is written."""
+    entetes, lignes = lire_tableau(contenu, nom_fichier)
+    champs: dict[str, int] = {}
+    for i, h in enumerate(entetes):
+        champs.setdefault(h.strip().lower(), i)
+
+    def colonne(*noms: str) -> int | None:
+        return next((champs[n] for n in noms if n in champs), None)
+
+    nom_col, prenom_col = colonne("nom", "nom_naissance"), colonne("prenom", "prenoms_naissance")
+    date_col, rpps_col = colonne("date_naissance"), colonne("rpps")
+    enreg_col = colonne("date_enregistrement")
     res = RetourPortail()
-    if not all([nom_col, prenom_col, date_col, rpps_col]):
-        res.erreurs.append("en-tête attendu : nom;prenom;date_naissance;rpps (ou le gabarit d'import Socle)")
+    if None in (nom_col, prenom_col, date_col, rpps_col):
+        res.erreur("en-tête attendu : nom;prenom;date_naissance;rpps (ou le gabarit d'import Socle)")
         return res
+
+    def brut(row: list, i: int | None):
+        return row[i] if i is not None and i < len(row) else None
+
     index: dict[tuple, list[Professionnel]] = defaultdict(list)
     pros = list(Professionnel.objects.filter(organisme=organisme))
     for p in pros:
@@ -206,47 +223,47 @@ def importer_retour_portail(contenu: bytes, organisme: OrganismeGestionnaire, ut
             index[(cle_alphanumerique(nom), cle_alphanumerique(p.premier_prenom), p.date_naissance)].append(p)
     par_rpps = {p.rpps: p for p in pros if p.rpps}
     a_appliquer: list[tuple[int, Professionnel, str, object]] = []
-    for n, row in enumerate(reader, start=2):
-        rpps = (row.get(rpps_col) or "").strip()
-        nom = (row.get(nom_col) or "").strip()
-        prenom = (row.get(prenom_col) or "").split(",")[0].strip()
+    for n, row in lignes:
+        rpps = _str(brut(row, rpps_col))
+        nom = _str(brut(row, nom_col))
+        prenom = _str(brut(row, prenom_col)).split(",")[0].strip()
         try:
-            dn = parse_date(row.get(date_col))
+            dn = parse_date(brut(row, date_col))
         except ValueError as exc:
-            res.erreurs.append(f"ligne {n}, champ date_naissance : {exc}")
+            res.erreur(f"ligne {n}, champ date_naissance : {exc}")
             continue
         if not rpps:
             continue
         err = rpps_error(rpps)
         if err:
-            res.erreurs.append(f"ligne {n} ({nom} {prenom}), champ rpps : {err}")
+            res.erreur(f"ligne {n} ({nom} {prenom}), champ rpps : {err}")
             continue
         trouves = {p.pk: p for p in index.get((cle_alphanumerique(nom), cle_alphanumerique(prenom), dn), [])}
         if not trouves:
-            res.erreurs.append(f"ligne {n} ({nom} {prenom}) : personne introuvable dans le personnel de l'organisme")
+            res.erreur(f"ligne {n} ({nom} {prenom}) : personne introuvable dans le personnel de l'organisme")
             continue
         if len(trouves) > 1:
-            res.erreurs.append(f"ligne {n} ({nom} {prenom}) : plusieurs personnes correspondent, saisissez le numéro "
-                               "sur la fiche")
+            res.erreur(f"ligne {n} ({nom} {prenom}) : plusieurs personnes correspondent, saisissez le numéro "
+                       "sur la fiche")
             continue
         pro = next(iter(trouves.values()))
         if pro.rpps == rpps:
             res.deja += 1
             continue
         if pro.rpps:
-            res.erreurs.append(f"ligne {n} ({nom} {prenom}), champ rpps : la fiche porte déjà le numéro {pro.rpps}")
+            res.erreur(f"ligne {n} ({nom} {prenom}), champ rpps : la fiche porte déjà le numéro {pro.rpps}")
             continue
         autre = par_rpps.get(rpps)
         if autre is not None and autre.pk != pro.pk:
-            res.erreurs.append(f"ligne {n} ({nom} {prenom}), champ rpps : numéro déjà porté par {autre}")
+            res.erreur(f"ligne {n} ({nom} {prenom}), champ rpps : numéro déjà porté par {autre}")
             continue
         enregistre = None
-        if champs.get("date_enregistrement") and row.get(champs["date_enregistrement"]):
+        if brut(row, enreg_col) not in (None, ""):
             try:
-                d = parse_date(row.get(champs["date_enregistrement"]))
+                d = parse_date(brut(row, enreg_col))
                 enregistre = timezone.make_aware(timezone.datetime(d.year, d.month, d.day, 12))
             except ValueError as exc:
-                res.erreurs.append(f"ligne {n}, champ date_enregistrement : {exc}")
+                res.erreur(f"ligne {n}, champ date_enregistrement : {exc}")
                 continue
         par_rpps[rpps] = pro
         a_appliquer.append((n, pro, rpps, enregistre))

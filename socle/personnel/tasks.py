@@ -1,5 +1,7 @@
 """Background work of the staff registry: analysis and commit of large HR files (queue "imports")."""
 
+import logging
+
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
@@ -7,13 +9,23 @@ from django.utils import timezone
 from .importer import FichierIllisible, ImportRefuse, analyser, importer
 from .models import ImportPersonnel
 
+logger = logging.getLogger(__name__)
+
 
 def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> ImportPersonnel:
-    """Dry run (valider=False) or commit of a stored upload; the outcome goes in `imp.rapport`."""
+    """Dry run (valider=False) or commit of a stored upload; the outcome goes in `imp.rapport`.
+
+    Reading and analysis happen before (outside) the single write transaction of `importer`. The job always
+    ends in a final status, never stuck "en analyse"; once the import is committed or refused (unreadable file,
+    a limit, blocking errors) the uploaded file is deleted: only its name and the report remain."""
     mapping = imp.mapping.correspondances if imp.mapping else None
     format_date = imp.mapping.format_date if imp.mapping else "%d/%m/%Y"
-    contenu = bytes(imp.contenu)
     try:
+        try:
+            contenu = imp.lire_contenu()
+        except FileNotFoundError as exc:
+            raise FichierIllisible("le fichier déposé n'est plus disponible (import déjà terminé ou refusé) : "
+                                   "déposez-le à nouveau") from exc
         if valider:
             analyse, resultat = importer(contenu, imp.nom_fichier, imp.organisme, mapping, format_date,
                                          utilisateur=utilisateur or imp.cree_par)
@@ -29,8 +41,15 @@ def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> Im
     except FichierIllisible as exc:
         imp.rapport = {"fichier": str(exc)}
         imp.statut = ImportPersonnel.Statut.ECHEC
+    except Exception as exc:  # noqa: BLE001 - any failure ends in a visible status, not a run stuck "en analyse"
+        logger.exception("Import du personnel n° %s", imp.pk)
+        imp.rapport = {"fichier": f"erreur inattendue pendant la lecture ou l'import ({type(exc).__name__}) ; "
+                                  "déposez le fichier à nouveau, ou signalez-le à l'administrateur de Socle"}
+        imp.statut = ImportPersonnel.Statut.ECHEC
     imp.termine_le = timezone.now()
     imp.save(update_fields=["rapport", "statut", "termine_le"])
+    if imp.statut != ImportPersonnel.Statut.ANALYSE or imp.rapport.get("bloquants"):
+        imp.effacer_fichier()  # committed or refused: nothing left to commit, keep no content
     return imp
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +31,7 @@ from .forms import (
     OrganisationForm,
     ProfessionnelForm,
     RegleForm,
+    RetourPortailForm,
     SituationForm,
     UploadForm,
     mapping_form_class,
@@ -41,6 +43,7 @@ from .importer import (
     deviner_mapping,
     est_gabarit_socle,
     gabarit_csv,
+    lire_entetes,
     lire_tableau,
 )
 from .models import (
@@ -315,10 +318,10 @@ def regles(request: HttpRequest, finess: str) -> HttpResponse:
 
 def _nb_lignes(imp: ImportPersonnel) -> int:
     try:
-        _, rows = lire_tableau(bytes(imp.contenu), imp.nom_fichier)
+        _, rows = lire_tableau(imp.lire_contenu(), imp.nom_fichier)
         return sum(1 for _ in rows)
-    except FichierIllisible:
-        return 0
+    except (FichierIllisible, FileNotFoundError):
+        return 0  # refused by executer_import, with its message
 
 
 def _lancer(request, imp: ImportPersonnel, valider: bool) -> None:
@@ -343,16 +346,11 @@ def gabarit_import(request: HttpRequest) -> HttpResponse:
 def import_upload(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():  # an unreadable file, or beyond a limit: a form error
         f = form.cleaned_data["fichier"]
-        imp = ImportPersonnel.objects.create(organisme=og, nom_fichier=f.name, contenu=f.read(), cree_par=request.user)
-        try:
-            entetes, _ = lire_tableau(bytes(imp.contenu), imp.nom_fichier)
-        except FichierIllisible as exc:
-            imp.statut, imp.rapport = ImportPersonnel.Statut.ECHEC, {"fichier": str(exc)}
-            imp.save()
-            return redirect("personnel:import_detail", pk=imp.pk)
-        if est_gabarit_socle(entetes):
+        imp = ImportPersonnel.objects.create(organisme=og, nom_fichier=f.name[:255], cree_par=request.user,
+                                             fichier=ContentFile(form.cleaned_data["contenu"], name=f.name))
+        if est_gabarit_socle(form.cleaned_data["entetes"]):
             _lancer(request, imp, valider=False)
             return redirect("personnel:import_detail", pk=imp.pk)
         return redirect("personnel:import_colonnes", pk=imp.pk)
@@ -364,7 +362,13 @@ def import_upload(request: HttpRequest, finess: str) -> HttpResponse:
 @login_required
 def import_colonnes(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import(request, pk)
-    entetes, _ = lire_tableau(bytes(imp.contenu), imp.nom_fichier)
+    if imp.statut not in (ImportPersonnel.Statut.A_ASSOCIER, ImportPersonnel.Statut.ANALYSE):
+        return redirect("personnel:import_detail", pk=imp.pk)
+    try:
+        entetes = lire_entetes(imp.lire_contenu(), imp.nom_fichier)
+    except (FichierIllisible, FileNotFoundError):
+        messages.error(request, "Le fichier de cet import n'est plus disponible : déposez-le à nouveau.")
+        return redirect("personnel:import_upload", finess=imp.organisme.finess)
     Form = mapping_form_class(entetes)
     initial = {"nom": "Export RH", "format_date": "%d/%m/%Y", **deviner_mapping(entetes)}
     for m in MappingColonnes.objects.filter(organisme=imp.organisme).order_by("-modifie_le"):
@@ -496,14 +500,20 @@ def gabarit(request: HttpRequest, finess: str) -> HttpResponse:
 @login_required
 def retour_portail(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
-    form = FichierForm(request.POST or None, request.FILES or None)
+    form = RetourPortailForm(request.POST or None, request.FILES or None)
     res = None
     if request.method == "POST" and form.is_valid():
-        res = services.importer_retour_portail(form.cleaned_data["fichier"].read(), og, utilisateur=request.user)
-        if res.erreurs:
-            messages.error(request, f"{len(res.erreurs)} erreur(s) : aucun numéro n'a été enregistré.")
+        try:
+            res = services.importer_retour_portail(form.cleaned_data["contenu"], og, utilisateur=request.user,
+                                                   nom_fichier=form.cleaned_data["fichier"].name)
+        except FichierIllisible as exc:  # unreadable, or beyond a limit: a form error, nothing kept
+            form.add_error("fichier", f"Fichier refusé : {exc}.")
         else:
-            messages.success(request, f"{len(res.appliques)} numéro(s) RPPS enregistré(s), {res.deja} déjà connu(s).")
+            if res.erreurs:
+                messages.error(request, f"{res.nb_erreurs} erreur(s) : aucun numéro n'a été enregistré.")
+            else:
+                messages.success(request, f"{len(res.appliques)} numéro(s) RPPS enregistré(s), {res.deja} déjà "
+                                          "connu(s).")
     return render(request, "personnel/retour_portail.html", {"og": og, "form": form, "res": res})
 
 

@@ -5,7 +5,8 @@ from django.utils.translation import gettext, gettext_lazy
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
-from socle.organisations.finess_import import FormatInconnu, importer
+from socle.core.fichiers import FichierRefuse
+from socle.organisations.finess_import import EcritureInterrompue, FormatInconnu, importer
 from socle.organisations.tasks import tracer_rattachements
 
 
@@ -48,6 +49,10 @@ class Command(BaseCommand):
                 confirmer_rattachements=options["confirmer_rattachements"],
             )
         except FormatInconnu as exc:
+            raise CommandError(f"{chemin.name} : {exc}", returncode=1) from exc
+        except FichierRefuse as exc:
+            raise CommandError(f"{chemin.name} : fichier refusé : {exc}", returncode=1) from exc
+        except EcritureInterrompue as exc:
             raise CommandError(f"{chemin.name} : {exc}", returncode=1) from exc
         for ligne in res.lignes():
             self.stdout.write(ligne)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from socle.personnel.importer import FichierIllisible, ImportRefuse, analyser, importer
+from socle.personnel.importer import FichierIllisible, ImportRefuse, analyser, importer, verifier_taille
 from socle.personnel.models import MappingColonnes
 
 from ._commun import organisme
@@ -30,8 +30,9 @@ class Command(BaseCommand):
                 noms = ", ".join(MappingColonnes.objects.filter(organisme=og).values_list("nom", flat=True)) or "aucune"
                 raise CommandError(f"Correspondance « {opts['mapping']} » inconnue pour cet organisme ({noms}).")
             mapping, format_date = m.correspondances, m.format_date
-        contenu = path.read_bytes()
         try:
+            verifier_taille(path.stat().st_size)
+            contenu = path.read_bytes()
             if opts["dry_run"]:
                 analyse = analyser(contenu, path.name, og, mapping, format_date)
                 self._rapport(analyse)

@@ -6,6 +6,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.organisations.models import Etablissement, Grappe
 from socle.personnel.export import exporter
+from socle.personnel.importer import FichierIllisible, verifier_taille
 from socle.personnel.services import importer_retour_portail
 
 from ._commun import organisme
@@ -55,10 +56,17 @@ class Command(BaseCommand):
 
     def retour(self, opts):
         og = organisme(opts["og"])
-        res = importer_retour_portail(Path(opts["fichier"]).read_bytes(), og, dry_run=opts["dry_run"])
+        chemin = Path(opts["fichier"])
+        try:
+            verifier_taille(chemin.stat().st_size)
+            res = importer_retour_portail(chemin.read_bytes(), og, dry_run=opts["dry_run"], nom_fichier=chemin.name)
+        except FichierIllisible as exc:
+            raise CommandError(f"Fichier refusé : {exc}", returncode=1) from exc
         for e in res.erreurs:
             self.stdout.write(e)
+        if res.nb_erreurs > len(res.erreurs):
+            self.stdout.write(f"… et {res.nb_erreurs - len(res.erreurs)} autre(s) erreur(s)")
         if res.erreurs:
-            raise CommandError(f"{len(res.erreurs)} erreur(s) : aucun numéro enregistré.", returncode=1)
+            raise CommandError(f"{res.nb_erreurs} erreur(s) : aucun numéro enregistré.", returncode=1)
         verbe = "seraient enregistrés" if opts["dry_run"] else "enregistré(s)"
         self.stdout.write(self.style.SUCCESS(f"{len(res.appliques)} numéro(s) RPPS {verbe}, {res.deja} déjà connu(s)."))
