@@ -5,13 +5,14 @@ from pathlib import Path
 
 import environ
 
+from socle import referentiels
+
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
 environ.Env.read_env(env.str("SOCLE_ENV_FILE", default=str(BASE_DIR.parent / ".env")))
 
 DATA_DIR = Path(env.str("SOCLE_DATA_DIR", default=str(BASE_DIR.parent / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-SHARED_DIR = Path(env.str("SOCLE_SHARED_DIR", default=str(BASE_DIR.parent.parent / "shared")))
 
 
 def _local_secret(name: str, factory) -> str:
@@ -178,8 +179,9 @@ SOCLE_INSI_STANDIN_BASE = env.str("SOCLE_INSI_STANDIN_BASE", default="")  # JSON
 SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0)  # delay of nom LENTEUR
 
 # --- personnel ---
-# Field table métier → rôle used to pre-fill each OG's mapping (embedded copy used when the file is absent).
-PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(SHARED_DIR / "data" / "nos" / "metiers-roles-grappe.csv"))
+# Métier → rôle table used to pre-fill each OG's mapping: the field table vendored in socle/referentiels, or
+# another sector's table (same layout) named by SOCLE_METIERS_CSV. Missing or invalid: an error, no fallback.
+PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(referentiels.chemin(referentiels.TABLE_METIERS)))
 # HR files with more rows than this are analysed and imported by the background worker (`socle worker`).
 PERSONNEL_IMPORT_SEUIL_TACHE = env.int("SOCLE_IMPORT_SEUIL_TACHE", default=1500)
 

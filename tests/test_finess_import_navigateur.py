@@ -8,12 +8,13 @@ from socle.comptes.models import Fonction
 from socle.organisations.models import Etablissement, ImportFiness
 from tests.browser import RESULTS as RESULTATS
 from tests.browser import page_chromium
+from tests.chemins import EXTRAIT_FINESS
 from tests.factories import GrappeFactory, utilisateur_avec
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path, shared_data):
+def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                                   "QUEUES": ["default", "imports", "ins"]}}
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -25,7 +26,7 @@ def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path, share
         page.click("button[type=submit]")
         page.wait_for_url("**/organisations/import-finess/")
         page.screenshot(path=str(RESULTATS / "import-finess-formulaire.png"), full_page=True)
-        page.set_input_files("#id_fichier", str(shared_data / "finess" / "structures-extrait.json"))
+        page.set_input_files("#id_fichier", str(EXTRAIT_FINESS))
         page.click("text=Lancer l'import")
         page.wait_for_selector("text=Anomalies FINESS à signaler")
         texte = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
