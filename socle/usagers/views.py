@@ -318,7 +318,7 @@ def lots(request: HttpRequest) -> HttpResponse:
         et = form.cleaned_data["etablissement"]
         try:
             lot = batch.preparer_lot(et, user=request.user, limite=form.cleaned_data["limite"],
-                                     debit=form.cleaned_data["debit"])
+                                     debit=form.cleaned_data["debit"], rappeler=form.cleaned_data["rappeler"])
         except (PermissionError, ValueError) as exc:
             form.add_error(None, str(exc))
         else:
