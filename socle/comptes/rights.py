@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
 
-from .models import Habilitation
+from .models import Fonction, Habilitation
 
 
 def _current(user, fonctions: Iterable[str] | None = None) -> QuerySet[Habilitation]:
@@ -65,6 +65,39 @@ def organismes_visibles(user, fonctions: Iterable[str] | None = None) -> QuerySe
     return OrganismeGestionnaire.objects.filter(q).distinct()
 
 
+def organismes_couverts(user, fonctions: Iterable[str] | None = None) -> QuerySet[OrganismeGestionnaire]:
+    """OG the user holds a function on *as a whole* (on the OG itself or on a grappe it belongs to), unlike
+    `organismes_visibles`: a function on one ESMS shows its OG's name but never acts on the OG's own objects
+    (certificates, cards, proofs, homologation, accounts)."""
+    if not user.is_authenticated:
+        return OrganismeGestionnaire.objects.none()
+    if user.is_superuser:
+        return OrganismeGestionnaire.objects.all()
+    q = Q(pk__in=[])
+    for h in _current(user, fonctions):
+        if h.organisme_id:
+            q |= Q(pk=h.organisme_id)
+        elif h.grappe_id:
+            q |= Q(grappes__id=h.grappe_id)
+    return OrganismeGestionnaire.objects.filter(q).distinct()
+
+
+def fonctions_sur_organisme(user, organisme: OrganismeGestionnaire) -> set[str]:
+    """Functions the user holds on the OG as a whole (see `organismes_couverts`)."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(Fonction.values)
+    return {h.fonction for h in _current(user)
+            if h.organisme_id == organisme.pk or (h.grappe_id and organisme.grappes.filter(pk=h.grappe_id).exists())}
+
+
+def exiger_organisme_entier(user, organisme: OrganismeGestionnaire) -> None:
+    if not organismes_couverts(user).filter(pk=organisme.pk).exists():
+        raise PermissionDenied(_("Ces informations concernent tout l'organisme : une fonction sur un seul ESMS "
+                                 "ne permet pas d'y accéder."))
+
+
 def grappes_visibles(user) -> QuerySet[Grappe]:
     if not user.is_authenticated:
         return Grappe.objects.none()
@@ -105,3 +138,16 @@ def exiger_etablissement(user, etablissement: Etablissement) -> None:
 def exiger_organisme(user, organisme: OrganismeGestionnaire) -> None:
     if not organismes_visibles(user).filter(pk=organisme.pk).exists():
         raise PermissionDenied(_("Cet organisme n'est pas dans votre périmètre."))
+
+
+def perimetre_import_finess(user) -> set[str] | None:
+    """What a FINESS import launched by `user` may change: None for the whole installation (its administrators),
+    else the FINESS EJ of the organisations of the grappes she leads as chef de projet. FINESS is national
+    reference data: a function on one organisation gives no right to load it."""
+    if user.is_superuser:
+        return None
+    grappes = _current(user, [Fonction.CHEF_PROJET]).filter(grappe__isnull=False).values_list("grappe_id", flat=True)
+    if not grappes:
+        raise PermissionDenied(_("Charger le référentiel FINESS est réservé à l'administrateur de l'installation "
+                                 "et aux chefs de projet d'une grappe (pour les organismes de leur grappe)."))
+    return set(OrganismeGestionnaire.objects.filter(grappes__id__in=list(grappes)).values_list("finess", flat=True))

@@ -60,7 +60,7 @@ def fonctions_sur(user, og: OrganismeGestionnaire, etablissement: Etablissement 
         return set(Fonction.values)
     if etablissement is not None:
         return rights.fonctions(user, etablissement)
-    return {f for f in Fonction.values if rights.organismes_visibles(user, fonctions=[f]).filter(pk=og.pk).exists()}
+    return rights.fonctions_sur_organisme(user, og)
 
 
 def carte_fonctions(user) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
@@ -69,7 +69,7 @@ def carte_fonctions(user) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     par_og: dict[int, set[str]] = {}
     par_et: dict[int, set[str]] = {}
     for f in Fonction.values:
-        for pk in rights.organismes_visibles(user, fonctions=[f]).values_list("pk", flat=True):
+        for pk in rights.organismes_couverts(user, fonctions=[f]).values_list("pk", flat=True):
             par_og.setdefault(pk, set()).add(f)
         for pk in rights.etablissements_visibles(user, fonctions=[f]).values_list("pk", flat=True):
             par_et.setdefault(pk, set()).add(f)

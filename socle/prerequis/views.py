@@ -33,6 +33,13 @@ def _og(request, finess: str):
     return get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
 
 
+def _og_entier(request, finess: str):
+    """An OG whose own objects (cards, certificates, homologation) the user may see: a function on the OG itself."""
+    og = _og(request, finess)
+    rights.exiger_organisme_entier(request.user, og)
+    return og
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     jour = services.aujourdhui()
@@ -59,8 +66,9 @@ def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
     f_esms = {et.pk: par_et.get(et.pk, set()) for et in services.etablissements_actifs(og)}
     js = services.jalons()
     vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms, js=js)
-    return render(request, "prerequis/og.html", {"vue": vue, "og": og, "jalons": js,
-                                                 "frise": services.frise(vue.lignes, services.aujourdhui(), js)})
+    return render(request, "prerequis/og.html", {
+        "vue": vue, "og": og, "jalons": js, "frise": services.frise(vue.lignes, services.aujourdhui(), js),
+        "organisme_entier": rights.organismes_couverts(request.user).filter(pk=og.pk).exists()})
 
 
 @login_required
@@ -116,6 +124,7 @@ def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = N
         "og": og, "et": et, "etape": ETAPES[etape_id], "etat": etat, "form": form, "peut": peut,
         "bloquee_par": [ETAPES[b] for b in rules.bloquee_par(etape_id, etats)],
         "prerequis": [(ETAPES[p], rules.statut(etats, p)) for p in ETAPES[etape_id].prerequis],
+        "voir_preuve": et is not None or rights.organismes_couverts(request.user).filter(pk=og.pk).exists(),
     })
 
 
@@ -124,6 +133,8 @@ def preuve(request: HttpRequest, pk: int) -> FileResponse:
     etat = get_object_or_404(EtatEtape, pk=pk, organisme__in=rights.organismes_visibles(request.user))
     if etat.etablissement_id and not rights.etablissements_visibles(request.user).filter(pk=etat.etablissement_id).exists():
         raise Http404
+    if not etat.etablissement_id:  # an OG-level step's proof (contract, CDE order…) is the OG's document
+        rights.exiger_organisme_entier(request.user, etat.organisme)
     if not etat.preuve:
         raise Http404("Aucune pièce")
     tracer(Action.LECTURE, objet=etat, details={"champ": "preuve"})
@@ -176,7 +187,7 @@ def calendrier_ics(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cartes(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og(request, finess)
+    og = _og_entier(request, finess)
     f = services.fonctions_sur(request.user, og)
     peut = request.user.is_superuser or bool(f & {str(x) for x in INVENTAIRE})
     if not peut:  # card holders are staff's personal data: the inventory is for those who manage it
@@ -212,7 +223,7 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
 
 @login_required
 def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og(request, finess)
+    og = _og_entier(request, finess)
     f = services.fonctions_sur(request.user, og)
     peut_deposer = request.user.is_superuser or bool(f & {str(x) for x in DEPOT_CERTIFICAT})
     admin_tech = request.user.is_superuser or Fonction.ADMIN_TECHNIQUE in f
@@ -244,7 +255,7 @@ def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
 @login_required
 @require_POST
 def mot_de_passe(request: HttpRequest, pk: int) -> HttpResponse:
-    cert = get_object_or_404(Certificat, pk=pk, organisme__in=rights.organismes_visibles(request.user))
+    cert = get_object_or_404(Certificat, pk=pk, organisme__in=rights.organismes_couverts(request.user))
     try:
         mdp = services.mot_de_passe_certificat(request.user, cert)
     except PermissionError as exc:
@@ -256,7 +267,7 @@ def mot_de_passe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og(request, finess)
+    og = _og_entier(request, finess)
     f = services.fonctions_sur(request.user, og)
     peut = request.user.is_superuser or bool(f & {str(x) for x in DOSSIER_HOMOLOGATION})
     h, _created = Homologation.objects.get_or_create(organisme=og)
@@ -283,7 +294,7 @@ def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
 
 @login_required
 def homologation_pv(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og(request, finess)
+    og = _og_entier(request, finess)
     h = get_object_or_404(Homologation, organisme=og)
     manques = homologation.manques(h)
     if manques:
