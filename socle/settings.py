@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
-    "socle.core",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
@@ -52,6 +51,7 @@ INSTALLED_APPS = [
     "socle.usagers",
     "socle.prerequis",
     "socle.pilotage",
+    "socle.web",
 ]
 
 MIDDLEWARE = [
@@ -79,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "socle.core.context_processors.socle",
+                "socle.web.context_processors.socle",
             ],
         },
     },
@@ -97,7 +97,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "comptes:login"
-LOGIN_REDIRECT_URL = "core:accueil"
+LOGIN_REDIRECT_URL = "web:accueil"
 LOGOUT_REDIRECT_URL = "comptes:login"
 
 LANGUAGE_CODE = "fr-fr"

@@ -163,10 +163,10 @@ def test_card_inventory_is_closed_to_admission_but_next_actions_are_open(client_
 def test_rpps_board_counts_people_like_the_export():
     """The board's « à enregistrer » is the number of people the RPPS+ export will contain (a person in two
     ESMS counts once), so the gestionnaire is not puzzled by two different figures."""
-    from socle.core.demo import construire
     from socle.organisations.models import Etablissement, EtatFiness
     from socle.personnel import export as exp
     from socle.personnel.services import syntheses, totaux_personnes
+    from socle.web.demo import construire
 
     ctx = construire()
     for og in ctx.organismes[:2]:

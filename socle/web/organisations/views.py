@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.comptes import rights
+from socle.organisations import rules
+from socle.organisations.categories import CATEGORIES
+from socle.organisations.models import EtatFiness, ImportFiness
+from socle.organisations.tasks import importer_finess
 
-from . import rules
-from .categories import CATEGORIES
 from .forms import ImportFinessForm
-from .models import EtatFiness, ImportFiness
-from .tasks import importer_finess
 
 
 def _peut_importer(user) -> bool:
@@ -103,6 +103,7 @@ def _imports_visibles(user):
 @login_required
 def import_finess(request: HttpRequest) -> HttpResponse:
     imports = _imports_visibles(request.user)
+    autorises = rights.perimetre_import_finess(request.user)
     admin = request.user.is_superuser
     if request.method == "POST":
         form = ImportFinessForm(request.POST, request.FILES, administrateur=admin)
@@ -112,7 +113,8 @@ def import_finess(request: HttpRequest) -> HttpResponse:
                 fichier=d["fichier"], nom_fichier=d["fichier"].name[:255], lance_par=request.user,
                 options={"departements": d["departements"], "categories": d["categories"],
                          "dry_run": d["dry_run"], "ignorer_rejets": d["ignorer_rejets"],
-                         "confirmer_rattachements": admin and d.get("confirmer_rattachements", False)})
+                         "confirmer_rattachements": admin and d.get("confirmer_rattachements", False),
+                         "organismes_autorises": None if autorises is None else sorted(autorises)})
             tracer(Action.IMPORT, objet=run, details={"options": run.options})
             importer_finess.enqueue(run.pk)
             return redirect(run)

@@ -6,10 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from socle.audit.models import Action, EvenementAudit
+from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.comptes.models import Fonction
-
-from .models import Action, EvenementAudit
 
 
 @login_required
@@ -42,7 +42,6 @@ def recherche(request: HttpRequest) -> HttpResponse:
     except ValueError:
         pass
     page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(f.get("page"))
-    from .services import tracer
 
     tracer(Action.LECTURE, objet_type="audit.EvenementAudit", objet_id="recherche", libelle="Recherche dans le journal",
            details={k: v for k, v in f.items() if k != "page"})

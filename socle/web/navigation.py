@@ -8,7 +8,7 @@ from socle.comptes import rights
 from socle.comptes.models import Fonction as F
 
 MENU = [
-    (_("Accueil"), "core:accueil", None),
+    (_("Accueil"), "web:accueil", None),
     (_("Organisations"), "organisations:og_list", None),
     (_("Grappes"), "organisations:grappe_list", None),
     (_("Import FINESS"), "organisations:import_finess", [F.CHEF_PROJET]),

@@ -9,7 +9,7 @@ from socle.comptes import rights
 @login_required
 def accueil(request: HttpRequest) -> HttpResponse:
     habilitations = request.user.habilitations.select_related("etablissement", "organisme", "grappe")
-    return render(request, "core/accueil.html", {
+    return render(request, "web/accueil.html", {
         "habilitations": habilitations,
         "grappes": rights.grappes_visibles(request.user),
         "organismes": rights.organismes_visibles(request.user)[:50],
