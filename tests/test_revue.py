@@ -1,6 +1,7 @@
 """Regressions found by the review crawl of the demo as each persona sees it (errors pages, menu paths)."""
 
 import pytest
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.urls import path, reverse
@@ -14,6 +15,7 @@ def _refus(request):
     raise PermissionDenied("Les dossiers usagers sont réservés aux fonctions Admission et Professionnel.")
 
 
+@login_not_required  # the error page must render for anybody, signed in or not
 def _panne(request):
     raise RuntimeError("panne simulée")
 

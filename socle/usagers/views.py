@@ -18,14 +18,13 @@ from django.views.decorators.http import require_POST
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
-from socle.comptes.models import Fonction
 
 from . import batch, conduites, rniv, services
 from .forms import AttributsForm, ControleForm, CreationForm, LotForm, RejetForm, TraitsForm
 from .models import AnomalieIns, AppelInsi, Fusion, LotQualification, Statut, TypeAnomalie, Usager
 
-FONCTIONS_DOSSIER = (Fonction.ADMISSION, Fonction.PROFESSIONNEL)
-FONCTIONS_LOT = (Fonction.ADMISSION, Fonction.ADMIN_TECHNIQUE)
+FONCTIONS_DOSSIER = rights.fonctions_de("dossiers_usagers")
+FONCTIONS_LOT = rights.fonctions_de("lots_ins")
 
 
 def _ets_dossier(user):

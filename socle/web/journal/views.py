@@ -15,7 +15,7 @@ from socle.comptes.models import Fonction
 @login_required
 def recherche(request: HttpRequest) -> HttpResponse:
     """Search the access log (représentant légal, DPO). Searching the log is itself logged."""
-    rights.exiger_fonction(request.user, Fonction.REPRESENTANT_LEGAL, Fonction.DPO)
+    rights.exiger(request.user, "journal")
     qs = EvenementAudit.objects.all()
     if not request.user.is_superuser:
         # Only events by people who work in the same OG(s), so one OG does not read another's log.

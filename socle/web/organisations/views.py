@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,14 +14,6 @@ from socle.organisations.tasks import importer_finess
 from .forms import ImportFinessForm
 
 
-def _peut_importer(user) -> bool:
-    try:
-        rights.perimetre_import_finess(user)
-    except PermissionDenied:
-        return False
-    return True
-
-
 @login_required
 def og_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
@@ -33,7 +24,7 @@ def og_list(request: HttpRequest) -> HttpResponse:
                        | Q(etablissements__nom__icontains=q) | Q(etablissements__finess__startswith=q)).distinct()
     return render(request, "organisations/og_list.html", {
         "organismes": qs.order_by("raison_sociale")[:500], "q": q,
-        "peut_importer": _peut_importer(request.user)})
+        "peut_importer": "importer_finess" in rights.capacites(request.user)})
 
 
 @login_required
