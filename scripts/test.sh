@@ -14,6 +14,8 @@ fi
 export SOCLE_DATA_DIR="${SOCLE_DATA_DIR:-$(mktemp -d)}"
 echo "== ruff"
 .venv/bin/ruff check socle tests benchmarks
+echo "== couches (import-linter, voir ARCHITECTURE.md)"
+.venv/bin/lint-imports --no-cache
 echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
 echo "== tests (SQLite)"

@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
-    "socle.core",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
@@ -51,6 +50,7 @@ INSTALLED_APPS = [
     "socle.usagers",
     "socle.prerequis",
     "socle.pilotage",
+    "socle.web",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Deny by default: every view needs a signed-in person unless marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -78,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "socle.core.context_processors.socle",
+                "socle.web.context_processors.socle",
             ],
         },
     },
@@ -96,7 +98,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "comptes:login"
-LOGIN_REDIRECT_URL = "core:accueil"
+LOGIN_REDIRECT_URL = "web:accueil"
 LOGOUT_REDIRECT_URL = "comptes:login"
 
 LANGUAGE_CODE = "fr-fr"

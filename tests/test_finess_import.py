@@ -441,7 +441,10 @@ def ecran(settings, tmp_path):
 
 
 def test_ecran_import_chef_de_projet(ecran, client_de, extrait):
-    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=GrappeFactory())
+    importer(extrait)  # the installation's reference, loaded by its administrator
+    grappe = GrappeFactory()
+    grappe.membres.set(OrganismeGestionnaire.objects.all())
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=grappe)
     client = client_de(chef)
     assert client.get(reverse("organisations:import_finess")).status_code == 200
     fichier = SimpleUploadedFile("structures.json", extrait.read_bytes(), content_type="application/json")
@@ -451,8 +454,8 @@ def test_ecran_import_chef_de_projet(ecran, client_de, extrait):
     assert run.statut == ImportFiness.Statut.TERMINE and run.lance_par == chef
     assert Path(run.fichier.path).is_file() and str(ecran.MEDIA_ROOT) in run.fichier.path
     assert run.options["departements"] == ["01"]
-    assert run.compteurs["ej"]["crees"] == 5 and run.compteurs["et"]["crees"] == 10
-    assert OrganismeGestionnaire.objects.count() == 5
+    assert run.compteurs["ej"]["inchanges"] == 5 and run.compteurs["et"]["inchanges"] == 10
+    assert run.compteurs["hors_droits"] == []
     page = client.get(run.get_absolute_url()).content.decode()
     assert "Terminé" in page and "RESIDENCE FONTELUNE" in page and "Bloquant" in page
     assert "Format détecté : flux JSON « structures »" in page and "{{" not in page
@@ -529,3 +532,148 @@ def test_numero_corse(tmp_path, flux):
     et = Etablissement.objects.get(finess=numero)
     assert et.departement == "2A"
     assert Etablissement.objects.filter(departement="2A").count() == 1
+
+
+# ------------------------------------------------------------------ who may load FINESS, and what it may change
+
+
+def _deux_og(extrait) -> tuple[OrganismeGestionnaire, OrganismeGestionnaire, Etablissement]:
+    """The extract loaded installation-wide; returns two OG and an ET of the second."""
+    importer(extrait)
+    a, b = OrganismeGestionnaire.objects.filter(etablissements__isnull=False).distinct().order_by("finess")[:2]
+    return a, b, b.etablissements.order_by("finess").first()
+
+
+def _rattacher_dans_le_flux(flux: dict, et: Etablissement, vers: OrganismeGestionnaire) -> None:
+    """Move the ET's `ege` item under another `pmej` of the file (what an attacker's file would do)."""
+    item = ege(flux, et.finess)
+    for pm in flux["pmej"]:
+        if item in pm["ege"]:
+            pm["ege"].remove(item)
+    pmej(flux, vers.finess)["ege"].append(item)
+
+
+def test_fonction_sur_un_organisme_ne_donne_pas_le_droit_d_importer(ecran, client_de, extrait):
+    """Finding 1: a chef de projet (or représentant légal) function on one OG does not open the FINESS import."""
+    og = OrganismeGestionnaire.objects.create(finess=finess_valide("01000000"), raison_sociale="OG")
+    for fonction in (Fonction.CHEF_PROJET, Fonction.REPRESENTANT_LEGAL):
+        c = client_de(utilisateur_avec(fonction, organisme=og))
+        url = reverse("organisations:import_finess")
+        assert c.get(url).status_code == 403
+        assert c.post(url, {"fichier": SimpleUploadedFile("s.json", extrait.read_bytes())}).status_code == 403
+    assert ImportFiness.objects.count() == 0 and OrganismeGestionnaire.objects.count() == 1
+
+
+def test_chef_de_projet_ne_modifie_que_les_organismes_de_sa_grappe(ecran, client_de, tmp_path, extrait, flux):
+    a, b, et_b = _deux_og(extrait)
+    et_a = a.etablissements.order_by("finess").first()
+    grappe = GrappeFactory()
+    grappe.membres.set([a])
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=grappe)
+    ege(flux, et_a.finess)["informationsGeneralesEGE"]["nomEgeCourt"] = "NOUVEAU NOM A"
+    ege(flux, et_b.finess)["informationsGeneralesEGE"]["nomEgeCourt"] = "PRIS PAR UN AUTRE"
+    pmej(flux, b.finess)["informationsGeneralesPMEJ"]["raisonSocialePm"] = "PRIS PAR UN AUTRE"
+    client_de(chef).post(reverse("organisations:import_finess"),
+                         {"fichier": SimpleUploadedFile("s.json", json.dumps(flux).encode())})
+    run = ImportFiness.objects.get()
+    assert run.statut == ImportFiness.Statut.TERMINE, run.message
+    et_a.refresh_from_db()
+    et_b.refresh_from_db()
+    b.refresh_from_db()
+    assert et_a.nom == "NOUVEAU NOM A"
+    assert et_b.nom != "PRIS PAR UN AUTRE" and b.raison_sociale != "PRIS PAR UN AUTRE"
+    assert f"EJ {b.finess}" in run.compteurs["hors_droits"] and f"ET {et_b.finess}" in run.compteurs["hors_droits"]
+    assert OrganismeGestionnaire.objects.count() == len(flux["pmej"])  # nothing created outside her grappe
+
+
+def test_un_import_ne_rattache_pas_un_esms_a_un_autre_organisme(ecran, client_de, tmp_path, extrait, flux):
+    """Finding 1: the attacker's file lists another OG's ESMS under her own OG; the ESMS stays where it is."""
+    a, b, et_b = _deux_og(extrait)
+    _rattacher_dans_le_flux(flux, et_b, a)
+    contenu = json.dumps(flux).encode()
+    # a chef de projet whose grappe holds only A: B's ESMS is out of her reach
+    grappe = GrappeFactory()
+    grappe.membres.set([a])
+    client_de(utilisateur_avec(Fonction.CHEF_PROJET, grappe=grappe)).post(
+        reverse("organisations:import_finess"), {"fichier": SimpleUploadedFile("s.json", contenu)})
+    # a chef de projet of both: the move is rejected, nothing written
+    grappe2 = GrappeFactory()
+    grappe2.membres.set([a, b])
+    client_de(utilisateur_avec(Fonction.CHEF_PROJET, grappe=grappe2)).post(
+        reverse("organisations:import_finess"),
+        {"fichier": SimpleUploadedFile("s.json", contenu), "confirmer_rattachements": "on"})
+    # the installation administrator without confirming: rejected too
+    client_de(UtilisateurFactory(is_superuser=True)).post(
+        reverse("organisations:import_finess"), {"fichier": SimpleUploadedFile("s.json", contenu)})
+    premier, deuxieme, troisieme = ImportFiness.objects.order_by("pk")
+    assert f"ET {et_b.finess}" in premier.compteurs["hors_droits"]
+    assert deuxieme.statut == troisieme.statut == ImportFiness.Statut.REJETE
+    assert deuxieme.options["confirmer_rattachements"] is False
+    assert any(r["finess"] == et_b.finess and "administrateur de l'installation" in r["motif"]
+               for r in troisieme.rejets)
+    et_b.refresh_from_db()
+    assert et_b.organisme == b
+
+
+def test_l_administrateur_confirme_un_rattachement_journalise(ecran, client_de, tmp_path, extrait, flux):
+    from socle.audit.models import EvenementAudit
+
+    a, b, et_b = _deux_og(extrait)
+    _rattacher_dans_le_flux(flux, et_b, a)
+    admin = UtilisateurFactory(is_superuser=True)
+    client_de(admin).post(reverse("organisations:import_finess"), {
+        "fichier": SimpleUploadedFile("s.json", json.dumps(flux).encode()), "confirmer_rattachements": "on"})
+    run = ImportFiness.objects.get()
+    assert run.statut == ImportFiness.Statut.TERMINE, run.rejets
+    et_b.refresh_from_db()
+    assert et_b.organisme == a
+    ev = EvenementAudit.objects.get(objet_type="organisations.Etablissement", objet_id=et_b.finess)
+    assert ev.utilisateur == admin
+    assert ev.details["rattachement"] == {"finess": et_b.finess, "avant": b.finess, "apres": a.finess}
+
+
+def test_commande_rattachement_exige_confirmation(tmp_path, extrait, flux):
+    from socle.audit.models import EvenementAudit
+
+    a, b, et_b = _deux_og(extrait)
+    _rattacher_dans_le_flux(flux, et_b, a)
+    chemin = ecrire(tmp_path, flux)
+    with pytest.raises(CommandError):
+        call_command("import_finess", str(chemin), "--quiet", stdout=io.StringIO())
+    et_b.refresh_from_db()
+    assert et_b.organisme == b
+    call_command("import_finess", str(chemin), "--quiet", "--confirmer-rattachements", stdout=io.StringIO())
+    et_b.refresh_from_db()
+    assert et_b.organisme == a
+    assert EvenementAudit.objects.filter(objet_id=et_b.finess, details__rattachement__avant=b.finess).exists()
+
+
+def test_chef_de_projet_ne_change_pas_la_composition_des_grappes(ecran, client_de, tmp_path, flux):
+    """GCC membership decides who sees an OG's data: a chef de projet's import never changes it."""
+    pms = [pm["informationsGeneralesPMEJ"]["pmSmsseId"] for pm in flux["pmej"]]
+    flux["gcc"][0]["pmejDuGcc"] = [{"pmSmsseId": pm, "typeRoleEntiteGroupe": "M"} for pm in pms[:2]]
+    importer(ecrire(tmp_path, flux))
+    gcc = Grappe.objects.get(type=Grappe.Type.GROUPEMENT_FINESS)
+    membres = set(gcc.membres.values_list("pk", flat=True))
+    autres = OrganismeGestionnaire.objects.exclude(pk__in=membres)
+    for g in flux["gcc"]:  # the file now puts every OG in the groupement
+        g["pmejDuGcc"] = [{"pmSmsseId": pm, "typeRoleEntiteGroupe": "M"} for pm in pms]
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=gcc)
+    client_de(chef).post(reverse("organisations:import_finess"),
+                         {"fichier": SimpleUploadedFile("s.json", json.dumps(flux).encode())})
+    run = ImportFiness.objects.get()
+    assert run.statut == ImportFiness.Statut.TERMINE
+    assert set(gcc.membres.values_list("pk", flat=True)) == membres and autres.exists()
+    assert any("GCC" in g for g in run.compteurs["groupements_ignores"])
+
+
+def test_chef_de_projet_ne_voit_que_ses_imports(ecran, client_de):
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=GrappeFactory())
+    autre = utilisateur_avec(Fonction.CHEF_PROJET, grappe=GrappeFactory())
+    sien = ImportFiness.objects.create(nom_fichier="sien.json", fichier="imports/a.json", lance_par=chef)
+    pas_sien = ImportFiness.objects.create(nom_fichier="autre.json", fichier="imports/b.json", lance_par=autre)
+    c = client_de(chef)
+    page = c.get(reverse("organisations:import_finess")).content.decode()
+    assert "sien.json" in page and "autre.json" not in page
+    assert c.get(sien.get_absolute_url()).status_code == 200
+    assert c.get(pas_sien.get_absolute_url()).status_code == 404

@@ -158,6 +158,46 @@ def test_debit_respecte_par_les_pauses(journal):
 
 
 @pytest.mark.django_db
+def test_commande_relancee_apres_coupure_reprend_le_lot_sans_rappeler_personne(journal):
+    """Hardening finding 3: kill -9 during `socle ins qualify`, then the same command. It resumes the ESMS's
+    unfinished batch (no new batch), and nobody already answered is called again — counted on the stand-in."""
+    et = EtablissementFactory()
+    gens = _peupler(et)
+    lot = batch.preparer_lot(et, debit=50)
+    with pytest.raises(Coupure):
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(5), pause=lambda s: None)
+    LotQualification.objects.filter(pk=lot.pk).update(etat="en_cours")  # as the killed worker left it
+    assert len(journal.appels) == 5
+    out, err = io.StringIO(), io.StringIO()
+    assert batch_cli.qualify({"establishment": et.finess, "rate": 50, "stdout": out, "stderr": err}) == 0
+    assert f"Reprise du lot {lot.pk} inachevé" in out.getvalue()
+    assert LotQualification.objects.filter(etablissement=et).count() == 1
+    par_nom = Counter(a.nom for a in journal.appels)
+    assert len(journal.appels) == 13 and all(n == 1 for n in par_nom.values()), par_nom
+    # run again: a new batch, but everyone was answered (recovered or in the anomaly queue): no call at all
+    assert batch_cli.qualify({"establishment": et.finess, "rate": 50, "stdout": out, "stderr": err}) == 0
+    nouveau = LotQualification.objects.filter(etablissement=et).latest("pk")
+    assert nouveau.pk != lot.pk and nouveau.lignes.count() == 0 and len(journal.appels) == 13
+    # unless a new call is asked for: the people in the anomaly queue are called again, the recovered ones too
+    assert batch_cli.qualify({"establishment": et.finess, "rate": 50, "rappeler": True,
+                              "stdout": out, "stderr": err}) == 0
+    assert len(journal.appels) == 13 + len(gens)
+
+
+@pytest.mark.django_db
+def test_eligibilite_exclut_les_identites_deja_traitees(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=2)
+    batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    assert not batch.eligibles(et).exists()  # 2 recovered, 5 in the anomaly queue
+    anomalie = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True).first()
+    anomalie.resolue_le = timezone.now()
+    anomalie.save()
+    assert list(batch.eligibles(et)) == [anomalie.usager]  # its anomaly handled: it may be called again
+    assert batch.eligibles(et, rappeler=True).count() == len(gens)
+
+
+@pytest.mark.django_db
 def test_lot_exclut_qualifiees_douteuses_et_limite(journal):
     et = EtablissementFactory()
     gens = _peupler(et, n_trouves=3)
@@ -288,8 +328,8 @@ def test_sexe_indetermine_va_en_anomalie_sans_appel(journal):
 def test_nouvelle_anomalie_remplace_l_ancienne(journal):
     et = EtablissementFactory()
     gens = _peupler(et, n_trouves=0)
-    for _ in range(2):
-        batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    for rappeler in (False, True):  # the second batch is an explicit new call
+        batch.executer_lot(batch.preparer_lot(et, debit=50, rappeler=rappeler).pk, pause=lambda s: None)
     ouvertes = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True)
     assert ouvertes.count() == len(gens) and AnomalieIns.objects.filter(usager__in=gens).count() == 2 * len(gens)
     assert "lieu de naissance : saisi « 69123 »" in ouvertes.get(type="commune").detail

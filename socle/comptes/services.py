@@ -17,10 +17,12 @@ from .models import Fonction, Habilitation, Utilisateur
 
 
 def organismes_administres(user):
-    """OG whose accounts the user may manage: those where she is représentant légal."""
-    return rights.organismes_visibles(user, [Fonction.REPRESENTANT_LEGAL]).filter(
-        habilitations__utilisateur=user, habilitations__fonction=Fonction.REPRESENTANT_LEGAL
-    ).distinct() if not user.is_superuser else OrganismeGestionnaire.objects.all()
+    """OG whose accounts the user may manage: those where she is, today, représentant légal of the OG itself
+    (the legal representative of the entité juridique; a function on one ESMS or a grappe is not that)."""
+    if user.is_superuser:
+        return OrganismeGestionnaire.objects.all()
+    ids = rights._current(user, [Fonction.REPRESENTANT_LEGAL]).filter(organisme__isnull=False).values("organisme_id")
+    return OrganismeGestionnaire.objects.filter(pk__in=ids)
 
 
 def personnes_de(organisme: OrganismeGestionnaire):

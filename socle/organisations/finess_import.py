@@ -117,6 +117,8 @@ class Resultat:
     et: Compteur = field(default_factory=Compteur)
     grappes: Compteur = field(default_factory=Compteur)
     hors_perimetre: int = 0
+    hors_droits: list[str] = field(default_factory=list)  # EJ/ET outside the importer's own organisations
+    rattachements: list[dict[str, str]] = field(default_factory=list)  # ET moved to another EJ (confirmed)
     rejets: list[Rejet] = field(default_factory=list)
     groupements_ignores: list[str] = field(default_factory=list)  # GCC without any member in the file
     membres_absents: list[str] = field(default_factory=list)  # GCC members not in the file
@@ -135,6 +137,7 @@ class Resultat:
         return {
             "format": self.format, "ej": self.ej.as_dict(), "et": self.et.as_dict(),
             "grappes": self.grappes.as_dict(), "hors_perimetre": self.hors_perimetre,
+            "hors_droits": self.hors_droits, "rattachements": self.rattachements,
             "rejets": [r.as_dict() for r in self.rejets], "groupements_ignores": self.groupements_ignores,
             "membres_absents": self.membres_absents, "categories_obsoletes": self.categories_obsoletes,
             "categories_hors_nomenclature": self.categories_hors_nomenclature, "anomalies": self.anomalies,
@@ -150,6 +153,11 @@ class Resultat:
                        f"{c.rejetes} rejeté(s)")
         if self.hors_perimetre:
             out.append(f"Hors périmètre demandé (département / catégorie) : {self.hors_perimetre} enregistrement(s) ignoré(s)")
+        if self.hors_droits:
+            out.append(f"Hors de vos organismes (non modifiés) : {len(self.hors_droits)} enregistrement(s) — "
+                       + ", ".join(self.hors_droits[:20]) + (" …" if len(self.hors_droits) > 20 else ""))
+        for r in self.rattachements:
+            out.append(f"Changement de rattachement confirmé : ET {r['finess']} de l'EJ {r['avant']} vers l'EJ {r['apres']}")
         for gid in self.groupements_ignores:
             out.append(f"Groupement ignoré : {gid}")
         if self.membres_absents:
@@ -621,17 +629,30 @@ def _bulk_update(model, objets: list[tuple[Any, tuple[str, ...]]]) -> None:
 
 
 class _Ecrivain:
-    """Applies batches of records to the database, preloading existing rows by FINESS number."""
+    """Applies batches of records to the database, preloading existing rows by FINESS number.
 
-    def __init__(self, res: Resultat):
+    `autorises`: FINESS EJ the person who launched the import may change (None: the whole installation).
+    Outside them nothing is created or changed, and an ET never changes EJ unless `confirmer_rattachements`
+    (an installation administrator's explicit, audited decision): FINESS is shared reference data, and an ESMS
+    re-parented to another organisation would hand its usagers and staff to that organisation."""
+
+    def __init__(self, res: Resultat, autorises: set[str] | None = None, confirmer_rattachements: bool = False):
         self.res = res
+        self.autorises = autorises
+        self.confirmer_rattachements = confirmer_rattachements
         self.og_ids: dict[str, int] = {}  # FINESS EJ -> pk, for EJ of this run
         self.pm_vers_finess: dict[str, str] = {}
+
+    def autorise(self, finess_ej: str) -> bool:
+        return self.autorises is None or finess_ej in self.autorises
 
     def ecrire_og(self, lot: list[dict[str, Any]]) -> None:
         existants = {o.finess: o for o in OrganismeGestionnaire.objects.filter(finess__in=[v["finess"] for v in lot])}
         nouveaux, modifies = [], []
         for v in lot:
+            if not self.autorise(v["finess"]):
+                self.res.hors_droits.append(f"EJ {v['finess']}")
+                continue
             o = existants.get(v["finess"])
             if o is None:
                 nouveaux.append(OrganismeGestionnaire(**v))
@@ -652,9 +673,29 @@ class _Ecrivain:
 
     def ecrire_et(self, lot: list[dict[str, Any]]) -> None:
         """`lot` values carry `organisme_id` already."""
-        existants = {e.finess: e for e in Etablissement.objects.filter(finess__in=[v["finess"] for v in lot])}
+        existants = {e.finess: e for e in Etablissement.objects.filter(finess__in=[v["finess"] for v in lot])
+                     .select_related("organisme")}
+        ej_de = {pk: f for f, pk in self.og_ids.items()}
+        for pk, f in OrganismeGestionnaire.objects.filter(
+                pk__in={v["organisme_id"] for v in lot} - set(ej_de)).values_list("pk", "finess"):
+            ej_de[pk] = f
         nouveaux, modifies = [], []
         for v in lot:
+            ej = ej_de.get(v["organisme_id"], "")
+            e = existants.get(v["finess"])
+            if not self.autorise(ej) or (e is not None and not self.autorise(e.organisme.finess)):
+                self.res.hors_droits.append(f"ET {v['finess']}")
+                continue
+            if e is not None and e.organisme_id != v["organisme_id"]:
+                if not self.confirmer_rattachements:
+                    self.res.rejets.append(Rejet(
+                        f"ET {v['finess']}", v["finess"],
+                        f"rattaché dans Socle à l'EJ {e.organisme.finess}, le fichier le rattache à l'EJ {ej} : "
+                        "un changement d'organisme gestionnaire doit être confirmé par un administrateur de "
+                        "l'installation (option « confirmer les changements de rattachement »)"))
+                    self.res.et.rejetes += 1
+                    continue
+                self.res.rattachements.append({"finess": v["finess"], "avant": e.organisme.finess, "apres": ej})
             code = v["categorie_code"]
             cat = CATEGORIES.get(code)
             if cat and cat.deprecated_by:
@@ -662,7 +703,6 @@ class _Ecrivain:
             elif not cat:
                 self.res.categories_hors_nomenclature[code] = self.res.categories_hors_nomenclature.get(code, 0) + 1
             defaut = cat.tutelle if cat else ""
-            e = existants.get(v["finess"])
             if e is None:
                 v["tutelle"] = defaut
                 nouveaux.append(Etablissement(**v))
@@ -685,7 +725,14 @@ class _Ecrivain:
         _bulk_update(Etablissement, modifies)
 
     def ecrire_gcc(self, groupements: list[ItemJson], fichier_pm: set[str]) -> None:
-        """GCC → Grappe of type "gcc", members resolved through pm_smsse_id among this file's EJ."""
+        """GCC → Grappe of type "gcc", members resolved through pm_smsse_id among this file's EJ. Grappe
+        membership decides who sees an organisation's data: only an installation-wide import changes it."""
+        if self.autorises is not None:
+            if groupements:
+                self.res.groupements_ignores.append(
+                    f"{len(groupements)} groupement(s) (GCC) non traité(s) : la composition des grappes ne change "
+                    "que par un import de l'administrateur de l'installation")
+            return
         existants = {g.identifiant_externe: g for g in Grappe.objects.filter(type=Grappe.Type.GROUPEMENT_FINESS)}
         for item in groupements:
             g = item.valeur
@@ -735,9 +782,12 @@ def importer(
     ignorer_rejets: bool = False,
     anomalies: bool = True,
     progression: bool | None = None,
+    organismes_autorises: set[str] | None = None,
+    confirmer_rattachements: bool = False,
 ) -> Resultat:
     """Import one FINESS file; returns the summary. Nothing is written when a record is rejected (unless
-    `ignorer_rejets`) or with `dry_run`. `progression`: show a tqdm bar on stderr (default: if a TTY)."""
+    `ignorer_rejets`) or with `dry_run`. `progression`: show a tqdm bar on stderr (default: if a TTY).
+    `organismes_autorises`: FINESS EJ the importer may change (None: installation-wide, see `_Ecrivain`)."""
     chemin = Path(chemin)
     res = Resultat(dry_run=dry_run)
     perimetre = Perimetre.de(departements, categories)
@@ -751,7 +801,7 @@ def importer(
             res.format = detecter_format(flux.peek(512)[:512])
             try:
                 with transaction.atomic():
-                    ecrivain = _Ecrivain(res)
+                    ecrivain = _Ecrivain(res, organismes_autorises, confirmer_rattachements)
                     if res.format == "json":
                         res.format = "flux JSON « structures »"
                         og_importes = _importer_json(chemin, flux, perimetre, ecrivain, res)

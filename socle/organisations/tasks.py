@@ -3,6 +3,9 @@
 from django.tasks import task
 from django.utils import timezone
 
+from socle.audit.models import Action
+from socle.audit.services import tracer
+
 from .finess_import import FormatInconnu, importer
 from .models import ImportFiness
 
@@ -15,9 +18,14 @@ def executer_import(import_id: int) -> ImportFiness:
     run.save(update_fields=["statut", "debut"])
     opts = run.options or {}
     try:
+        # What the launcher may change was fixed at launch (the screen checks her rights); a run without that
+        # record changes nothing.
+        autorises = opts.get("organismes_autorises", [])
+        autorises = None if autorises is None else set(autorises)
+        confirmer = bool(opts.get("confirmer_rattachements")) and autorises is None
         res = importer(run.fichier.path, departements=opts.get("departements"), categories=opts.get("categories"),
                        dry_run=bool(opts.get("dry_run")), ignorer_rejets=bool(opts.get("ignorer_rejets")),
-                       progression=False)
+                       progression=False, organismes_autorises=autorises, confirmer_rattachements=confirmer)
     except FormatInconnu as exc:
         run.statut, run.message = ImportFiness.Statut.ERREUR, str(exc)
     except Exception as exc:  # noqa: BLE001 - any failure must end in a visible status, not a stuck run
@@ -27,18 +35,29 @@ def executer_import(import_id: int) -> ImportFiness:
         raise
     else:
         donnees = res.as_dict()
-        run.compteurs = {k: donnees[k] for k in ("format", "ej", "et", "grappes", "hors_perimetre", "applique",
+        run.compteurs = {k: donnees[k] for k in ("format", "ej", "et", "grappes", "hors_perimetre", "hors_droits",
+                                                 "rattachements", "applique",
                                                  "dry_run", "anomalies_par_code", "categories_obsoletes",
                                                  "categories_hors_nomenclature", "groupements_ignores",
                                                  "membres_absents")}
         run.compteurs["anomalies"] = donnees["anomalies"]
         run.rejets = donnees["rejets"]
         run.resume = res.lignes()
+        if res.applique:
+            tracer_rattachements(res, run.lance_par, source=f"import FINESS n° {run.pk}")
         annule = res.rejets and not opts.get("ignorer_rejets")
         run.statut = ImportFiness.Statut.REJETE if annule else ImportFiness.Statut.TERMINE
     run.fin = timezone.now()
     run.save()
     return run
+
+
+def tracer_rattachements(res, utilisateur, *, source: str) -> None:
+    """One audit event per ESMS moved to another organisation: who confirmed it, from which file."""
+    for r in res.rattachements:
+        tracer(Action.MODIFICATION, objet_type="organisations.Etablissement", objet_id=r["finess"],
+               libelle=f"Rattachement de l'ET {r['finess']}", utilisateur=utilisateur,
+               details={"rattachement": r, "source": source})
 
 
 @task(queue_name="imports")

@@ -61,7 +61,7 @@ def fonctions_sur(user, og: OrganismeGestionnaire, etablissement: Etablissement 
         return set(Fonction.values)
     if etablissement is not None:
         return rights.fonctions(user, etablissement)
-    return {f for f in Fonction.values if rights.organismes_visibles(user, fonctions=[f]).filter(pk=og.pk).exists()}
+    return rights.fonctions_sur_organisme(user, og)
 
 
 def carte_fonctions(user) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
@@ -70,7 +70,7 @@ def carte_fonctions(user) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     par_og: dict[int, set[str]] = {}
     par_et: dict[int, set[str]] = {}
     for f in Fonction.values:
-        for pk in rights.organismes_visibles(user, fonctions=[f]).values_list("pk", flat=True):
+        for pk in rights.organismes_couverts(user, fonctions=[f]).values_list("pk", flat=True):
             par_og.setdefault(pk, set()).add(f)
         for pk in rights.etablissements_visibles(user, fonctions=[f]).values_list("pk", flat=True):
             par_et.setdefault(pk, set()).add(f)
@@ -311,7 +311,7 @@ def enregistrer_certificat(og: OrganismeGestionnaire, data: bytes, nom_fichier: 
 
 def mot_de_passe_certificat(user, cert: Certificat) -> str:
     """Clear password, only for an administrateur technique of the OG; the read is traced."""
-    if not user.is_superuser and Fonction.ADMIN_TECHNIQUE not in fonctions_sur(user, cert.organisme):
+    if "reveler_mot_de_passe" not in rights.capacites(user, cert.organisme):
         raise PermissionError(_("Seuls les administrateurs techniques peuvent voir le mot de passe d'un certificat."))
     tracer(Action.LECTURE, objet=cert, utilisateur=user, details={"champ": "mot_de_passe"})
     return certificats.dechiffrer(cert.mot_de_passe_chiffre)
@@ -394,15 +394,8 @@ def alertes_certificats(organismes, jour: date | None = None) -> list[AlerteCert
 # --- reminders ------------------------------------------------------------------------------------------------
 
 def _destinataires(og: OrganismeGestionnaire, fonction: str, etablissement: Etablissement | None = None) -> set[str]:
-    habs = Habilitation.objects.filter(fonction=fonction).select_related("utilisateur")
-    from django.db.models import Q
-
-    q = Q(organisme=og) | Q(grappe__membres=og)
-    if etablissement is not None:
-        q |= Q(etablissement=etablissement)
-    jour = aujourdhui()
-    habs = habs.filter(q).filter(Q(date_debut__isnull=True) | Q(date_debut__lte=jour),
-                                 Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
+    habs = (Habilitation.objects.filter(fonction=fonction).couvrant(etablissement or og).en_cours(aujourdhui())
+            .select_related("utilisateur"))
     return {h.utilisateur.email for h in habs if h.utilisateur.email and h.utilisateur.is_active}
 
 

@@ -19,14 +19,28 @@ from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomali
 L = LigneLot.Etat
 
 
-def eligibles(etablissement):
-    """Currently followed, not qualified, not douteuse/fictive [R-AT-03], not merged."""
-    return (services.usagers_de(type(etablissement).objects.filter(pk=etablissement.pk), actifs_seulement=True)
-            .exclude(statut=Statut.QUAL).filter(douteuse=False, fictive=False).order_by("pk"))
+def eligibles(etablissement, *, rappeler: bool = False):
+    """Currently followed, not qualified, not douteuse/fictive [R-AT-03], not merged. Unless a new call is asked
+    for (`rappeler`), identities INSi already answered are left out: recovered ones, and those waiting in the
+    anomaly queue (not found, several, differences, interrupted call) — a person must look at them first."""
+    qs = (services.usagers_de(type(etablissement).objects.filter(pk=etablissement.pk), actifs_seulement=True)
+          .exclude(statut=Statut.QUAL).filter(douteuse=False, fictive=False))
+    if not rappeler:
+        qs = qs.exclude(statut=Statut.RECUP).exclude(
+            pk__in=AnomalieIns.objects.filter(resolue_le__isnull=True).values("usager_id"))
+    return qs.order_by("pk")
+
+
+def lot_inacheve(etablissement) -> LotQualification | None:
+    """The ESMS's oldest batch with lines still to call (or left mid-call by a crash), to resume first."""
+    return (LotQualification.objects.filter(etablissement=etablissement)
+            .exclude(etat=LotQualification.Etat.TERMINE)
+            .filter(lignes__etat__in=[L.A_FAIRE, L.APPEL]).distinct().order_by("pk").first())
 
 
 @transaction.atomic
-def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: float = 5.0) -> LotQualification:
+def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: float = 5.0,
+                 rappeler: bool = False) -> LotQualification:
     ok, raison = services.batch_autorise(etablissement.organisme)
     if not ok:
         raise PermissionError(raison or "Lot INSi non autorisé pour cet organisme.")
@@ -38,7 +52,7 @@ def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: 
     # people already waiting in another unfinished batch are not queued twice
     occupes = LigneLot.objects.filter(lot__etablissement=etablissement, etat__in=[L.A_FAIRE, L.APPEL]).exclude(
         lot=lot).values_list("usager_id", flat=True)
-    ids = list(eligibles(etablissement).exclude(pk__in=occupes).values_list("pk", flat=True))
+    ids = list(eligibles(etablissement, rappeler=rappeler).exclude(pk__in=occupes).values_list("pk", flat=True))
     if limite:
         ids = ids[:limite]
     LigneLot.objects.bulk_create([LigneLot(lot=lot, usager_id=i) for i in ids], batch_size=1000)

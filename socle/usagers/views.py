@@ -18,14 +18,13 @@ from django.views.decorators.http import require_POST
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
-from socle.comptes.models import Fonction
 
 from . import batch, conduites, rniv, services
 from .forms import AttributsForm, ControleForm, CreationForm, LotForm, RejetForm, TraitsForm
 from .models import AnomalieIns, AppelInsi, Fusion, LotQualification, Statut, TypeAnomalie, Usager
 
-FONCTIONS_DOSSIER = (Fonction.ADMISSION, Fonction.PROFESSIONNEL)
-FONCTIONS_LOT = (Fonction.ADMISSION, Fonction.ADMIN_TECHNIQUE)
+FONCTIONS_DOSSIER = rights.fonctions_de("dossiers_usagers")
+FONCTIONS_LOT = rights.fonctions_de("lots_ins")
 
 
 def _ets_dossier(user):
@@ -86,15 +85,18 @@ def nouveau(request: HttpRequest) -> HttpResponse:
     ets = _exiger_dossier(request).order_by("nom")
     form = CreationForm(request.POST or None, etablissements=ets,
                         initial={"date_admission": timezone.localdate(), "etablissement": ets.first()})
-    existants = []
+    existants, autres_esms = [], 0
     if request.method == "POST" and form.is_valid():
         et = form.cleaned_data["etablissement"]
         rights.exiger_fonction(request.user, *FONCTIONS_DOSSIER, etablissement=et)
         traits = {k: form.cleaned_data[k] for k in TraitsForm.base_fields}
-        existants = list(Usager.objects.filter(organisme=et.organisme, fusionne_dans__isnull=True,
-                                               date_naissance=traits["date_naissance"])
-                         .prefetch_related("sejours__etablissement")[:50])
-        if existants and not request.POST.get("confirmer"):
+        nes_ce_jour = Usager.objects.filter(organisme=et.organisme, fusionne_dans__isnull=True,
+                                            date_naissance=traits["date_naissance"])
+        # Names only of people followed in an ESMS she may see; elsewhere in the OG, only how many.
+        visibles = nes_ce_jour.filter(pk__in=services.usagers_de(ets).values("pk"))
+        existants = list(visibles.prefetch_related("sejours__etablissement")[:50])
+        autres_esms = nes_ce_jour.exclude(pk__in=visibles.values("pk")).count()
+        if (existants or autres_esms) and not request.POST.get("confirmer"):
             tracer_lecture_liste(existants, "usagers.Usager", "Recherche d'antériorité avant création")
         else:
             try:
@@ -105,7 +107,8 @@ def nouveau(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Usager créé avec une identité provisoire.")
                 return redirect("usagers:qualifier", pk=u.pk)
-    return render(request, "usagers/nouveau.html", {"form": form, "existants": existants})
+    return render(request, "usagers/nouveau.html", {"form": form, "existants": existants,
+                                                    "autres_esms": autres_esms})
 
 
 def _contexte_fiche(usager: Usager) -> dict:
@@ -314,7 +317,7 @@ def lots(request: HttpRequest) -> HttpResponse:
         et = form.cleaned_data["etablissement"]
         try:
             lot = batch.preparer_lot(et, user=request.user, limite=form.cleaned_data["limite"],
-                                     debit=form.cleaned_data["debit"])
+                                     debit=form.cleaned_data["debit"], rappeler=form.cleaned_data["rappeler"])
         except (PermissionError, ValueError) as exc:
             form.add_error(None, str(exc))
         else:

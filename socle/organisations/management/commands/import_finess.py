@@ -6,6 +6,7 @@ from django.utils.translation import gettext, gettext_lazy
 from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.organisations.finess_import import FormatInconnu, importer
+from socle.organisations.tasks import tracer_rattachements
 
 
 class Command(BaseCommand):
@@ -30,6 +31,9 @@ class Command(BaseCommand):
                             help=gettext("enregistrer les enregistrements valides et lister les rejetés (fichier national)"))
         parser.add_argument("--sans-anomalies", action="store_true",
                             help=gettext("ne pas calculer les anomalies FINESS des organismes importés"))
+        parser.add_argument("--confirmer-rattachements", action="store_true",
+                            help=gettext("appliquer les changements d'organisme gestionnaire d'un ESMS existant "
+                                         "(chacun journalisé) ; sans cette option ils sont rejetés"))
         parser.add_argument("--quiet", action="store_true", help=gettext("pas de barre de progression"))
 
     def handle(self, *args, **options):
@@ -41,12 +45,14 @@ class Command(BaseCommand):
                 chemin, departements=options["departement"], categories=options["categorie"],
                 dry_run=options["dry_run"], ignorer_rejets=options["ignorer_rejets"],
                 anomalies=not options["sans_anomalies"], progression=None if not options["quiet"] else False,
+                confirmer_rattachements=options["confirmer_rattachements"],
             )
         except FormatInconnu as exc:
             raise CommandError(f"{chemin.name} : {exc}", returncode=1) from exc
         for ligne in res.lignes():
             self.stdout.write(ligne)
         if res.applique:
+            tracer_rattachements(res, None, source=f"commande import-finess {chemin.name}")
             tracer(Action.IMPORT, objet_type="organisations.ImportFiness", objet_id=chemin.name,
                    libelle=f"Import FINESS {chemin.name}", details={"ej": res.ej.as_dict(), "et": res.et.as_dict(),
                                                                       "rejets": res.nb_rejets})

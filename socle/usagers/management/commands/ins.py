@@ -11,6 +11,8 @@ def _arguments_qualify(parser) -> None:
     parser.add_argument("--establishment", required=True, help="FINESS géographique de l'ESMS")
     parser.add_argument("--limit", type=int, default=None, help="nombre maximal d'usagers à traiter")
     parser.add_argument("--rate", type=float, default=None, help="appels INSi par seconde")
+    parser.add_argument("--rappeler", action="store_true",
+                        help="interroger aussi les identités déjà traitées (récupérées, anomalies ouvertes)")
 
 
 # name -> (module, function, arguments function: "module:name" or a local callable, help)

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "pilotage"]
-DEMO_PASSWORD = "demo-socle-2026"
 
 
 @dataclass

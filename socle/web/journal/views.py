@@ -6,16 +6,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from socle.audit.models import Action, EvenementAudit
+from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.comptes.models import Fonction
-
-from .models import Action, EvenementAudit
 
 
 @login_required
 def recherche(request: HttpRequest) -> HttpResponse:
     """Search the access log (représentant légal, DPO). Searching the log is itself logged."""
-    rights.exiger_fonction(request.user, Fonction.REPRESENTANT_LEGAL, Fonction.DPO)
+    rights.exiger(request.user, "journal")
     qs = EvenementAudit.objects.all()
     if not request.user.is_superuser:
         # Only events by people who work in the same OG(s), so one OG does not read another's log.
@@ -42,7 +42,6 @@ def recherche(request: HttpRequest) -> HttpResponse:
     except ValueError:
         pass
     page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(f.get("page"))
-    from .services import tracer
 
     tracer(Action.LECTURE, objet_type="audit.EvenementAudit", objet_id="recherche", libelle="Recherche dans le journal",
            details={k: v for k, v in f.items() if k != "page"})

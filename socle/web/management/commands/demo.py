@@ -2,7 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext, gettext_lazy
 
-from socle.core.demo import DEMO_PASSWORD, construire
+from socle.comptes.demo import DEMO_PASSWORD
+from socle.web.demo import construire
 
 
 class Command(BaseCommand):

@@ -20,6 +20,14 @@ class ImportFinessForm(forms.Form):
     dry_run = forms.BooleanField(label=_("Simulation (ne rien enregistrer)"), required=False)
     ignorer_rejets = forms.BooleanField(label=_("Importer les enregistrements valides malgré les rejets"),
                                         required=False)
+    confirmer_rattachements = forms.BooleanField(
+        label=_("Confirmer les changements de rattachement (un ESMS passe à l'organisme que le fichier indique)"),
+        required=False, help_text=_("réservé à l'administrateur de l'installation ; chaque changement est journalisé"))
+
+    def __init__(self, *args, administrateur: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not administrateur:
+            del self.fields["confirmer_rattachements"]
 
     def clean_fichier(self):
         f = self.cleaned_data["fichier"]

@@ -6,13 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.comptes import rights
-from socle.comptes.models import Fonction
+from socle.organisations import rules
+from socle.organisations.categories import CATEGORIES
+from socle.organisations.models import EtatFiness, ImportFiness
+from socle.organisations.tasks import importer_finess
 
-from . import rules
-from .categories import CATEGORIES
 from .forms import ImportFinessForm
-from .models import EtatFiness, ImportFiness
-from .tasks import importer_finess
 
 
 @login_required
@@ -25,7 +24,7 @@ def og_list(request: HttpRequest) -> HttpResponse:
                        | Q(etablissements__nom__icontains=q) | Q(etablissements__finess__startswith=q)).distinct()
     return render(request, "organisations/og_list.html", {
         "organismes": qs.order_by("raison_sociale")[:500], "q": q,
-        "peut_importer": rights.a_fonction(request.user, Fonction.CHEF_PROJET)})
+        "peut_importer": "importer_finess" in rights.capacites(request.user)})
 
 
 @login_required
@@ -85,34 +84,38 @@ def grappe_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _exiger_droit_import(user) -> None:
-    """Loading FINESS changes shared reference data: Socle operators (superusers) and chefs de projet only."""
-    rights.exiger_fonction(user, Fonction.CHEF_PROJET)
+def _imports_visibles(user):
+    """An installation administrator sees every FINESS import; a chef de projet only those she launched."""
+    rights.perimetre_import_finess(user)
+    qs = ImportFiness.objects.select_related("lance_par")
+    return qs if user.is_superuser else qs.filter(lance_par=user)
 
 
 @login_required
 def import_finess(request: HttpRequest) -> HttpResponse:
-    _exiger_droit_import(request.user)
+    imports = _imports_visibles(request.user)
+    autorises = rights.perimetre_import_finess(request.user)
+    admin = request.user.is_superuser
     if request.method == "POST":
-        form = ImportFinessForm(request.POST, request.FILES)
+        form = ImportFinessForm(request.POST, request.FILES, administrateur=admin)
         if form.is_valid():
             d = form.cleaned_data
             run = ImportFiness.objects.create(
                 fichier=d["fichier"], nom_fichier=d["fichier"].name[:255], lance_par=request.user,
                 options={"departements": d["departements"], "categories": d["categories"],
-                         "dry_run": d["dry_run"], "ignorer_rejets": d["ignorer_rejets"]})
+                         "dry_run": d["dry_run"], "ignorer_rejets": d["ignorer_rejets"],
+                         "confirmer_rattachements": admin and d.get("confirmer_rattachements", False),
+                         "organismes_autorises": None if autorises is None else sorted(autorises)})
             tracer(Action.IMPORT, objet=run, details={"options": run.options})
             importer_finess.enqueue(run.pk)
             return redirect(run)
     else:
-        form = ImportFinessForm()
-    return render(request, "organisations/import_finess.html", {
-        "form": form, "imports": ImportFiness.objects.select_related("lance_par")[:20]})
+        form = ImportFinessForm(administrateur=admin)
+    return render(request, "organisations/import_finess.html", {"form": form, "imports": imports[:20]})
 
 
 @login_required
 def import_finess_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _exiger_droit_import(request.user)
-    run = get_object_or_404(ImportFiness, pk=pk)
+    run = get_object_or_404(_imports_visibles(request.user), pk=pk)
     template = "organisations/_import_finess_statut.html" if request.htmx else "organisations/import_finess_detail.html"
     return render(request, template, {"run": run})
