@@ -144,3 +144,21 @@ def test_repli_mono_organisme_explicite(journal, settings):
     assert services.appeler_insi(u).cr == "00"
     assert (journal.appels[-1].serie, journal.appels[-1].organisation) == (manu.numero_serie,
                                                                          et.organisme.raison_sociale)
+
+
+def test_reprise_d_un_lot_apres_retrait_du_certificat_refusee_sans_appel(journal):
+    """`socle ins qualify` resumes the ESMS's unfinished batch: if the OG's INSI-AUTO certificate was removed
+    meanwhile, the resume is refused in French and nobody is called."""
+    import io
+
+    from socle.usagers import batch_cli
+
+    et = EtablissementFactory(organisme=OrganismeFactory(raison_sociale="ASSOCIATION REPRISE"))
+    depose = deposer_certificat_insi(et.organisme, "INSI-AUTO")
+    _personnes(et, 2)
+    lot = batch.preparer_lot(et, debit=50)
+    depose.delete()
+    err = io.StringIO()
+    code = batch_cli.qualify({"establishment": et.finess, "rate": 50, "stdout": io.StringIO(), "stderr": err})
+    assert code == 1 and "Aucun certificat INSI-AUTO" in err.getvalue()
+    assert journal.appels == [] and lot.lignes.filter(etat="a_faire").count() == 2

@@ -165,7 +165,7 @@ def test_commande_relancee_apres_coupure_reprend_le_lot_sans_rappeler_personne(j
     gens = _peupler(et)
     lot = batch.preparer_lot(et, debit=50)
     with pytest.raises(Coupure):
-        batch.executer_lot(lot.pk, client=ClientQuiTombe(5), pause=lambda s: None)
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(5, et.organisme), pause=lambda s: None)
     LotQualification.objects.filter(pk=lot.pk).update(etat="en_cours")  # as the killed worker left it
     assert len(journal.appels) == 5
     out, err = io.StringIO(), io.StringIO()
