@@ -156,7 +156,12 @@ LOGGING = {
 SOCLE_INSI_URL = env.str("SOCLE_INSI_URL", default="")
 # AUTH_CLI software certificates: CN INSI-AUTO (batches) and INSI-MANU (a person triggers the call), as a
 # PKCS#12 (SOCLE_INSI_P12_*) or PEM certificate + key; password in clear from the environment or
-# encrypted with SOCLE_SECRETS_KEY (SOCLE_INSI_PASSWORD_*_CHIFFRE, see socle.services.insi.chiffrer_secret).
+# encrypted with SOCLE_SECRETS_KEY (SOCLE_INSI_PASSWORD_*_CHIFFRE, see socle.connecteurs.commun.secrets.chiffrer).
+# Calls made for an organisation present ITS certificate, deposited in the prerequisites cockpit; these
+# installation-wide certificates are only used by `socle ins search` and, when SOCLE_INSI_CERTIFICATS_INSTALLATION
+# is true (single-organisation installation), for an organisation that deposited none. Without SOCLE_INSI_URL
+# they are the local stand-in's own test certificates.
+SOCLE_INSI_CERTIFICATS_INSTALLATION = env.bool("SOCLE_INSI_CERTIFICATS_INSTALLATION", default=False)
 SOCLE_INSI_P12_AUTO = env.str("SOCLE_INSI_P12_AUTO", default="")
 SOCLE_INSI_CERT_AUTO = env.str("SOCLE_INSI_CERT_AUTO", default="")
 SOCLE_INSI_KEY_AUTO = env.str("SOCLE_INSI_KEY_AUTO", default="")

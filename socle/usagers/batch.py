@@ -44,6 +44,7 @@ def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: 
     ok, raison = services.batch_autorise(etablissement.organisme)
     if not ok:
         raise PermissionError(raison or "Lot INSi non autorisé pour cet organisme.")
+    services.client_insi(etablissement.organisme, "AUTO")  # AppelInsiRefuse: no INSI-AUTO certificate of the OG
     if debit <= 0:
         raise ValueError("Le débit doit être positif (appels par seconde).")
     lot = LotQualification.objects.create(etablissement=etablissement, cree_par=user if user and user.is_authenticated
@@ -110,15 +111,16 @@ def _traiter(ligne: LigneLot, usager: Usager, appel) -> None:
 def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = time.sleep,
                  progression: Callable[[LotQualification, int], None] | None = None,
                  horloge: Callable[[], float] = time.monotonic) -> LotQualification:
-    """Run (or resume) a batch. Safe to call again after any interruption."""
+    """Run (or resume) a batch. Safe to call again after any interruption. The calls are made on behalf of the
+    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none)."""
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
         return lot
+    client = client or services.client_insi(lot.etablissement.organisme, "AUTO")
     reprendre_interrompues(lot)
     lot.etat = LotQualification.Etat.EN_COURS
     lot.demarre_le = lot.demarre_le or timezone.now()
     lot.save(update_fields=["etat", "demarre_le"])
-    client = client or services.client_insi("AUTO")
     intervalle = 1.0 / lot.debit if lot.debit > 0 else 0.0
     prochain = horloge()
     faits = 0

@@ -43,7 +43,11 @@ def qualify(options) -> int:
         if n % 50 == 0 or n == total:
             out.write(f"  {n}/{total}\n")
 
-    lot = executer_lot(lot.pk, progression=_prog)
+    try:
+        lot = executer_lot(lot.pk, progression=_prog)
+    except PermissionError as exc:  # e.g. the OG's INSI-AUTO certificate was removed since: nothing was called
+        err.write(f"Lot refusé : {exc}\n")
+        return 1
     c = lot.compte()
     out.write(json.dumps({"lot": lot.pk, "etablissement": et.finess, "total": c["total"], "ins_recupere": c["ok"],
                           "anomalies": c["anomalie"], "ignorees": c["ignoree"]}, ensure_ascii=False) + "\n")

@@ -188,7 +188,7 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, "Identité enregistrée.")
                     return redirect("usagers:qualifier", pk=usager.pk)
-            except rniv.RegleRniv as exc:
+            except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
                 traits_form.add_error(None, str(exc))
             usager.refresh_from_db()
             traits_form = TraitsForm(initial={k: getattr(usager, k) for k in TraitsForm.base_fields},
@@ -259,7 +259,7 @@ def verifier(request: HttpRequest, pk: int) -> HttpResponse:
     usager = _usager_modifiable(request, pk)
     try:
         conforme, appel = services.verifier_ins(usager, user=request.user)
-    except rniv.RegleRniv as exc:
+    except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
         messages.error(request, str(exc))
     else:
         if appel.cr == "ERR":

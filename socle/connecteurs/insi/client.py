@@ -5,16 +5,19 @@ ContexteLPS (IDAM, software name/version, installation UUID), ContexteBAM (empty
 search), WS-Addressing Action/MessageID and an empty wsse:Security (certificate authentication); the
 TLS client certificate is the AUTH_CLI one with CN INSI-AUTO (batch) or INSI-MANU (a person triggers it).
 
+A client acts for one caller (`Appelant`: the organisation, later the person) and presents the certificate
+material its `FournisseurCertificats` gives for the use ("INSI-AUTO" / "INSI-MANU"); with none, it refuses
+without calling (InsiCertificatAbsent), unless the configuration enables the single-organisation fallback.
 The same client talks to the CNAM and to the local stand-in: only the URL, CA bundle and certificates
-differ. Technical failures (SOAP fault, TLS, network, time-out) raise InsiErreurTechnique with a French
-message; passwords are never logged.
+differ. Failures raise InsiErreurTemporaire (time-out, network, CNAM technical fault, HTTP 5xx) or
+InsiErreurPermanente (certificate, TLS refusal, request refused, unreadable answer) with a French message;
+passwords are never logged.
 """
 
+import dataclasses
 import datetime as dt
 import logging
-import os
 import ssl
-import tempfile
 import threading
 import time
 import uuid
@@ -23,14 +26,28 @@ from pathlib import Path
 
 import requests
 from lxml import etree
-from requests.adapters import HTTPAdapter
 from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 from zeep.wsa import WsAddressingPlugin
 
-from .interface import OID_NIA, OID_NIR, IdentiteINS, InsiErreurTechnique, Mode, ReponseInsi, TraitsRecherche
+from ..commun.appelant import INSTALLATION, Appelant, FournisseurCertificats
+from ..commun.erreurs import ErreurCertificat
+from ..commun.tls import MaterielCertificat, contexte_tls_client, session_tls
+from .configuration import ConfigurationInsi
+from .interface import (
+    OID_NIA,
+    OID_NIR,
+    USAGE_PAR_MODE,
+    IdentiteINS,
+    InsiCertificatAbsent,
+    InsiErreurPermanente,
+    InsiErreurTemporaire,
+    Mode,
+    ReponseInsi,
+    TraitsRecherche,
+)
 from .traits import normaliser, normaliser_prenoms
 
 log = logging.getLogger(__name__)
@@ -43,40 +60,6 @@ NS_WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-se
 NS_SIRAM = "urn:siram"
 
 
-@dataclass(frozen=True)
-class CertificatClient:
-    """The AUTH_CLI software certificate for one mode: PEM certificate + key, or a PKCS#12 file.
-    `mot_de_passe` protects the key or the PKCS#12; it is never logged nor put in a message."""
-
-    cert: str = ""
-    cle: str = ""
-    p12: str = ""
-    mot_de_passe: str = ""
-
-    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
-        return f"CertificatClient(cert={self.cert!r}, cle={self.cle!r}, p12={self.p12!r}, mot_de_passe='***')"
-
-    @property
-    def renseigne(self) -> bool:
-        return bool(self.p12 or self.cert)
-
-
-@dataclass(frozen=True)
-class ConfigurationInsi:
-    url: str
-    certificats: dict  # Mode -> CertificatClient
-    ca_bundle: str = ""  # PEM bundle of the server's CA ("" = system store)
-    idam: str = ""
-    logiciel_nom: str = "Socle"
-    logiciel_version: str = "0.1.0"
-    instance: str = ""  # installation UUID
-    emetteur: str = ""
-    timeout: float = 10.0
-
-    def __repr__(self) -> str:
-        return f"ConfigurationInsi(url={self.url!r}, idam={self.idam!r}, timeout={self.timeout})"
-
-
 class _TransportLocal(Transport):
     """zeep transport that serves the WS-Addressing XSD imported by URL from the packaged copy: loading
     the WSDL never touches the network."""
@@ -87,73 +70,16 @@ class _TransportLocal(Transport):
         return super().load(url)
 
 
-class _AdaptateurTLS(HTTPAdapter):
-    """requests adapter carrying an SSLContext with the client certificate already loaded (PEM or
-    PKCS#12), so that an encrypted key or a PKCS#12 never has to sit decrypted on disk."""
-
-    def __init__(self, contexte: ssl.SSLContext, **kw):
-        self._contexte = contexte
-        super().__init__(**kw)
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["ssl_context"] = self._contexte
-        return super().init_poolmanager(*args, **kwargs)
-
-    def proxy_manager_for(self, *args, **kwargs):
-        kwargs["ssl_context"] = self._contexte
-        return super().proxy_manager_for(*args, **kwargs)
+def _avec_libelle(materiel: MaterielCertificat) -> MaterielCertificat:
+    return materiel if materiel.libelle else dataclasses.replace(materiel, libelle="logiciel INSi")
 
 
-def contexte_tls(certificat: CertificatClient, ca_bundle: str = "") -> ssl.SSLContext:
-    """SSL context for mutual TLS: trusts `ca_bundle` (or the system store) and presents the client
-    certificate. A PKCS#12 is opened in memory and handed to OpenSSL through a private temporary file
-    whose key is re-encrypted with a one-time password, then deleted."""
-    ctx = ssl.create_default_context(cafile=ca_bundle or None)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+def contexte_tls(certificat: MaterielCertificat, ca_bundle: str = "") -> ssl.SSLContext:
+    """SSL context presenting `certificat` (commun.tls), certificate failures as InsiErreurPermanente."""
     try:
-        if certificat.p12:
-            from cryptography.hazmat.primitives import serialization
-            from cryptography.hazmat.primitives.serialization import pkcs12
-
-            donnees = Path(certificat.p12).read_bytes()
-            cle, cert, autres = pkcs12.load_key_and_certificates(
-                donnees, certificat.mot_de_passe.encode() if certificat.mot_de_passe else None
-            )
-            if cle is None or cert is None:
-                raise InsiErreurTechnique(
-                    "Le fichier PKCS#12 du certificat INSi ne contient pas de certificat et de clé.", code="certificat"
-                )
-            secret = uuid.uuid4().hex
-            with tempfile.TemporaryDirectory(prefix="socle-insi-") as tmp:
-                chemin = Path(tmp) / "client.pem"
-                fd = os.open(chemin, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(cert.public_bytes(serialization.Encoding.PEM))
-                    for c in autres or ():
-                        f.write(c.public_bytes(serialization.Encoding.PEM))
-                    f.write(
-                        cle.private_bytes(
-                            serialization.Encoding.PEM,
-                            serialization.PrivateFormat.PKCS8,
-                            serialization.BestAvailableEncryption(secret.encode()),
-                        )
-                    )
-                ctx.load_cert_chain(str(chemin), password=secret)
-        elif certificat.cert:
-            ctx.load_cert_chain(
-                certificat.cert, certificat.cle or None, password=certificat.mot_de_passe or None
-            )
-    except InsiErreurTechnique:
-        raise
-    except (OSError, ValueError, ssl.SSLError) as exc:
-        # ValueError: wrong PKCS#12 password; SSLError: key/cert mismatch or wrong key password.
-        raise InsiErreurTechnique(
-            "Le certificat logiciel INSi ne peut pas être chargé (fichier absent, mot de passe incorrect "
-            "ou clé qui ne correspond pas au certificat).",
-            code="certificat",
-            detail=type(exc).__name__,
-        ) from None
-    return ctx
+        return contexte_tls_client(_avec_libelle(certificat), ca_bundle)
+    except ErreurCertificat as exc:
+        raise InsiErreurPermanente(str(exc), code="certificat", detail=exc.detail) from None
 
 
 def _message_faute(faute: Fault) -> tuple[str, str, str]:
@@ -216,31 +142,63 @@ def essais_prenoms(traits: TraitsRecherche) -> list[str]:
 
 
 class ClientInsiSoap:
-    """The real INSi client (implements interface.InsiClient). Thread-safe; one zeep client per mode."""
+    """The real INSi client (implements interface.InsiClient) acting for `appelant` with the certificates
+    `certificats` gives (a FournisseurCertificats; `CertificatsInsi` for fixed material). Thread-safe; one
+    zeep client per mode, built on first use."""
 
-    def __init__(self, configuration: ConfigurationInsi, mode_defaut: Mode = "MANU"):
+    def __init__(
+        self,
+        configuration: ConfigurationInsi,
+        certificats: FournisseurCertificats,
+        appelant: Appelant = INSTALLATION,
+        mode_defaut: Mode = "MANU",
+    ):
         self.configuration = configuration
+        self.certificats = certificats
+        self.appelant = appelant
         self.mode_defaut: Mode = mode_defaut
         self._services: dict[str, object] = {}
-        self._lock = threading.Lock()
+        self._materiels: dict[str, MaterielCertificat] = {}
+        self._lock = threading.RLock()
 
     def pour_mode(self, mode: Mode) -> "ClientInsiSoap":
-        """The same client (shared connections) with another default mode."""
+        """The same client (same caller, shared connections) with another default mode."""
         autre = ClientInsiSoap.__new__(ClientInsiSoap)
-        autre.configuration, autre.mode_defaut = self.configuration, mode
-        autre._services, autre._lock = self._services, self._lock
+        autre.__dict__.update(self.__dict__)
+        autre.mode_defaut = mode
         return autre
+
+    def certificat(self, mode: Mode) -> MaterielCertificat:
+        """The material presented for `mode`: the caller's, else — single-organisation fallback only
+        (SOCLE_INSI_CERTIFICATS_INSTALLATION) — the installation's. InsiCertificatAbsent (nothing is sent)
+        when there is none."""
+        with self._lock:
+            if mode not in self._materiels:
+                usage = USAGE_PAR_MODE[mode]
+                materiel = self.certificats(self.appelant, usage)
+                conf = self.configuration
+                if materiel is None and conf.repli_installation and conf.certificats_installation is not None:
+                    materiel = conf.certificats_installation.pour(mode)
+                if materiel is None:
+                    raise InsiCertificatAbsent(
+                        f"Aucun certificat {usage} n'est disponible pour {self.appelant} : aucun appel INSi "
+                        "n'a été fait.",
+                        code="certificat_absent",
+                    )
+                self._materiels[mode] = materiel
+            return self._materiels[mode]
 
     # -- plumbing
     def _service(self, mode: Mode):
         with self._lock:
             if mode not in self._services:
                 conf = self.configuration
-                certificat = conf.certificats.get(mode) or CertificatClient()
-                session = requests.Session()
-                session.verify = conf.ca_bundle or True
-                session.mount("https://", _AdaptateurTLS(contexte_tls(certificat, conf.ca_bundle)))
-                session.headers["User-Agent"] = f"{conf.logiciel_nom}/{conf.logiciel_version}"
+                conf.verifier()
+                materiel = _avec_libelle(self.certificat(mode))
+                try:
+                    session = session_tls(materiel, conf.ca_bundle, f"{conf.logiciel_nom}/{conf.logiciel_version}")
+                except ErreurCertificat as exc:
+                    raise InsiErreurPermanente(str(exc), code="certificat", detail=exc.detail) from None
                 transport = _TransportLocal(session=session, timeout=conf.timeout, operation_timeout=conf.timeout)
                 client = Client(
                     str(WSDL),
@@ -283,14 +241,16 @@ class ClientInsiSoap:
             return getattr(service, operation)(**corps, _soapheaders=self._entetes(client))
         except Fault as faute:
             code, message, detail = _message_faute(faute)
-            raise InsiErreurTechnique(message, code=code, detail=detail) from None
+            # Receiver: the CNAM side failed (e.g. siram_40 "temporairement inaccessible"); Sender: our request.
+            erreur = InsiErreurTemporaire if "Receiver" in str(faute.code or "") else InsiErreurPermanente
+            raise erreur(message, code=code, detail=detail) from None
         except requests.exceptions.Timeout:
-            raise InsiErreurTechnique(
+            raise InsiErreurTemporaire(
                 f"Le téléservice INSi n'a pas répondu dans le délai de {self.configuration.timeout:g} s.",
                 code="delai",
             ) from None
         except requests.exceptions.SSLError as exc:
-            raise InsiErreurTechnique(
+            raise InsiErreurPermanente(
                 "Connexion sécurisée (TLS) au téléservice INSi refusée : vérifiez le certificat logiciel "
                 "INSI-AUTO / INSI-MANU et l'autorité de certification du serveur.",
                 code="tls",
@@ -299,7 +259,8 @@ class ClientInsiSoap:
         except requests.exceptions.ConnectionError as exc:
             texte = str(exc)
             tls = any(m in texte for m in ("SSL", "certificate", "alert", "reset", "aborted"))
-            raise InsiErreurTechnique(
+            erreur = InsiErreurPermanente if tls else InsiErreurTemporaire
+            raise erreur(
                 "Connexion au téléservice INSi interrompue"
                 + (" pendant l'authentification TLS (certificat client refusé ?)." if tls else ".")
                 + " Réessayez plus tard ; si le problème persiste, contactez votre responsable informatique.",
@@ -307,17 +268,18 @@ class ClientInsiSoap:
                 detail=texte[:300],
             ) from None
         except TransportError as exc:
-            raise InsiErreurTechnique(
+            erreur = InsiErreurTemporaire if (exc.status_code or 0) >= 500 else InsiErreurPermanente
+            raise erreur(
                 f"Le téléservice INSi a répondu par une erreur HTTP {exc.status_code}.",
                 code=f"http_{exc.status_code}",
                 detail=(exc.content or b"")[:300].decode("utf-8", "replace"),
             ) from None
         except (ZeepError, etree.XMLSyntaxError, ValueError) as exc:
-            raise InsiErreurTechnique(
+            raise InsiErreurPermanente(
                 "Réponse du téléservice INSi illisible (format inattendu).", code="reponse", detail=str(exc)[:300]
             ) from None
         except requests.exceptions.RequestException as exc:
-            raise InsiErreurTechnique(
+            raise InsiErreurTemporaire(
                 "Appel au téléservice INSi impossible.", code="reseau", detail=str(exc)[:300]
             ) from None
 
@@ -356,6 +318,7 @@ class ClientInsiSoap:
         else:
             reponse.cr = "02" if vu_02 else "01"
         reponse.details = details
+        reponse.certificat = self.certificat(mode).libelle
         return reponse
 
     def rechercher_carte_vitale(self, donnees_vitale: dict, mode: Mode | None = None) -> ReponseInsi:
@@ -382,7 +345,8 @@ class ClientInsiSoap:
         cr, identite = lire_resultat(self._appeler("rechercherInsAvecCarteVitale", mode, **corps))
         duree = round((time.perf_counter() - debut) * 1000, 1)
         return ReponseInsi(
-            cr=cr, identite=identite, appels=1, details=[{"prenom": "", "cr": cr, "duree_ms": duree}]
+            cr=cr, identite=identite, appels=1, details=[{"prenom": "", "cr": cr, "duree_ms": duree}],
+            certificat=self.certificat(mode).libelle,
         )
 
 

@@ -1,5 +1,8 @@
 """`socle ins search`: one INSi search by traits, the way the admission screen does (INSI-MANU, CNAM
-first-name practice), printed as one JSON line. Exit 0 for CR 00/01/02, 2 for a technical error."""
+first-name practice), printed as one JSON line. Exit 0 for CR 00/01/02, 2 for a technical error.
+
+An installation-level tool: it presents the installation's certificates (SOCLE_INSI_P12_* / CERT_*, or the
+local stand-in's test ones when SOCLE_INSI_URL is empty), not an organisation's."""
 
 import datetime as dt
 import json
@@ -45,7 +48,7 @@ def resultat_json(reponse) -> dict:
 
 
 def search(options: dict) -> int:
-    from . import get_client
+    from . import client_installation
     from .traits import normaliser_prenoms
 
     out = options.get("stdout") or sys.stdout
@@ -67,7 +70,7 @@ def search(options: dict) -> int:
         lieu_naissance=options.get("lieu") or "",
     )
     try:
-        reponse = get_client(mode=options.get("mode") or "MANU").rechercher(traits)
+        reponse = client_installation(mode=options.get("mode") or "MANU").rechercher(traits)
     except InsiErreurTechnique as exc:
         out.write(json.dumps({"cr": None, "erreur": str(exc), "code": exc.code}, ensure_ascii=False) + "\n")
         err.write(f"Erreur technique INSi : {exc}\n")

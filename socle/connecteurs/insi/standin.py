@@ -9,16 +9,18 @@ Failure modes reproduced: not found (01), several answers (02), diacritics and c
 CNAM spelling matches), a birth commune merged into a commune nouvelle (searching with the old code
 answers with the current one), a different first-name list, a technical SOAP fault (birth name
 ERREURTECHNIQUE), a slow answer (birth name LENTEUR: sleeps `lenteur` seconds), invalid request (XSD).
+
+The HTTPS server, mutual TLS and schema plumbing come from `socle.connecteurs.commun.standin`; the journal
+records, per call, the client certificate's CN, organisation (O) and serial number, so that tests see which
+organisation called (each OG deposits a certificate issued by the stand-in's CA, see pki.py).
 """
 
 import datetime as dt
 import json
 import random
-import ssl
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from lxml import etree
@@ -26,6 +28,7 @@ from lxml.builder import ElementMaker
 
 from socle.core.identifiants import nir_key
 
+from ..commun.standin import PARSEUR, BouchonHttps, CertificatPair, Reponse, Requete, SchemaXsd
 from .interface import OID_NIA, OID_NIR, IdentiteINS
 from .pki import CN_AUTO, CN_MANU, PkiBouchon, assurer_pki
 from .traits import normaliser, normaliser_prenoms
@@ -316,37 +319,22 @@ base = BaseNationale(identites_cnam())
 # --------------------------------------------------------------------------- protocol
 
 
-def _schema() -> etree.XMLSchema:
-    imports = {
-        NS_RECSANS: "xsd/ServiceIdentiteCertifiee/INSi_RECSANS_INS.xsd",
-        NS_RECVIT: "xsd/ServiceIdentiteCertifiee/INSi_RECVITALE_INS.xsd",
-        NS_RESULTAT: "xsd/ServiceIdentiteCertifiee/INSi_RESULTAT_INS.xsd",
-        NS_CTXLPS: "xsd/CTX/ROOT_ctxlps_CTXLPS_V01_00.xsd",
-        NS_CTXBAM: "xsd/CTX/ROOT_ctxbam_CTXBAM_V01_02.xsd",
-        NS_WSA: "xsd/WSA/ws-addr.xsd",
-        NS_SIRAM: "xsd/schema_faultSOAP_V01_01.xsd",
+SCHEMA = SchemaXsd(
+    {
+        NS_RECSANS: WSDL_DIR / "xsd/ServiceIdentiteCertifiee/INSi_RECSANS_INS.xsd",
+        NS_RECVIT: WSDL_DIR / "xsd/ServiceIdentiteCertifiee/INSi_RECVITALE_INS.xsd",
+        NS_RESULTAT: WSDL_DIR / "xsd/ServiceIdentiteCertifiee/INSi_RESULTAT_INS.xsd",
+        NS_CTXLPS: WSDL_DIR / "xsd/CTX/ROOT_ctxlps_CTXLPS_V01_00.xsd",
+        NS_CTXBAM: WSDL_DIR / "xsd/CTX/ROOT_ctxbam_CTXBAM_V01_02.xsd",
+        NS_WSA: WSDL_DIR / "xsd/WSA/ws-addr.xsd",
+        NS_SIRAM: WSDL_DIR / "xsd/schema_faultSOAP_V01_01.xsd",
     }
-    lignes = "".join(
-        f'<xs:import namespace="{ns}" schemaLocation="{(WSDL_DIR / chemin).as_uri()}"/>' for ns, chemin in imports.items()
-    )
-    doc = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{lignes}</xs:schema>'
-    return etree.XMLSchema(etree.fromstring(doc.encode()))
-
-
-_SCHEMA = None
-_SCHEMA_LOCK = threading.Lock()
+)
 
 
 def schema() -> etree.XMLSchema:
     """The CNAM XSDs compiled once (RECSANSVITALE, RECVITALE, RESULTAT, ContexteLPS/BAM, WS-A, Erreur)."""
-    global _SCHEMA
-    with _SCHEMA_LOCK:
-        if _SCHEMA is None:
-            _SCHEMA = _schema()
-        return _SCHEMA
-
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
+    return SCHEMA.schema()
 
 
 class FauteSoap(Exception):
@@ -396,16 +384,14 @@ def faute_requete(detail: str) -> FauteSoap:
 
 
 def _valider(element: etree._Element, quoi: str) -> None:
-    doc = etree.fromstring(etree.tostring(element), _PARSER)
-    sch = schema()
-    if not sch.validate(doc):
-        err = sch.error_log.last_error
-        raise faute_requete(f"{quoi} invalide : {err.message if err else 'schéma XSD'}")
+    erreur = SCHEMA.erreur(element)
+    if erreur is not None:
+        raise faute_requete(f"{quoi} invalide : {erreur}")
 
 
 @dataclass
 class AppelRecu:
-    cn: str
+    cn: str  # CN of the client certificate (INSI-AUTO / INSI-MANU)
     operation: str
     nom: str
     prenom: str
@@ -413,6 +399,8 @@ class AppelRecu:
     cr: str  # "00"/"01"/"02", or "FAUTE:<sous-code>"
     idam: str = ""
     message_id: str = ""
+    organisation: str = ""  # O of the client certificate: the calling organisation
+    serie: str = ""  # serial number of the client certificate (hexadecimal, as the cockpit shows it)
 
 
 @dataclass
@@ -470,8 +458,9 @@ class ServiceBouchon:
         self.lenteur = lenteur
         self.journal = Journal()
 
-    def traiter(self, corps: bytes, cn: str) -> tuple[int, bytes]:
-        appel = AppelRecu(cn=cn, operation="", nom="", prenom="", lieu="", cr="")
+    def traiter(self, corps: bytes, pair: CertificatPair) -> tuple[int, bytes]:
+        appel = AppelRecu(cn=pair.cn, operation="", nom="", prenom="", lieu="", cr="",
+                          organisation=pair.organisation, serie=pair.serie)
         try:
             resultat = self._traiter(corps, appel)
         except FauteSoap as faute:
@@ -484,7 +473,7 @@ class ServiceBouchon:
 
     def _traiter(self, corps: bytes, appel: AppelRecu) -> etree._Element:
         try:
-            env = etree.fromstring(corps, _PARSER)
+            env = etree.fromstring(corps, PARSEUR)
         except etree.XMLSyntaxError as exc:
             raise faute_requete(f"XML mal formé : {exc}") from None
         if env.tag != f"{{{NS_SOAP}}}Envelope":
@@ -572,81 +561,12 @@ def _date_ok(date: str) -> bool:
 # --------------------------------------------------------------------------- HTTPS server
 
 
-class _Gestionnaire(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body leave at once (no 40 ms delayed-ACK stall)
-    server_version = "SocleBouchonINSi/1.0"
+class BouchonInsi(BouchonHttps):
+    """The stand-in server (`POST /lps`, `GET /lps?wsdl`), run in a background thread on a loopback port
+    (0 = a free one). Accepts only client certificates issued by its CA with CN INSI-AUTO or INSI-MANU."""
 
-    def log_message(self, format, *args):  # noqa: A002 - quiet: the journal records the calls
-        pass
-
-    def _envoyer(self, statut: int, corps: bytes, type_="application/soap+xml; charset=utf-8") -> None:
-        self.send_response(statut)
-        self.send_header("Content-Type", type_)
-        self.send_header("Content-Length", str(len(corps)))
-        self.end_headers()
-        try:
-            self.wfile.write(corps)
-        except OSError:  # the client gave up (time-out): nothing to do
-            self.close_connection = True
-
-    def do_GET(self):
-        if self.path.rstrip("/").endswith("/lps") and "wsdl" in self.path.lower():
-            self._envoyer(200, (WSDL_DIR / "DESIR_ICIR_EXP_1.5.0.wsdl").read_bytes(), "text/xml")
-        else:
-            self._envoyer(404, b"introuvable", "text/plain; charset=utf-8")
-
-    def do_POST(self):
-        longueur = int(self.headers.get("Content-Length") or 0)
-        corps = self.rfile.read(longueur) if longueur else b""
-        if self.path.rstrip("/") != "/lps":
-            self._envoyer(404, b"introuvable", "text/plain; charset=utf-8")
-            return
-        cert = self.connection.getpeercert() or {}
-        cn = next((v for rdn in cert.get("subject", ()) for k, v in rdn if k == "commonName"), "")
-        if cn not in (CN_AUTO, CN_MANU):
-            self.server.service.journal.refuser(f"CN refusé : {cn!r}")
-            faute = FauteSoap(
-                "Sender", "siram_100", "Certificat non autorisé : le CN doit être INSI-AUTO ou INSI-MANU.",
-                "desir_551", f"CN reçu : {cn}", http=403,
-            )
-            self._envoyer(403, faute.xml())
-            return
-        statut, reponse = self.server.service.traiter(corps, cn)
-        self._envoyer(statut, reponse)
-
-
-class _ServeurTLS(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, adresse, service: ServiceBouchon, contexte: ssl.SSLContext):
-        self.service = service
-        self.contexte = contexte
-        super().__init__(adresse, _Gestionnaire)
-
-    def finish_request(self, request, client_address):
-        # TLS handshake here, in the per-connection thread, so a bad client never blocks accept().
-        request.settimeout(30)
-        try:
-            tls = self.contexte.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as exc:
-            self.service.journal.refuser(f"poignée de main TLS refusée : {exc}")
-            return
-        try:
-            self.RequestHandlerClass(tls, client_address, self)
-        finally:
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):  # quiet on client disconnects
-        pass
-
-
-class BouchonInsi:
-    """The stand-in server, run in a background thread on a loopback port (0 = a free one)."""
+    nom_serveur = "SocleBouchonINSi/1.0"
+    nom_fil = "bouchon-insi"
 
     def __init__(
         self,
@@ -656,15 +576,8 @@ class BouchonInsi:
         port: int = 0,
         lenteur: float = 3.0,
     ):
-        self.pki = pki
         self.service = ServiceBouchon(base_nationale if base_nationale is not None else base, lenteur)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(str(pki.serveur.cert), str(pki.serveur.key))
-        ctx.load_verify_locations(cafile=str(pki.ca))
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        self._serveur = _ServeurTLS((hote, port), self.service, ctx)
-        self._fil: threading.Thread | None = None
+        super().__init__(pki, hote, port)
 
     @property
     def journal(self) -> Journal:
@@ -675,35 +588,35 @@ class BouchonInsi:
         return self.service.base
 
     @property
-    def port(self) -> int:
-        return self._serveur.server_address[1]
-
-    @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}/lps"
 
-    def demarrer(self) -> "BouchonInsi":
+    def preparer(self) -> None:
         schema()  # compile before the first call
-        self._fil = threading.Thread(
-            target=self._serveur.serve_forever, kwargs={"poll_interval": 0.2}, name="bouchon-insi", daemon=True
-        )
-        self._fil.start()
-        return self
 
-    def servir(self) -> None:
-        """Serve in the current thread (management command)."""
-        schema()
-        self._serveur.serve_forever(poll_interval=0.5)
+    def refuser_tls(self, raison: str) -> None:
+        self.journal.refuser(raison)
 
-    def arreter(self) -> None:
-        self._serveur.shutdown()
-        self._serveur.server_close()
+    def repondre(self, requete: Requete) -> Reponse:
+        chemin = requete.chemin
+        if requete.methode == "GET":
+            if chemin.split("?")[0].rstrip("/").endswith("/lps") and "wsdl" in chemin.lower():
+                return Reponse(200, (WSDL_DIR / "DESIR_ICIR_EXP_1.5.0.wsdl").read_bytes(), "text/xml")
+            return Reponse(404, b"introuvable")
+        if chemin.rstrip("/") != "/lps":
+            return Reponse(404, b"introuvable")
+        if requete.pair.cn not in (CN_AUTO, CN_MANU):
+            self.journal.refuser(f"CN refusé : {requete.pair.cn!r}")
+            faute = FauteSoap(
+                "Sender", "siram_100", "Certificat non autorisé : le CN doit être INSI-AUTO ou INSI-MANU.",
+                "desir_551", f"CN reçu : {requete.pair.cn}", http=403,
+            )
+            return Reponse(403, faute.xml(), TYPE_SOAP)
+        statut, corps = self.service.traiter(requete.corps, requete.pair)
+        return Reponse(statut, corps, TYPE_SOAP)
 
-    def __enter__(self):
-        return self.demarrer()
 
-    def __exit__(self, *exc):
-        self.arreter()
+TYPE_SOAP = "application/soap+xml; charset=utf-8"
 
 
 _local: BouchonInsi | None = None
@@ -714,6 +627,13 @@ def dossier_donnees() -> Path:
     from django.conf import settings
 
     return Path(settings.DATA_DIR) / "insi-standin"
+
+
+def pki_locale() -> PkiBouchon:
+    """The PKI of the stand-in of this installation (data folder), without starting it: its CA issues the
+    per-organisation client certificates deposited in the cockpit by the demo and the tests
+    (`pki_locale().emettre_certificat(cn, organisation, serie=…)`)."""
+    return assurer_pki(dossier_donnees())
 
 
 def fichier_demo() -> Path:
@@ -762,7 +682,8 @@ _publication_lock = threading.Lock()
 
 
 def bouchon_local() -> BouchonInsi:
-    """The per-process stand-in on 127.0.0.1 (free port), started on first use."""
+    """The per-process stand-in on 127.0.0.1 (free port), started on first use and kept for the process's
+    life (a server, not a client: which client calls it is decided by the caller's certificate)."""
     global _local
     with _local_lock:
         if _local is None:
@@ -770,7 +691,7 @@ def bouchon_local() -> BouchonInsi:
 
             charger_base_configuree()
             _local = BouchonInsi(
-                assurer_pki(dossier_donnees()),
+                pki_locale(),
                 base,
                 lenteur=float(getattr(settings, "SOCLE_INSI_STANDIN_LENTEUR", 3.0)),
             ).demarrer()

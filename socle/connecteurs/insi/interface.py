@@ -1,17 +1,21 @@
 """The one interface the product uses to reach INSi, whatever answers (CNAM or the local stand-in).
 
-Contract shared by the client (`socle.services.insi.client`), the stand-in (`socle.services.insi.standin`)
-and the usagers app. Get the configured client with `socle.services.insi.get_client()`.
+Contract shared by the client (`socle.connecteurs.insi.client`), the stand-in
+(`socle.connecteurs.insi.standin`) and the usagers app. Get a client acting for a caller with
+`socle.connecteurs.insi.client_pour(appelant, fournisseur)`.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from ..commun.erreurs import ErreurConnecteur, ErreurPermanente, ErreurTemporaire
+
 OID_NIR = "1.2.250.1.213.1.4.8"
 OID_NIA = "1.2.250.1.213.1.4.9"
 
 Mode = Literal["AUTO", "MANU"]  # INSI-AUTO certificate (batch) or INSI-MANU (a person triggers the call)
+USAGE_PAR_MODE = {"AUTO": "INSI-AUTO", "MANU": "INSI-MANU"}  # certificate use (its CN) asked of the provider
 
 
 @dataclass(frozen=True)
@@ -55,19 +59,29 @@ class ReponseInsi:
     appels: int = 1  # SOAP calls made to get this answer (one per first name tried)
     prenom_retenu: str = ""  # first name (or joined list) of the call that answered 00
     details: list[dict] = field(default_factory=list)  # per call: prenom sent, cr, duration ms
+    certificat: str = ""  # the client certificate presented (MaterielCertificat.libelle)
 
     @property
     def trouvee(self) -> bool:
         return self.cr == "00" and self.identite is not None
 
 
-class InsiErreurTechnique(Exception):
-    """SOAP fault, TLS or network failure, time-out: the call must be retried later, nothing was learned."""
+class InsiErreurTechnique(ErreurConnecteur):
+    """An INSi call that failed (SOAP fault, TLS, network, time-out, certificate, configuration): nothing was
+    learned. Raised as InsiErreurTemporaire (`reessayable`: time-out, network, service unavailable) or
+    InsiErreurPermanente (certificate, configuration, request refused: someone must act first)."""
 
-    def __init__(self, message: str, code: str = "", detail: str = ""):
-        super().__init__(message)
-        self.code = code
-        self.detail = detail
+
+class InsiErreurTemporaire(InsiErreurTechnique, ErreurTemporaire):
+    """Worth retrying later: time-out, network cut, CNAM technical fault (Receiver), HTTP 5xx."""
+
+
+class InsiErreurPermanente(InsiErreurTechnique, ErreurPermanente):
+    """Fails the same way until someone acts: certificate, configuration, request refused (Sender), HTTP 4xx."""
+
+
+class InsiCertificatAbsent(InsiErreurPermanente):
+    """The caller has no certificate for this use (and no installation fallback): nothing was sent."""
 
 
 class InsiClient(Protocol):
