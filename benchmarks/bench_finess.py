@@ -25,7 +25,7 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "data" / "finess" / "structures-extrait.json"
+SAMPLE = ROOT / "tests" / "fixtures" / "finess-structures-extrait.json"  # the real extract the tests use
 DEPARTEMENTS = [f"{d:02d}" for d in range(1, 96) if d != 20] + ["2A", "2B"]
 CATEGORIES = ["500", "182", "183", "246", "354", "255", "448", "445", "446", "460", "190", "189", "186"]
 

@@ -22,10 +22,14 @@ import django  # noqa: E402
 
 django.setup()
 
-from socle.services.insi.client import CertificatClient, ClientInsiSoap, ConfigurationInsi  # noqa: E402
-from socle.services.insi.interface import TraitsRecherche  # noqa: E402
-from socle.services.insi.pki import assurer_pki  # noqa: E402
-from socle.services.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam  # noqa: E402
+from socle.connecteurs.commun.appelant import Appelant  # noqa: E402
+from socle.connecteurs.commun.pki import en_p12  # noqa: E402
+from socle.connecteurs.commun.tls import MaterielCertificat  # noqa: E402
+from socle.connecteurs.insi.client import ClientInsiSoap  # noqa: E402
+from socle.connecteurs.insi.configuration import CertificatsInsi, ConfigurationInsi  # noqa: E402
+from socle.connecteurs.insi.interface import TraitsRecherche  # noqa: E402
+from socle.connecteurs.insi.pki import assurer_pki  # noqa: E402
+from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam  # noqa: E402
 
 
 def traits_de(fiches, n: int, rng: random.Random) -> list[TraitsRecherche]:
@@ -78,15 +82,13 @@ def main() -> None:
         fiches = generer_identites(n_base, graine=2026)
         base = BaseNationale(identites_cnam() + fiches)
         with BouchonInsi(pki, base, lenteur=0) as bouchon:
+            # an organisation's certificate, as deposited in the cockpit (PKCS#12 in memory)
+            cert, cle = pki.emettre_certificat("INSI-AUTO", "ORGANISME BENCH")
+            materiel = MaterielCertificat(contenu=en_p12(cert, cle, "bench"), mot_de_passe="bench")
             client = ClientInsiSoap(
-                ConfigurationInsi(
-                    url=bouchon.url,
-                    certificats={"AUTO": CertificatClient(cert=str(pki.auto.cert), cle=str(pki.auto.key))},
-                    ca_bundle=str(pki.ca),
-                    idam="BENCH",
-                    instance="bench",
-                    timeout=30,
-                )
+                ConfigurationInsi(url=bouchon.url, ca_bundle=str(pki.ca), idam="BENCH", instance="bench", timeout=30),
+                CertificatsInsi(auto=materiel),
+                Appelant("699999999", "ORGANISME BENCH"),
             )
             client.rechercher(traits_de(fiches, 1, rng)[0], mode="AUTO")  # WSDL load + TLS handshake
             print(f"Bouchon INSi : base de {len(base)} identités, {os.cpu_count()} cœur(s)")

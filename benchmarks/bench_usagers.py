@@ -25,11 +25,11 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
+from socle.connecteurs.commun.pki import en_p12  # noqa: E402
+from socle.connecteurs.insi.standin import base, bouchon_local, pki_locale  # noqa: E402
 from socle.core.identifiants import avec_cle_luhn, nir_key  # noqa: E402
 from socle.organisations.models import Etablissement, OrganismeGestionnaire  # noqa: E402
-from socle.prerequis.fabrique import en_pem, fabriquer  # noqa: E402
-from socle.prerequis.services import certificat_insi_pret, enregistrer_certificat  # noqa: E402
-from socle.services.insi.standin import base, bouchon_local  # noqa: E402
+from socle.prerequis.services import certificat_pour, enregistrer_certificat  # noqa: E402
 from socle.usagers import batch, services  # noqa: E402
 from socle.usagers.models import Sejour, Usager  # noqa: E402
 
@@ -50,10 +50,11 @@ def main() -> None:
     et, _ = Etablissement.objects.get_or_create(finess=finess("69880001"), defaults={"organisme": og, "nom": "SAAD BENCH",
                                                                                        "categorie_code": "460"})
     Usager.objects.filter(organisme=og).delete()
-    # As in production, a batch needs the OG's INSi-ready certificate deposited in the prerequisites cockpit.
-    if not certificat_insi_pret(og)[0]:
-        cert, _ = fabriquer("INSI-AUTO", usage="auth")
-        enregistrer_certificat(og, en_pem(cert), "insi-auto-bench.pem")
+    # As in production, a batch presents the OG's INSI-AUTO certificate deposited in the prerequisites cockpit
+    # (here issued by the local stand-in's CA).
+    if certificat_pour(og, "INSI-AUTO") is None:
+        cert, cle = pki_locale().emettre_certificat("INSI-AUTO", og.raison_sociale)
+        enregistrer_certificat(og, en_p12(cert, cle, "bench"), "insi-auto-bench.p12", "bench")
     stamp = int(time.time()) % 100000
     usagers, fiches = [], []
     for i in range(n):
@@ -72,7 +73,6 @@ def main() -> None:
     Sejour.objects.bulk_create([Sejour(usager=u, etablissement=et, date_admission=date(2020, 1, 1))
                                 for u in Usager.objects.filter(organisme=og)])
     base.ajouter_tout(fiches)
-    services.CLIENT_FACTORY = None
     journal = bouchon_local().journal
     journal.vider()
     t0 = time.perf_counter()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the tests need and runs them: ruff, pytest on SQLite (browser test included),
-# pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust), with the benchmarks at --quick size in between.
+# Installs everything the tests need and runs them: ruff, pytest on SQLite (browser test included), the
+# non-browser suite and the demo again from a fresh clone of HEAD in a temporary folder (the repository is
+# self-sufficient), pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust), with the benchmarks
+# at --quick size in between.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh dev
@@ -14,10 +16,39 @@ fi
 export SOCLE_DATA_DIR="${SOCLE_DATA_DIR:-$(mktemp -d)}"
 echo "== ruff"
 .venv/bin/ruff check socle tests benchmarks
+echo "== couches (import-linter, voir ARCHITECTURE.md)"
+.venv/bin/lint-imports --no-cache
 echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
 echo "== tests (SQLite)"
 .venv/bin/pytest -q -p no:cacheprovider "$@"
+echo "== dépôt autonome : clone neuf du dernier commit dans un dossier temporaire (rien à côté)"
+# The clone runs with this .venv's interpreter and libraries, but PYTHONPATH and the working directory make
+# `socle` and `tests` import from the clone (checked below). Uncommitted changes are not in the clone.
+ROOT="$PWD"
+CLONE="$(mktemp -d)"
+trap 'rm -rf "$CLONE"' EXIT
+if git rev-parse -q --verify HEAD >/dev/null 2>&1; then
+  git clone -q --no-hardlinks "$ROOT" "$CLONE/socle"
+  git -C "$CLONE/socle" log -1 --format="clone de %h : %s"
+else  # not a git checkout: a copy of the tree without what the installation and the runs add
+  mkdir "$CLONE/socle"
+  tar -C "$ROOT" --exclude=./.venv --exclude=./var --exclude='*.egg-info' --exclude=__pycache__ \
+      --exclude=./.env --exclude=.pytest_cache --exclude=.ruff_cache --exclude=./build --exclude=./test-results -cf - . \
+    | tar -C "$CLONE/socle" -xf -
+  echo "pas de dépôt git : copie de l'arbre"
+fi
+(
+  cd "$CLONE/socle"
+  export PYTHONPATH="$PWD" SOCLE_DATA_DIR="$CLONE/data"
+  py="$ROOT/.venv/bin/python"
+  ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
+  [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
+  echo "socle importé depuis $ici"
+  "$py" -m pytest -q -p no:cacheprovider -m "not browser" "$@"
+  "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
+  echo "démo (--no-serve) depuis le clone : OK"
+)
 echo "== benchmarks en taille réduite (vérifie qu'ils tournent ; aucun seuil de temps)"
 .venv/bin/python benchmarks/run_all.py --quick > "${SOCLE_DATA_DIR}/benchmarks-quick.log" 2>&1 \
   || { cat "${SOCLE_DATA_DIR}/benchmarks-quick.log"; exit 1; }

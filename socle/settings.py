@@ -5,13 +5,14 @@ from pathlib import Path
 
 import environ
 
+from socle import referentiels
+
 BASE_DIR = Path(__file__).resolve().parent
 env = environ.Env()
 environ.Env.read_env(env.str("SOCLE_ENV_FILE", default=str(BASE_DIR.parent / ".env")))
 
 DATA_DIR = Path(env.str("SOCLE_DATA_DIR", default=str(BASE_DIR.parent / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-SHARED_DIR = Path(env.str("SOCLE_SHARED_DIR", default=str(BASE_DIR.parent.parent / "shared")))
 
 
 def _local_secret(name: str, factory) -> str:
@@ -43,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
-    "socle.core",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "socle.usagers",
     "socle.prerequis",
     "socle.pilotage",
+    "socle.web",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Deny by default: every view needs a signed-in person unless marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -78,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "socle.core.context_processors.socle",
+                "socle.web.context_processors.socle",
             ],
         },
     },
@@ -96,7 +99,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "comptes:login"
-LOGIN_REDIRECT_URL = "core:accueil"
+LOGIN_REDIRECT_URL = "web:accueil"
 LOGOUT_REDIRECT_URL = "comptes:login"
 
 LANGUAGE_CODE = "fr-fr"
@@ -153,7 +156,12 @@ LOGGING = {
 SOCLE_INSI_URL = env.str("SOCLE_INSI_URL", default="")
 # AUTH_CLI software certificates: CN INSI-AUTO (batches) and INSI-MANU (a person triggers the call), as a
 # PKCS#12 (SOCLE_INSI_P12_*) or PEM certificate + key; password in clear from the environment or
-# encrypted with SOCLE_SECRETS_KEY (SOCLE_INSI_PASSWORD_*_CHIFFRE, see socle.services.insi.chiffrer_secret).
+# encrypted with SOCLE_SECRETS_KEY (SOCLE_INSI_PASSWORD_*_CHIFFRE, see socle.connecteurs.commun.secrets.chiffrer).
+# Calls made for an organisation present ITS certificate, deposited in the prerequisites cockpit; these
+# installation-wide certificates are only used by `socle ins search` and, when SOCLE_INSI_CERTIFICATS_INSTALLATION
+# is true (single-organisation installation), for an organisation that deposited none. Without SOCLE_INSI_URL
+# they are the local stand-in's own test certificates.
+SOCLE_INSI_CERTIFICATS_INSTALLATION = env.bool("SOCLE_INSI_CERTIFICATS_INSTALLATION", default=False)
 SOCLE_INSI_P12_AUTO = env.str("SOCLE_INSI_P12_AUTO", default="")
 SOCLE_INSI_CERT_AUTO = env.str("SOCLE_INSI_CERT_AUTO", default="")
 SOCLE_INSI_KEY_AUTO = env.str("SOCLE_INSI_KEY_AUTO", default="")
@@ -178,8 +186,9 @@ SOCLE_INSI_STANDIN_BASE = env.str("SOCLE_INSI_STANDIN_BASE", default="")  # JSON
 SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0)  # delay of nom LENTEUR
 
 # --- personnel ---
-# Field table métier → rôle used to pre-fill each OG's mapping (embedded copy used when the file is absent).
-PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(SHARED_DIR / "data" / "nos" / "metiers-roles-grappe.csv"))
+# Métier → rôle table used to pre-fill each OG's mapping: the field table vendored in socle/referentiels, or
+# another sector's table (same layout) named by SOCLE_METIERS_CSV. Missing or invalid: an error, no fallback.
+PERSONNEL_METIERS_CSV = env.str("SOCLE_METIERS_CSV", default=str(referentiels.chemin(referentiels.TABLE_METIERS)))
 # HR files with more rows than this are analysed and imported by the background worker (`socle worker`).
 PERSONNEL_IMPORT_SEUIL_TACHE = env.int("SOCLE_IMPORT_SEUIL_TACHE", default=1500)
 

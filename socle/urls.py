@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("socle.core.urls")),
+    path("", include("socle.web.urls")),
     path("comptes/", include("socle.comptes.urls")),
-    path("organisations/", include("socle.organisations.urls")),
-    path("journal/", include("socle.audit.urls")),
+    path("organisations/", include("socle.web.organisations.urls")),
+    path("journal/", include("socle.web.journal.urls")),
     path("personnel/", include("socle.personnel.urls")),
     path("usagers/", include("socle.usagers.urls")),
     path("prerequis/", include("socle.prerequis.urls")),

@@ -1,16 +1,4 @@
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    """../shared/data beside the repository (or SOCLE_SHARED_DIR), the same folder the settings use."""
-    shared = settings.SHARED_DIR / "data"
-    if not shared.exists():
-        pytest.fail(f"../shared/data introuvable ({shared}) : les tests lisent les données de référence officielles")
-    return shared
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from socle.comptes.models import Fonction
+from socle.connecteurs.commun.pki import en_p12
+from socle.connecteurs.insi.interface import IdentiteINS, ReponseInsi
+from socle.connecteurs.insi.standin import bouchon_local, pki_locale
 from socle.core.identifiants import nir_key
-from socle.services.insi.interface import IdentiteINS, ReponseInsi
-from socle.services.insi.standin import bouchon_local
 from socle.usagers import services
 from socle.usagers.models import AppelInsi
 from tests.factories import EtablissementFactory, utilisateur_avec
@@ -22,10 +23,25 @@ def matricule_pour(sexe: str, d: date, lieu: str, ordre: int) -> tuple[str, str]
     return body, f"{nir_key(body):02d}"
 
 
+MDP_CERTIFICAT = "Mdp-certificat-test-1"
+
+
+def deposer_certificat_insi(organisme, cn: str = "INSI-AUTO", serie: int | None = None):
+    """What the OG's administrateur technique does in the cockpit: deposit a PKCS#12 (password stored
+    encrypted) of an INSi certificate — here issued by the local stand-in's CA, O = the OG's name."""
+    from socle.prerequis.services import enregistrer_certificat
+
+    cert, cle = pki_locale().emettre_certificat(cn, organisme.raison_sociale[:60], serie=serie)
+    return enregistrer_certificat(organisme, en_p12(cert, cle, MDP_CERTIFICAT), f"{cn.lower()}.p12", MDP_CERTIFICAT)
+
+
 @pytest.fixture(name="journal")
-def fixture_journal():
-    """The local INSi stand-in's journal, emptied, with the usagers services using the default client."""
-    services.CLIENT_FACTORY = None
+def fixture_journal(settings):
+    """The local INSi stand-in's journal, emptied (SOCLE_INSI_URL empty selects the stand-in). These tests run
+    as a single-organisation installation (SOCLE_INSI_CERTIFICATS_INSTALLATION: an OG without a deposited
+    certificate calls with the stand-in's own ones), restored afterwards; the per-organisation certificates
+    are tested in test_usagers_certificats.py and by the batch tests, which deposit them."""
+    settings.SOCLE_INSI_CERTIFICATS_INSTALLATION = True
     j = bouchon_local().journal
     j.vider()
     return j

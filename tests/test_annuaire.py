@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from socle import referentiels
 from socle.core.identifiants import finess_error, rpps_error
 from socle.personnel.annuaire import colonnes as C
 from socle.personnel.annuaire.engine import (
@@ -65,16 +66,16 @@ def ligne(nom: str, prenom: str, site: str = ET1, ej: str = EJ1, rpps: str = "",
 # ------------------------------------------------------------------------------------------- reading
 
 
-def test_entete_embarquee_identique_au_fichier_officiel(shared_data):
-    officiel = (shared_data / "annuaire" / C.NOM_FICHIER_ENTETE).read_text(encoding="utf-8").strip()
+def test_entete_est_le_fichier_officiel_vendu_avec_socle():
+    officiel = referentiels.chemin("PS_LibreAcces_Personne_activite.header.txt").read_text(encoding="utf-8").strip()
     assert officiel == C.ENTETE
     assert len(C.COLONNES) == 56
     assert C.COLONNES[-2:] == ("Code genre d'activité", "Libellé genre d'activité")
-    assert C.entete_partagee() is not None
+    assert set(C.REQUISES) <= set(C.COLONNES)
 
 
-def test_lecture_avec_l_entete_officiel(tmp_path, shared_data):
-    entete = (shared_data / "annuaire" / C.NOM_FICHIER_ENTETE).read_text(encoding="utf-8").strip()
+def test_lecture_avec_l_entete_officiel(tmp_path):
+    entete = referentiels.chemin("PS_LibreAcces_Personne_activite.header.txt").read_text(encoding="utf-8").strip()
     rp = rpps_numero(7)
     chemin = ecrire(tmp_path, personne(rp, "ÉMERAUDIÈRE", "Hélène", ET1, EJ1, genre="GENR11"),
                     personne("12345678", "ADELINE", "ADA", type_id="0", profession="60", genre="GENR01"),

@@ -21,6 +21,7 @@ from socle.core.identifiants import avec_cle_luhn
 from socle.organisations import finess_import
 from socle.organisations.finess_import import importer, iterer_json, lambert93_vers_wgs84, ouvrir
 from socle.organisations.models import Etablissement, Grappe, ImportFiness, OrganismeGestionnaire, Tutelle
+from tests.chemins import EXTRAIT_FINESS
 from tests.factories import GrappeFactory, UtilisateurFactory, utilisateur_avec
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -32,8 +33,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def extrait(shared_data) -> Path:
-    return shared_data / "finess" / "structures-extrait.json"
+def extrait() -> Path:
+    return EXTRAIT_FINESS
 
 
 @pytest.fixture
@@ -387,8 +388,7 @@ def test_groupement_sans_membre_ignore(extrait):
 
 
 def _gros_flux(chemin: Path, nb_ej: int) -> None:
-    modele = json.loads((Path(__file__).parent.parent.parent / "shared/data/finess/structures-extrait.json")
-                        .read_text(encoding="utf-8"))["pmej"][1]
+    modele = json.loads(EXTRAIT_FINESS.read_text(encoding="utf-8"))["pmej"][1]
     with chemin.open("w", encoding="utf-8") as f:
         f.write('{"schemaVersion": "v1.0.0", "gcc": [], "gco": [], "pmej": [')
         for i in range(nb_ej):
@@ -400,7 +400,7 @@ def _gros_flux(chemin: Path, nb_ej: int) -> None:
         f.write("]}")
 
 
-def test_lecture_en_flux_paresseuse(tmp_path, shared_data):
+def test_lecture_en_flux_paresseuse(tmp_path):
     chemin = tmp_path / "gros.json"
     _gros_flux(chemin, 3000)
     taille = chemin.stat().st_size
@@ -416,7 +416,7 @@ def test_lecture_en_flux_paresseuse(tmp_path, shared_data):
         assert deuxieme.position == 2
 
 
-def test_import_sans_json_load(tmp_path, shared_data, monkeypatch):
+def test_import_sans_json_load(tmp_path, monkeypatch):
     def interdit(*args, **kwargs):
         raise AssertionError("json.load/json.loads ne doit pas être appelé sur le fichier")
 

@@ -9,16 +9,17 @@ from socle.organisations.finess_import import importer
 from socle.organisations.models import Etablissement, ImportFiness, OrganismeGestionnaire
 from tests.browser import RESULTS as RESULTATS
 from tests.browser import page_chromium
+from tests.chemins import EXTRAIT_FINESS
 from tests.factories import GrappeFactory, utilisateur_avec
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path, shared_data):
+def test_chef_de_projet_importe_l_extrait(live_server, settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                                   "QUEUES": ["default", "imports", "ins"]}}
     settings.MEDIA_ROOT = tmp_path / "media"
-    extrait = shared_data / "finess" / "structures-extrait.json"
+    extrait = EXTRAIT_FINESS
     importer(extrait, departements=["01"])  # the grappe's organisations, loaded by the installation's administrator
     grappe = GrappeFactory()
     grappe.membres.set(OrganismeGestionnaire.objects.all())

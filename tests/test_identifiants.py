@@ -8,23 +8,24 @@ from django.core.management.base import CommandError
 from socle.cli import translate
 from socle.core.identifiants import avec_cle_luhn, finess_error, luhn_key, luhn_ok, nir_error, rpps_error
 from socle.organisations.models import validate_finess
+from tests.chemins import EXTRAIT_FINESS
 
 
-def _all_finess(shared_data):
-    data = json.loads((shared_data / "finess" / "structures-extrait.json").read_text())
+def _all_finess():
+    data = json.loads(EXTRAIT_FINESS.read_text(encoding="utf-8"))
     numbers = [p["informationsGeneralesPMEJ"]["numFinessPm"] for p in data["pmej"]]
     numbers += [e["informationsGeneralesEGE"]["numFinessEge"] for p in data["pmej"] for e in p["ege"]]
     return numbers
 
 
-def test_every_real_finess_of_the_extract_is_valid(shared_data):
-    numbers = _all_finess(shared_data)
+def test_every_real_finess_of_the_extract_is_valid():
+    numbers = _all_finess()
     assert len(numbers) == 18
     assert [n for n in numbers if finess_error(n)] == []
 
 
-def test_altered_real_finess_numbers_are_rejected(shared_data):
-    for n in _all_finess(shared_data):
+def test_altered_real_finess_numbers_are_rejected():
+    for n in _all_finess():
         wrong = n[:8] + str((int(n[8]) + 1) % 10)
         assert "clé de contrôle" in finess_error(wrong)
 

@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from socle.services.insi.interface import OID_NIA, OID_NIR, InsiErreurTechnique, TraitsRecherche
-from socle.services.insi.pki import assurer_pki
-from socle.services.insi.standin import BaseNationale, BouchonInsi, identites_cnam
-from socle.services.insi.traits import normaliser, normaliser_prenoms
+from socle.connecteurs.commun.erreurs import ErreurTemporaire
+from socle.connecteurs.insi.interface import OID_NIA, OID_NIR, InsiErreurTechnique, TraitsRecherche
+from socle.connecteurs.insi.pki import assurer_pki
+from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, identites_cnam
+from socle.connecteurs.insi.traits import normaliser, normaliser_prenoms
 from tests.insi_outils import client as nouveau_client
 
 
@@ -150,6 +151,7 @@ def test_technical_fault_raises_insi_erreur_technique(insi, bouchon):
     with pytest.raises(InsiErreurTechnique) as exc:
         insi.rechercher(T("ERREURTECHNIQUE", ["JEAN"], "M", "1970-01-01"))
     assert exc.value.code == "siram_40/insi_102"
+    assert exc.value.reessayable and isinstance(exc.value, ErreurTemporaire)  # CNAM side (Receiver): retry later
     assert "temporairement inaccessible" in str(exc.value)
     assert "erreur technique" in exc.value.detail
     assert bouchon.journal.appels[-1].cr == "FAUTE:siram_40"
@@ -159,7 +161,7 @@ def test_slow_answer_gives_a_timeout_error(bouchon):
     lent = nouveau_client(bouchon, timeout=0.4)
     with pytest.raises(InsiErreurTechnique) as exc:
         lent.rechercher(T("LENTEUR", ["LUCIE"], "F", "1981-07-07"))
-    assert exc.value.code == "delai"
+    assert exc.value.code == "delai" and exc.value.reessayable
     assert "délai de 0.4 s" in str(exc.value)
     # let the stand-in finish its slow answer so that it lands in this test's journal, not the next one's
     for _ in range(100):
@@ -237,7 +239,7 @@ def test_normaliser_prenoms_keeps_order_and_drops_empties():
 
 
 def test_verification_by_a_new_search(insi):
-    from socle.services.insi.client import verifier
+    from socle.connecteurs.insi.client import verifier
 
     ok = verifier(insi, T("ADRTROIS", ["DOMINIQUE"], "F", "1997-02-26", lieu="2A020"), "297022A02077878")
     assert ok.conforme and ok.ecarts == []

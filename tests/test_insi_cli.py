@@ -1,5 +1,6 @@
 """`socle ins search` with no configuration: the local stand-in over a real loopback HTTPS socket, one
-JSON line per search, exit 0 for CR 00/01/02 and 2 for a technical error."""
+JSON line per search, exit 0 for CR 00/01/02 and 2 for a technical error. The command presents the
+installation's certificates (settings, or the stand-in's own): see client_installation."""
 
 import json
 import os
@@ -12,10 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-import socle.services.insi as insi_pkg
-from socle.services.insi import Cadence, _secret, chiffrer_secret, get_client
-from socle.services.insi.interface import InsiErreurTechnique
-from socle.services.insi.standin import bouchon_local
+from socle.connecteurs.commun.secrets import chiffrer
+from socle.connecteurs.insi import Cadence, client_installation
+from socle.connecteurs.insi.configuration import secret
+from socle.connecteurs.insi.interface import InsiErreurTechnique
+from socle.connecteurs.insi.pki import ORGANISATION_BOUCHON
+from socle.connecteurs.insi.standin import bouchon_local
 
 
 def _search(*args) -> tuple[dict, int]:
@@ -26,13 +29,6 @@ def _search(*args) -> tuple[dict, int]:
     except SystemExit as exc:
         code = exc.code
     return json.loads(out.getvalue().strip().splitlines()[-1]), code
-
-
-@pytest.fixture(autouse=True)
-def client_neuf():
-    insi_pkg.reinitialiser()
-    yield
-    insi_pkg.reinitialiser()
 
 
 def test_adrtrois_dominique():
@@ -91,36 +87,51 @@ def test_bad_date_exits_2():
     assert exc.value.code == 2 and "AAAA-MM-JJ" in err.getvalue()
 
 
-def test_get_client_defaults_to_the_local_standin_and_mode_picks_the_certificate():
+def test_installation_client_defaults_to_the_local_standin_and_mode_picks_the_certificate():
     import datetime as dt
 
-    from socle.services.insi.interface import TraitsRecherche
+    from socle.connecteurs.insi.interface import TraitsRecherche
 
     bouchon = bouchon_local()
     bouchon.journal.vider()
     traits = TraitsRecherche("CORSE", ("ANTHONY",), "M", dt.date(1980, 3, 2))
-    assert get_client(mode="AUTO").rechercher(traits).identite.ins == "180032B02040123"
-    assert get_client().rechercher(traits).cr == "00"
+    assert client_installation(mode="AUTO").rechercher(traits).identite.ins == "180032B02040123"
+    assert client_installation().rechercher(traits).cr == "00"
     assert [a.cn for a in bouchon.journal.appels] == ["INSI-AUTO", "INSI-MANU"]
-    assert get_client().configuration.url.startswith("https://127.0.0.1:")
+    assert {a.organisation for a in bouchon.journal.appels} == {ORGANISATION_BOUCHON}
+    assert client_installation().configuration.url.startswith("https://127.0.0.1:")
 
 
 @override_settings(SOCLE_INSI_URL="https://qualiflps-services-ps-tlsm.ameli.fr/lps", SOCLE_INSI_P12_AUTO="",
                    SOCLE_INSI_CERT_AUTO="")
 def test_configured_url_without_certificate_is_a_french_configuration_error():
     with pytest.raises(InsiErreurTechnique) as exc:
-        get_client()
+        client_installation(mode="AUTO")
     assert exc.value.code == "configuration" and "INSI-AUTO" in str(exc.value)
+    assert exc.value.reessayable is False  # someone must configure it: retrying is useless
+
+
+@override_settings(SOCLE_INSI_URL="https://qualiflps-services-ps-tlsm.ameli.fr/lps", SOCLE_INSI_IDAM="",
+                   SOCLE_INSI_P12_MANU="/nulle/part.p12")
+def test_configured_url_without_idam_is_refused_before_any_call():
+    import datetime as dt
+
+    from socle.connecteurs.insi.interface import TraitsRecherche
+
+    with pytest.raises(InsiErreurTechnique) as exc:
+        client_installation().rechercher(TraitsRecherche("CORSE", ("ANTHONY",), "M", dt.date(1980, 3, 2)))
+    assert exc.value.code == "configuration" and "SOCLE_INSI_IDAM" in str(exc.value)
 
 
 def test_encrypted_password_setting_is_decrypted():
-    jeton = chiffrer_secret("s3cret-p12")
+    jeton = chiffrer("s3cret-p12")
     assert jeton != "s3cret-p12"
     with override_settings(SOCLE_INSI_PASSWORD_AUTO="", SOCLE_INSI_PASSWORD_AUTO_CHIFFRE=jeton):
-        assert _secret("SOCLE_INSI_PASSWORD_AUTO") == "s3cret-p12"
+        assert secret("SOCLE_INSI_PASSWORD_AUTO") == "s3cret-p12"
     with override_settings(SOCLE_INSI_PASSWORD_AUTO="", SOCLE_INSI_PASSWORD_AUTO_CHIFFRE="abimé"):
-        with pytest.raises(InsiErreurTechnique):
-            _secret("SOCLE_INSI_PASSWORD_AUTO")
+        with pytest.raises(InsiErreurTechnique) as exc:
+            secret("SOCLE_INSI_PASSWORD_AUTO")
+        assert exc.value.code == "certificat" and not exc.value.reessayable
 
 
 def test_cadence_interval_follows_the_rate():
@@ -145,13 +156,14 @@ def test_socle_command_line_end_to_end(tmp_path):
 
 
 def test_configured_url_uses_the_configured_certificates(tmp_path):
-    """The production path of get_client (SOCLE_INSI_URL set), pointed at a stand-in run separately:
-    PKCS#12 with an encrypted password for AUTO, PEM files for MANU, explicit CA bundle and IDAM."""
+    """The production path of the installation's certificates (SOCLE_INSI_URL set), pointed at a stand-in
+    run separately: PKCS#12 with an encrypted password for AUTO, PEM files for MANU, explicit CA bundle and
+    IDAM."""
     import datetime as dt
 
-    from socle.services.insi.interface import TraitsRecherche
-    from socle.services.insi.pki import P12_PASSWORD, assurer_pki
-    from socle.services.insi.standin import BaseNationale, BouchonInsi, identites_cnam
+    from socle.connecteurs.insi.interface import TraitsRecherche
+    from socle.connecteurs.insi.pki import P12_PASSWORD, assurer_pki
+    from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, identites_cnam
 
     pki = assurer_pki(tmp_path)
     with BouchonInsi(pki, BaseNationale(identites_cnam()), lenteur=0) as bouchon:
@@ -159,16 +171,15 @@ def test_configured_url_uses_the_configured_certificates(tmp_path):
             SOCLE_INSI_URL=bouchon.url,
             SOCLE_INSI_P12_AUTO=str(pki.auto_p12),
             SOCLE_INSI_PASSWORD_AUTO="",
-            SOCLE_INSI_PASSWORD_AUTO_CHIFFRE=chiffrer_secret(P12_PASSWORD),
+            SOCLE_INSI_PASSWORD_AUTO_CHIFFRE=chiffrer(P12_PASSWORD),
             SOCLE_INSI_CERT_MANU=str(pki.manu.cert),
             SOCLE_INSI_KEY_MANU=str(pki.manu.key),
             SOCLE_INSI_CA_BUNDLE=str(pki.ca),
             SOCLE_INSI_IDAM="IDAM-CNDA-TEST",
         ):
-            insi_pkg.reinitialiser()
             traits = TraitsRecherche("ADRTROIS", ("TOUSSAINT",), "M", dt.date(1960, 1, 1))
-            assert get_client(mode="AUTO").rechercher(traits).identite.ins == "160012B02077713"
-            assert get_client(mode="MANU").rechercher(traits).cr == "00"
+            assert client_installation(mode="AUTO").rechercher(traits).identite.ins == "160012B02077713"
+            assert client_installation(mode="MANU").rechercher(traits).cr == "00"
         assert [(a.cn, a.idam) for a in bouchon.journal.appels] == [
             ("INSI-AUTO", "IDAM-CNDA-TEST"),
             ("INSI-MANU", "IDAM-CNDA-TEST"),

@@ -10,12 +10,14 @@ import pytest
 import requests
 from lxml import etree
 
+from socle.connecteurs.commun.pki import AutoriteTest, ecrire
+from socle.connecteurs.commun.tls import MaterielCertificat
+from socle.connecteurs.insi.client import contexte_tls
+from socle.connecteurs.insi.interface import InsiErreurTechnique, TraitsRecherche
+from socle.connecteurs.insi.pki import assurer_pki
+from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam
+from socle.connecteurs.insi.traits import normaliser_prenoms
 from socle.core.identifiants import nir_error
-from socle.services.insi.client import CertificatClient, contexte_tls
-from socle.services.insi.interface import InsiErreurTechnique, TraitsRecherche
-from socle.services.insi.pki import assurer_pki, creer_ca, emettre
-from socle.services.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam
-from socle.services.insi.traits import normaliser_prenoms
 from tests.insi_outils import client as nouveau_client
 
 ADRTROIS = TraitsRecherche("ADRTROIS", ("DOMINIQUE",), "F", dt.date(1997, 2, 26))
@@ -158,18 +160,17 @@ def test_raw_undiacritised_name_is_not_transliterated_by_the_server(bouchon, pki
 
 
 def test_no_client_certificate_is_refused(bouchon):
-    sans = nouveau_client(bouchon, AUTO=CertificatClient())
+    sans = nouveau_client(bouchon, AUTO=MaterielCertificat())
     with pytest.raises(InsiErreurTechnique) as exc:
         sans.rechercher(ADRTROIS, mode="AUTO")
-    assert exc.value.code == "tls"
+    assert exc.value.code == "tls" and not exc.value.reessayable  # certificate refused: retrying is useless
     assert bouchon.journal.appels == []
     assert _attendre(lambda: bouchon.journal.refus_tls)
 
 
 def test_client_certificate_of_another_ca_is_refused(bouchon, tmp_path):
-    ca, ca_cle = creer_ca(tmp_path, "AC ETRANGERE")
-    etranger = emettre(ca, ca_cle, "INSI-AUTO", tmp_path, "etranger")
-    client = nouveau_client(bouchon, AUTO=CertificatClient(cert=str(etranger.cert), cle=str(etranger.key)))
+    etranger = ecrire(*AutoriteTest.creer("AC ETRANGERE").emettre("INSI-AUTO"), tmp_path, "etranger")
+    client = nouveau_client(bouchon, AUTO=MaterielCertificat(cert=str(etranger.cert), cle=str(etranger.key)))
     with pytest.raises(InsiErreurTechnique) as exc:
         client.rechercher(ADRTROIS, mode="AUTO")
     assert exc.value.code == "tls"
@@ -178,8 +179,8 @@ def test_client_certificate_of_another_ca_is_refused(bouchon, tmp_path):
 
 
 def test_client_certificate_with_another_cn_is_refused(bouchon, pki, tmp_path):
-    autre = emettre(pki.ca, pki.dossier / "ca.key", "INSI-AUTRE", tmp_path, "autre")
-    client = nouveau_client(bouchon, AUTO=CertificatClient(cert=str(autre.cert), cle=str(autre.key)))
+    autre = ecrire(*pki.emettre_certificat("INSI-AUTRE", "ORGANISME TEST"), tmp_path, "autre")
+    client = nouveau_client(bouchon, AUTO=MaterielCertificat(cert=str(autre.cert), cle=str(autre.key)))
     with pytest.raises(InsiErreurTechnique):
         client.rechercher(ADRTROIS, mode="AUTO")
     assert bouchon.journal.appels == []
@@ -187,7 +188,7 @@ def test_client_certificate_with_another_cn_is_refused(bouchon, pki, tmp_path):
 
 
 def test_server_of_an_untrusted_ca_is_refused_by_the_client(bouchon, tmp_path):
-    ca_autre, _ = creer_ca(tmp_path, "AC INCONNUE")
+    ca_autre = AutoriteTest.creer("AC INCONNUE").enregistrer(tmp_path).cert
     client = nouveau_client(bouchon)
     client.configuration = type(client.configuration)(
         **{**client.configuration.__dict__, "ca_bundle": str(ca_autre)}
@@ -200,16 +201,16 @@ def test_server_of_an_untrusted_ca_is_refused_by_the_client(bouchon, tmp_path):
 
 def test_pkcs12_with_a_wrong_password_gives_a_french_error_without_the_password(pki):
     with pytest.raises(InsiErreurTechnique) as exc:
-        contexte_tls(CertificatClient(p12=str(pki.auto_p12), mot_de_passe="mauvais-secret-123"), str(pki.ca))
-    assert exc.value.code == "certificat"
+        contexte_tls(MaterielCertificat(p12=str(pki.auto_p12), mot_de_passe="mauvais-secret-123"), str(pki.ca))
+    assert exc.value.code == "certificat" and not exc.value.reessayable
     assert "mot de passe" in str(exc.value)
     assert "mauvais-secret-123" not in str(exc.value) + exc.value.detail
-    assert "mauvais-secret-123" not in repr(CertificatClient(p12="x", mot_de_passe="mauvais-secret-123"))
+    assert "mauvais-secret-123" not in repr(MaterielCertificat(p12="x", mot_de_passe="mauvais-secret-123"))
 
 
 def test_pkcs12_and_pem_both_load(pki):
-    assert isinstance(contexte_tls(CertificatClient(p12=str(pki.auto_p12), mot_de_passe="bouchon-insi")), ssl.SSLContext)
-    assert isinstance(contexte_tls(CertificatClient(cert=str(pki.manu.cert), cle=str(pki.manu.key))), ssl.SSLContext)
+    assert isinstance(contexte_tls(MaterielCertificat(p12=str(pki.auto_p12), mot_de_passe="bouchon-insi")), ssl.SSLContext)
+    assert isinstance(contexte_tls(MaterielCertificat(cert=str(pki.manu.cert), cle=str(pki.manu.key))), ssl.SSLContext)
 
 
 def test_pki_is_cached_and_reused(pki):
@@ -246,7 +247,7 @@ def test_generated_identities_have_valid_keys_and_are_deterministic():
 
 
 def test_published_identities_reach_a_standin_following_the_file(tmp_path):
-    from socle.services.insi import standin
+    from socle.connecteurs.insi import standin
 
     fichier = tmp_path / "base-demo.json"
     autre_processus = BaseNationale()
@@ -270,7 +271,7 @@ def test_published_identities_reach_a_standin_following_the_file(tmp_path):
 
 
 def test_demo_fiches_give_about_seventy_percent_qualified(bouchon):
-    from socle.services.insi.standin import fiches_pour_demo
+    from socle.connecteurs.insi.standin import fiches_pour_demo
 
     personnes = [
         {"nom_naissance": f"DEMOFICTIF{i}", "prenoms": ["ALICE", "ROSE"], "sexe": "F",
@@ -295,3 +296,38 @@ def test_demo_fiches_give_about_seventy_percent_qualified(bouchon):
     part = obtenus.count("00") / len(obtenus)
     assert 0.55 <= part <= 0.85
     assert scenarios[-1] in ("commune_nouvelle", "introuvable", "prenoms_differents", "homonymes")
+
+
+# ------------------------------------------------------------------ caller context and credentials
+
+
+def test_client_acts_for_a_caller_with_the_material_its_provider_gives(bouchon, pki):
+    """The connector asks the caller's provider for the use's certificate (in memory, as deposited in the
+    cockpit), the stand-in sees that certificate; no material for a use: refused, nothing sent."""
+    from socle.connecteurs.commun.appelant import Appelant
+    from socle.connecteurs.commun.pki import en_p12
+    from socle.connecteurs.insi.client import ClientInsiSoap
+    from socle.connecteurs.insi.interface import InsiCertificatAbsent
+    from tests.insi_outils import configuration
+
+    cert, cle = pki.emettre_certificat("INSI-AUTO", "ASSOCIATION APPELANTE", serie=0xC0FFEE)
+    demandes = []
+
+    def fournisseur(appelant, usage):
+        demandes.append((appelant.organisme_finess, usage))
+        if usage == "INSI-AUTO":
+            return MaterielCertificat(contenu=en_p12(cert, cle, "p12-secret"), mot_de_passe="p12-secret",
+                                      libelle="INSI-AUTO n° C0FFEE")
+        return None
+
+    appelant = Appelant("690000001", "ASSOCIATION APPELANTE", personne="julie")
+    client = ClientInsiSoap(configuration(bouchon), fournisseur, appelant)
+    rep = client.rechercher(ADRTROIS, mode="AUTO")
+    assert rep.cr == "00" and rep.certificat == "INSI-AUTO n° C0FFEE"
+    assert [(a.cn, a.organisation, a.serie) for a in bouchon.journal.appels] == [
+        ("INSI-AUTO", "ASSOCIATION APPELANTE", "C0FFEE")]
+    with pytest.raises(InsiCertificatAbsent) as exc:
+        client.rechercher(ADRTROIS, mode="MANU")
+    assert "INSI-MANU" in str(exc.value) and "ASSOCIATION APPELANTE" in str(exc.value)
+    assert not exc.value.reessayable and len(bouchon.journal.appels) == 1
+    assert demandes == [("690000001", "INSI-AUTO"), ("690000001", "INSI-MANU")]

@@ -1,6 +1,7 @@
 import pytest
 
-from socle.core.demo import DEMO_PASSWORD, construire
+from socle.comptes.demo import DEMO_PASSWORD
+from socle.web.demo import construire
 from tests.browser import RESULTS, page_chromium, se_connecter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

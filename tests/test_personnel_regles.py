@@ -7,19 +7,21 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from socle import referentiels
 from socle.personnel import rules
 from socle.personnel.models import MetierRole, Professionnel, RegleEnregistrement
-from socle.personnel.nomenclatures import METIERS_GRAPPE, ROLES, normaliser_metier
+from socle.personnel.nomenclatures import ROLES, normaliser_metier
+from socle.referentiels import ReferentielInvalide
 from tests.factories import OrganismeFactory
 from tests.factories_personnel import ProfessionnelFactory, SituationFactory, rpps_valide
 
 pytestmark = pytest.mark.django_db
 
 
-def test_roles_are_the_official_value_set(shared_data):
-    with open(shared_data / "nos" / "JDV_J121_RolePriseCharge_ENREG.csv", encoding="utf-8") as fh:
-        officiel = {r["code"]: r["libelle"] for r in csv.DictReader(fh, delimiter=";")}
-    assert ROLES == officiel
+def test_roles_are_the_official_value_set():
+    with open(referentiels.chemin("JDV_J121_RolePriseCharge_ENREG.csv"), encoding="utf-8") as fh:
+        officiel = [(r["code"], r["libelle"]) for r in csv.DictReader(fh, delimiter=";")]
+    assert list(ROLES.items()) == officiel and len(ROLES) == 60
 
 
 @pytest.mark.parametrize("a,b", [
@@ -47,17 +49,46 @@ def test_birthplace_and_birthdate_rules():
     assert "futur" in rules.date_naissance_error(date.today() + timedelta(days=1))
 
 
-def test_default_table_is_the_official_csv_with_embedded_fallback(shared_data, settings, tmp_path):
-    settings.PERSONNEL_METIERS_CSV = str(shared_data / "nos" / "metiers-roles-grappe.csv")
+def test_default_table_is_the_vendored_field_table(settings):
+    vendored = referentiels.chemin("metiers-roles-grappe.csv")
+    assert settings.PERSONNEL_METIERS_CSV == str(vendored)  # default when SOCLE_METIERS_CSV is not set
     officiel = rules.table_metiers_par_defaut()
-    settings.PERSONNEL_METIERS_CSV = str(tmp_path / "absent.csv")
-    embarque = rules.table_metiers_par_defaut()
-    assert officiel == embarque and len(officiel) == len(METIERS_GRAPPE) == 24
+    assert officiel == rules.lire_table_metiers(vendored) and len(officiel) == 24
     par = {lg.metier: lg for lg in officiel}
     assert (par["Accompagnant éducatif et social"].genre, par["Accompagnant éducatif et social"].role) == ("GENR10", "328")
     assert par["Agent administratif"].genre == "GENR09" and par["Aide soignant"].genre == "GENR11"
     assert par["Directeur/Directrice"].genre == "GENR12" and par["Directeur/Directrice"].role == "359"
     assert not par["Surveillant de nuit"].concerne and not par["Maître(sse) de maison"].concerne
+
+
+def test_other_metier_table_by_setting(settings, tmp_path):
+    autre = tmp_path / "metiers-autre-secteur.csv"
+    autre.write_text("metier;role_numero;genre_activite;role\nVeilleur de nuit;2;GENR10;367\n", encoding="utf-8")
+    settings.PERSONNEL_METIERS_CSV = str(autre)
+    assert [(lg.metier, lg.role, lg.genre, lg.concerne) for lg in rules.table_metiers_par_defaut()] == [
+        ("Veilleur de nuit", "367", "GENR10", True)]
+
+
+@pytest.mark.parametrize("contenu,fragment", [
+    (None, "table métier → rôle absente"),
+    ("metier;role_numero;genre_activite\nAnimateur;2;GENR42\n", "GENR42"),
+    ("intitule;numero\nAnimateur;2\n", "table métier → rôle vide"),
+    (b"metier;role_numero;genre_activite\nAnimat\xe9ur;2;GENR10\n", "invalide"),
+])
+def test_missing_or_broken_metier_table_is_an_error_not_a_fallback(settings, tmp_path, contenu, fragment):
+    chemin = tmp_path / "metiers.csv"
+    if isinstance(contenu, str):
+        chemin.write_text(contenu, encoding="utf-8")
+    elif contenu is not None:
+        chemin.write_bytes(contenu)
+    settings.PERSONNEL_METIERS_CSV = str(chemin)
+    with pytest.raises(ReferentielInvalide, match=fragment) as exc:
+        rules.table_metiers_par_defaut()
+    assert str(chemin) in str(exc.value) and "SOCLE_METIERS_CSV" in str(exc.value)
+    og = OrganismeFactory()
+    with pytest.raises(ReferentielInvalide):  # a new OG is not silently given another table
+        rules.preremplir_organisme(og)
+    assert not MetierRole.objects.filter(organisme=og).exists()
 
 
 def test_import_metiers_command(tmp_path, capsys):

@@ -48,7 +48,7 @@ def test_dashboard_rights_and_grappe_redirect(client_de):
 
 
 def test_dashboard_gathers_prerequisite_progress_per_esms(client_de):
-    from socle.core.demo import construire
+    from socle.web.demo import construire
 
     ctx = construire()
     og_fait, og_bloque = ctx.organismes[0], ctx.organismes[1]

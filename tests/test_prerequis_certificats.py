@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from socle.comptes.models import Fonction
+from socle.connecteurs.commun.pki import cle_en_pem, en_der, en_p12, en_pem, fabriquer
 from socle.prerequis import certificats, services
-from socle.prerequis.fabrique import en_der, en_p12, en_pem, fabriquer
 from socle.prerequis.models import Certificat
 from tests.factories import OrganismeFactory, utilisateur_avec
 
@@ -182,11 +182,33 @@ def test_certificate_row_keeps_no_clear_password_for_pem():
 
 
 @pytest.mark.django_db
-def test_insi_material_for_the_ins_batch(auth):
+def test_certificat_pour_gives_the_material_of_the_use_to_the_connectors(auth):
+    """certificat_pour(organisme, usage): the deposited certificate whose CN is the use, valid today, with its
+    private key, password decrypted — for the INSi connector, never displayed."""
     og = OrganismeFactory()
-    assert services.materiel_certificat_insi(og) is None
+    assert services.certificat_pour(og, "INSI-AUTO") is None
     cert, key = auth
     p12 = en_p12(cert, key, MDP)
     services.enregistrer_certificat(og, p12, "insi.p12", MDP)
-    contenu, mdp = services.materiel_certificat_insi(og)
-    assert contenu == p12 and mdp == MDP
+    materiel = services.certificat_pour(og, "INSI-AUTO")
+    assert materiel.contenu == p12 and materiel.mot_de_passe == MDP
+    assert "INSI-AUTO" in materiel.libelle and "ABC123" in materiel.libelle and MDP not in repr(materiel)
+    assert services.certificat_pour(og, "INSI-MANU") is None  # the CN tells the use
+    assert services.certificat_pour(OrganismeFactory(), "INSI-AUTO") is None  # another OG's certificate
+    with pytest.raises(ValueError):
+        services.certificat_pour(og, "DMP-INCONNU")
+    # INSI-MANU: a PEM without its key cannot authenticate; expired ones are skipped; the longest-lived wins
+    manu, manu_cle = fabriquer("INSI-MANU", serial=0x111)
+    services.enregistrer_certificat(og, en_pem(manu), "manu.pem")
+    assert services.certificat_pour(og, "INSI-MANU") is None
+    vieux, vieux_cle = fabriquer("INSI-MANU", serial=0x222, debut=datetime.now(UTC) - timedelta(days=800), jours=365)
+    services.enregistrer_certificat(og, en_p12(vieux, vieux_cle, MDP), "vieux.p12", MDP)
+    assert services.certificat_pour(og, "INSI-MANU") is None
+    court, court_cle = fabriquer("INSI-MANU", serial=0x333, jours=100)
+    services.enregistrer_certificat(og, en_pem(court) + cle_en_pem(court_cle, MDP), "court.pem", MDP)
+    long_, long_cle = fabriquer("INSI-MANU", serial=0x444, jours=700)
+    services.enregistrer_certificat(og, en_pem(long_) + cle_en_pem(long_cle), "long.pem")
+    assert "444" in services.certificat_pour(og, "INSI-MANU").libelle
+    Certificat.objects.filter(organisme=og, numero_serie="444").delete()
+    pem = services.certificat_pour(og, "INSI-MANU")  # PEM with an encrypted key: its password was kept
+    assert "333" in pem.libelle and pem.mot_de_passe == MDP

@@ -10,8 +10,8 @@ from icalendar import Calendar
 
 from socle.audit.models import Action, EvenementAudit
 from socle.comptes.models import Fonction
+from socle.connecteurs.commun.pki import en_p12, en_pem, fabriquer
 from socle.prerequis import calendrier, homologation, services
-from socle.prerequis.fabrique import en_p12, en_pem, fabriquer
 from socle.prerequis.models import EtatEtape, Homologation, Jalon, RappelEnvoye, Statut
 from socle.prerequis.services import IDS_ESMS, IDS_OG
 from tests.factories import EtablissementFactory, GrappeFactory, OrganismeFactory, utilisateur_avec

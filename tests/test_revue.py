@@ -1,6 +1,7 @@
 """Regressions found by the review crawl of the demo as each persona sees it (errors pages, menu paths)."""
 
 import pytest
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.test import override_settings
 from django.urls import path, reverse
@@ -14,6 +15,7 @@ def _refus(request):
     raise PermissionDenied("Les dossiers usagers sont réservés aux fonctions Admission et Professionnel.")
 
 
+@login_not_required  # the error page must render for anybody, signed in or not
 def _panne(request):
     raise RuntimeError("panne simulée")
 
@@ -163,10 +165,10 @@ def test_card_inventory_is_closed_to_admission_but_next_actions_are_open(client_
 def test_rpps_board_counts_people_like_the_export():
     """The board's « à enregistrer » is the number of people the RPPS+ export will contain (a person in two
     ESMS counts once), so the gestionnaire is not puzzled by two different figures."""
-    from socle.core.demo import construire
     from socle.organisations.models import Etablissement, EtatFiness
     from socle.personnel import export as exp
     from socle.personnel.services import syntheses, totaux_personnes
+    from socle.web.demo import construire
 
     ctx = construire()
     for og in ctx.organismes[:2]:

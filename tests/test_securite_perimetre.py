@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from socle.comptes import services as comptes
 from socle.comptes.models import Fonction, Habilitation
+from socle.connecteurs.commun.pki import en_p12, fabriquer
 from socle.prerequis import services
-from socle.prerequis.fabrique import en_p12, fabriquer
 from socle.prerequis.models import EtatEtape, Homologation, Statut
 from socle.usagers import services as usagers
 from tests.factories import EtablissementFactory, OrganismeFactory, utilisateur_avec

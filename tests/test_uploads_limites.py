@@ -109,7 +109,7 @@ def lancer(contenu: bytes, nom: str, **options) -> ImportFiness:
     """An ImportFiness run by the background task, as the upload screen would launch it."""
     admin = UtilisateurFactory(is_superuser=True)
     run = ImportFiness.objects.create(fichier=ContentFile(contenu, name=nom), nom_fichier=nom, lance_par=admin,
-                                      options=options)
+                                      options={"organismes_autorises": None, **options})
     try:
         executer_import_finess(run.pk)
     except Exception:  # noqa: BLE001 - the task re-raises unexpected errors after saving the status

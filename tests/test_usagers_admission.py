@@ -166,7 +166,7 @@ def test_creation_par_ecran_provisoire(client_de, admission, etablissement):
 
 def test_verification_ins_conforme_puis_perdue(admission, etablissement, journal):
     """R-ST-06: a new INSi search that no longer returns the same INS removes criterion I (QUAL → VALI)."""
-    from socle.services.insi.standin import base
+    from socle.connecteurs.insi.standin import base
 
     u = _creer(etablissement, "Demoverif", "Lucie", "F", date(1961, 4, 5), "69123")
     base.ajouter({"matricule": "2610469123456", "nom_naissance": "DEMOVERIF", "prenoms": ["LUCIE"], "sexe": "F",

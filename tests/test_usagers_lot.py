@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from socle.comptes.models import Fonction
-from socle.services.insi import get_client
-from socle.services.insi.standin import FicheNationale, base
+from socle.connecteurs.insi.standin import FicheNationale, base
 from socle.usagers import batch, batch_cli, services
 from socle.usagers.models import AnomalieIns, LigneLot, LotQualification, Usager
 from tests.factories import EtablissementFactory, utilisateur_avec
-from tests.factories_usagers import fixture_journal, matricule_pour  # noqa: F401
+from tests.factories_usagers import deposer_certificat_insi, fixture_journal, matricule_pour  # noqa: F401
 
 IMMEDIAT = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                         "QUEUES": ["default", "imports", "ins"]}}
@@ -46,8 +45,11 @@ def _lettres(n: int) -> str:
 
 def _peupler(et, n_trouves=8, prefixe="DEMOLOT"):
     """n_trouves people present in the national base with the same traits, 1 with another birthplace code,
-    1 with another first-name list, 2 absent, 1 technical error."""
+    1 with another first-name list, 2 absent, 1 technical error. The OG deposits its INSI-AUTO certificate
+    (issued by the stand-in's CA) if it has none yet."""
     og = et.organisme
+    if not og.certificats.exists():
+        deposer_certificat_insi(og, "INSI-AUTO")
     gens = []
     prefixe += _lettres(next(_SERIE))  # the stand-in base lives as long as the process: unique names
     for i in range(n_trouves + 5):
@@ -76,10 +78,10 @@ class Coupure(Exception):
 
 
 class ClientQuiTombe:
-    """Wraps the real client; the process 'dies' right after the stand-in answered the n-th call."""
+    """Wraps the real client of the OG; the process 'dies' right after the stand-in answered the n-th call."""
 
-    def __init__(self, n):
-        self.reel, self.n, self.faits = get_client("AUTO"), n, 0
+    def __init__(self, n, organisme):
+        self.reel, self.n, self.faits = services.client_insi(organisme, "AUTO"), n, 0
 
     def rechercher(self, traits, mode="AUTO"):
         rep = self.reel.rechercher(traits, mode=mode)
@@ -103,6 +105,8 @@ def test_lot_anomalies_par_type(journal):
     # the person whose national list starts with another first name is not found by INSi (01) either
     assert types == {"non_trouvee": 3, "commune": 1, "technique": 1}
     assert {a.cn for a in journal.appels} == {"INSI-AUTO"}
+    depose = et.organisme.certificats.get()  # the OG's own certificate, not the installation's
+    assert {(a.serie, a.organisation) for a in journal.appels} == {(depose.numero_serie, et.organisme.raison_sociale)}
     qualifies = Usager.objects.filter(sejours__etablissement=et, statut="RECUP")
     assert qualifies.count() == 8 and all(u.matricule_ins for u in qualifies)
     # nothing overwritten silently: the commune-nouvelle person keeps its typed code
@@ -116,7 +120,7 @@ def test_reprise_apres_coupure_sans_double_appel(journal):
     gens = _peupler(et)
     lot = batch.preparer_lot(et, debit=50)
     with pytest.raises(Coupure):
-        batch.executer_lot(lot.pk, client=ClientQuiTombe(5), pause=lambda s: None)
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(5, et.organisme), pause=lambda s: None)
     etats = Counter(lot.lignes.values_list("etat", flat=True))
     assert etats["appel"] == 1 and etats["a_faire"] == 8 and etats["ok"] + etats["anomalie"] == 4
     avant = len(journal.appels)
@@ -151,6 +155,46 @@ def test_debit_respecte_par_les_pauses(journal):
     batch.executer_lot(lot.pk, pause=pause, horloge=lambda: t[0])
     # 8 calls at 2 calls/s: a 0.5 s wait before each call but the first
     assert pauses == [pytest.approx(0.5)] * 7
+
+
+@pytest.mark.django_db
+def test_commande_relancee_apres_coupure_reprend_le_lot_sans_rappeler_personne(journal):
+    """Hardening finding 3: kill -9 during `socle ins qualify`, then the same command. It resumes the ESMS's
+    unfinished batch (no new batch), and nobody already answered is called again — counted on the stand-in."""
+    et = EtablissementFactory()
+    gens = _peupler(et)
+    lot = batch.preparer_lot(et, debit=50)
+    with pytest.raises(Coupure):
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(5, et.organisme), pause=lambda s: None)
+    LotQualification.objects.filter(pk=lot.pk).update(etat="en_cours")  # as the killed worker left it
+    assert len(journal.appels) == 5
+    out, err = io.StringIO(), io.StringIO()
+    assert batch_cli.qualify({"establishment": et.finess, "rate": 50, "stdout": out, "stderr": err}) == 0
+    assert f"Reprise du lot {lot.pk} inachevé" in out.getvalue()
+    assert LotQualification.objects.filter(etablissement=et).count() == 1
+    par_nom = Counter(a.nom for a in journal.appels)
+    assert len(journal.appels) == 13 and all(n == 1 for n in par_nom.values()), par_nom
+    # run again: a new batch, but everyone was answered (recovered or in the anomaly queue): no call at all
+    assert batch_cli.qualify({"establishment": et.finess, "rate": 50, "stdout": out, "stderr": err}) == 0
+    nouveau = LotQualification.objects.filter(etablissement=et).latest("pk")
+    assert nouveau.pk != lot.pk and nouveau.lignes.count() == 0 and len(journal.appels) == 13
+    # unless a new call is asked for: the people in the anomaly queue are called again, the recovered ones too
+    assert batch_cli.qualify({"establishment": et.finess, "rate": 50, "rappeler": True,
+                              "stdout": out, "stderr": err}) == 0
+    assert len(journal.appels) == 13 + len(gens)
+
+
+@pytest.mark.django_db
+def test_eligibilite_exclut_les_identites_deja_traitees(journal):
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=2)
+    batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    assert not batch.eligibles(et).exists()  # 2 recovered, 5 in the anomaly queue
+    anomalie = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True).first()
+    anomalie.resolue_le = timezone.now()
+    anomalie.save()
+    assert list(batch.eligibles(et)) == [anomalie.usager]  # its anomaly handled: it may be called again
+    assert batch.eligibles(et, rappeler=True).count() == len(gens)
 
 
 @pytest.mark.django_db
@@ -253,7 +297,7 @@ def test_reprise_par_l_ecran(client_de, journal):
     _peupler(et, n_trouves=3)
     lot = batch.preparer_lot(et, debit=50)
     with pytest.raises(Coupure):
-        batch.executer_lot(lot.pk, client=ClientQuiTombe(2), pause=lambda s: None)
+        batch.executer_lot(lot.pk, client=ClientQuiTombe(2, et.organisme), pause=lambda s: None)
     c = client_de(utilisateur_avec(Fonction.ADMIN_TECHNIQUE, organisme=et.organisme))
     # the crash just happened: the batch still looks alive, no second runner is started
     c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
@@ -284,8 +328,8 @@ def test_sexe_indetermine_va_en_anomalie_sans_appel(journal):
 def test_nouvelle_anomalie_remplace_l_ancienne(journal):
     et = EtablissementFactory()
     gens = _peupler(et, n_trouves=0)
-    for _ in range(2):
-        batch.executer_lot(batch.preparer_lot(et, debit=50).pk, pause=lambda s: None)
+    for rappeler in (False, True):  # the second batch is an explicit new call
+        batch.executer_lot(batch.preparer_lot(et, debit=50, rappeler=rappeler).pk, pause=lambda s: None)
     ouvertes = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True)
     assert ouvertes.count() == len(gens) and AnomalieIns.objects.filter(usager__in=gens).count() == 2 * len(gens)
     assert "lieu de naissance : saisi « 69123 »" in ouvertes.get(type="commune").detail
@@ -319,7 +363,7 @@ def test_export_excel_des_anomalies(client_de, journal):
 def test_lot_exige_un_certificat_insi_du_cockpit(settings):
     """Default configuration: no INSi batch until the OG's administrateur technique has deposited an
     INSi-ready AUTH_CLI certificate in the prerequisites cockpit (issue 6 hook)."""
-    from socle.prerequis.fabrique import en_pem, fabriquer
+    from socle.connecteurs.commun.pki import en_pem, fabriquer
     from socle.prerequis.services import enregistrer_certificat
 
     settings.SOCLE_INSI_EXIGER_CERTIFICAT = True
@@ -336,4 +380,8 @@ def test_lot_exige_un_certificat_insi_du_cockpit(settings):
     enregistrer_certificat(et.organisme, en_pem(cert), "insi-auto.pem")
     ok, message = services.batch_autorise(et.organisme)
     assert ok and "INSI-AUTO" in message
+    # the cockpit sees an INSi-ready certificate, but without its private key the batch could not call INSi
+    with pytest.raises(services.AppelInsiRefuse, match="clé privée"):
+        batch.preparer_lot(et)
+    deposer_certificat_insi(et.organisme, "INSI-AUTO")  # the PKCS#12, certificate and key
     batch.preparer_lot(et)

@@ -6,19 +6,20 @@ from datetime import date
 import pytest
 
 from socle.comptes.models import Fonction
-from socle.services.insi.standin import bouchon_local
+from socle.connecteurs.insi.standin import bouchon_local
 from socle.usagers import services
 from tests.browser import page_chromium
 from tests.factories import EtablissementFactory, UtilisateurFactory
+from tests.factories_usagers import deposer_certificat_insi
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_qualification_a_l_admission_dans_le_navigateur(live_server):
-    services.CLIENT_FACTORY = None
     journal = bouchon_local().journal
     journal.vider()
     et = EtablissementFactory(categorie_code="500")
+    manu = deposer_certificat_insi(et.organisme, "INSI-MANU")  # the OG's own certificate, from the cockpit
     user = UtilisateurFactory(username="julie-admission")
     user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
     u = services.creer_usager(et.organisme, et, {"nom_naissance": "Adrtrois", "prenoms_naissance": "Dominique",
@@ -52,4 +53,4 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
         assert page.locator("[data-statut=QUAL]").first.is_visible()
     u.refresh_from_db()
     assert u.statut == "QUAL" and u.ins == "297022A02077878"
-    assert [a.cn for a in journal.appels] == ["INSI-MANU"]
+    assert [(a.cn, a.serie) for a in journal.appels] == [("INSI-MANU", manu.numero_serie)]

@@ -1,4 +1,4 @@
-"""One test per RNIV rule of ../shared/data/rniv/RULES.md (rule id in each test name). Pure functions: no DB,
+"""One test per RNIV rule of socle/referentiels/RNIV.md (rule id in each test name). Pure functions: no DB,
 
 except where the rule is about what the service writes (marked django_db)."""
 

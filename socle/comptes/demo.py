@@ -2,9 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from socle.core.demo import DEMO_PASSWORD
-
 from .models import Fonction, Habilitation, Utilisateur
+
+DEMO_PASSWORD = "demo-socle-2026"  # every demo account's password, shown on the demo sign-in page
 
 
 def _compte(username: str, first: str, last: str, habilitations: list[tuple[str, dict]]) -> Utilisateur:

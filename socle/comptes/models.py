@@ -1,6 +1,10 @@
+from datetime import date
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
@@ -31,6 +35,26 @@ class Utilisateur(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class HabilitationQuerySet(models.QuerySet):
+    def en_cours(self, jour: date | None = None) -> "HabilitationQuerySet":
+        """Valid on `jour` (today in Europe/Paris by default): started, and not ended before that day."""
+        jour = jour or timezone.localdate()
+        return self.filter(Q(date_debut__isnull=True) | Q(date_debut__lte=jour),
+                           Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
+
+    def couvrant(self, objet) -> "HabilitationQuerySet":
+        """Those whose perimeter covers `objet`: an ESMS is covered by itself, its OG and the OG's grappes; an OG
+        only as a whole (the OG itself or one of its grappes, never one of its ESMS); a grappe by itself."""
+        if isinstance(objet, Etablissement):
+            return self.filter(Q(etablissement=objet) | Q(organisme_id=objet.organisme_id)
+                               | Q(grappe__membres=objet.organisme_id)).distinct()
+        if isinstance(objet, OrganismeGestionnaire):
+            return self.filter(Q(organisme=objet) | Q(grappe__membres=objet)).distinct()
+        if isinstance(objet, Grappe):
+            return self.filter(grappe=objet)
+        raise TypeError(f"Périmètre inconnu : {type(objet).__name__}")
+
+
 class Habilitation(models.Model):
     """A function held by a person on exactly one perimeter: an ESMS, a whole OG, or a whole grappe."""
 
@@ -43,6 +67,8 @@ class Habilitation(models.Model):
     grappe = models.ForeignKey(Grappe, null=True, blank=True, on_delete=models.CASCADE, related_name="habilitations")
     date_debut = models.DateField(_("début"), null=True, blank=True)
     date_fin = models.DateField(_("fin"), null=True, blank=True)
+
+    objects = HabilitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("habilitation")

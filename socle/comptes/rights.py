@@ -5,7 +5,6 @@ the OG belongs to. Superusers (Socle's own operators) see everything.
 """
 
 from collections.abc import Iterable
-from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -18,10 +17,7 @@ from .models import Fonction, Habilitation
 
 def _current(user, fonctions: Iterable[str] | None = None) -> QuerySet[Habilitation]:
     """The user's habilitations valid today, optionally only those of one of `fonctions`."""
-    today = date.today()
-    habs = Habilitation.objects.filter(utilisateur=user).filter(
-        Q(date_debut__isnull=True) | Q(date_debut__lte=today), Q(date_fin__isnull=True) | Q(date_fin__gte=today)
-    )
+    habs = Habilitation.objects.filter(utilisateur=user).en_cours()
     return habs if fonctions is None else habs.filter(fonction__in=list(fonctions))
 
 
@@ -151,3 +147,76 @@ def perimetre_import_finess(user) -> set[str] | None:
         raise PermissionDenied(_("Charger le référentiel FINESS est réservé à l'administrateur de l'installation "
                                  "et aux chefs de projet d'une grappe (pour les organismes de leur grappe)."))
     return set(OrganismeGestionnaire.objects.filter(grappes__id__in=list(grappes)).values_list("finess", flat=True))
+
+
+# --- capacités: what a person may do, in one table used by views, the menu and templates --------------------
+
+F = Fonction
+# Where the function must be held for the action: "esms" = on the ESMS or above it (its OG, a grappe of the
+# OG); "organisme" = on the OG as a whole (the OG or one of its grappes); "organisme_seul" = on the OG itself;
+# "grappe" = on a grappe.
+REGLES: dict[str, tuple[frozenset[str], str]] = {
+    "importer_finess": (frozenset({F.CHEF_PROJET}), "grappe"),
+    "prerequis": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS,
+                             F.ADMISSION}), "esms"),  # admission owns the first successful INSi call
+    "inventaire_cartes": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.GESTIONNAIRE_RPPS}),
+                          "organisme"),
+    "certificats": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE, F.DPO}), "organisme"),
+    "deposer_certificat": (frozenset({F.ADMIN_TECHNIQUE, F.REPRESENTANT_LEGAL}), "organisme"),
+    "reveler_mot_de_passe": (frozenset({F.ADMIN_TECHNIQUE}), "organisme"),
+    "homologation": (frozenset({F.REPRESENTANT_LEGAL, F.DPO, F.CHEF_PROJET, F.ADMIN_TECHNIQUE}), "organisme"),
+    "modifier_homologation": (frozenset({F.REPRESENTANT_LEGAL, F.DPO, F.CHEF_PROJET}), "organisme"),
+    "personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
+    "gerer_personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL}), "organisme"),
+    "dossiers_usagers": (frozenset({F.ADMISSION, F.PROFESSIONNEL}), "esms"),
+    "lots_ins": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
+    "tableau_ins": (frozenset({F.REPRESENTANT_LEGAL}), "esms"),  # aggregated identity figures, no names
+    "pilotage": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
+    "gerer_comptes": (frozenset({F.REPRESENTANT_LEGAL}), "organisme_seul"),
+    "journal": (frozenset({F.REPRESENTANT_LEGAL, F.DPO}), "esms"),
+}
+ACTIONS = frozenset(REGLES)
+
+
+def _portee_ok(h: Habilitation, portee: str) -> bool:
+    if portee == "grappe":
+        return bool(h.grappe_id)
+    if portee == "organisme":
+        return bool(h.organisme_id or h.grappe_id)
+    if portee == "organisme_seul":
+        return bool(h.organisme_id)
+    return True
+
+
+def capacites(user, objet=None) -> frozenset[str]:
+    """What this person may do: anywhere (objet None, for the menu), or with this ESMS, OG or grappe. The one
+    answer to "may she?" for views, menu and templates; REGLES says which function, held where."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if user.is_superuser:
+        return ACTIONS
+    habs = _current(user)
+    if isinstance(objet, OrganismeGestionnaire):  # her ESMS inside this OG count for ESMS-level actions
+        habs = habs.filter(Q(organisme=objet) | Q(grappe__membres=objet) | Q(etablissement__organisme=objet))
+    elif objet is not None:
+        habs = habs.couvrant(objet)
+    habs = list(habs.distinct())
+    out = set()
+    for action, (fonctions, portee) in REGLES.items():
+        for h in habs:
+            if h.fonction not in fonctions:
+                continue
+            if portee == "esms" or _portee_ok(h, portee):
+                out.add(action)
+                break
+    return frozenset(out)
+
+
+def exiger(user, action: str, objet=None) -> None:
+    if action not in capacites(user, objet):
+        raise PermissionDenied(_("Votre fonction ne permet pas cette action sur ce périmètre."))
+
+
+def fonctions_de(action: str) -> list[str]:
+    """The functions that allow `action` (REGLES), for querysets filtered by function."""
+    return sorted(REGLES[action][0])

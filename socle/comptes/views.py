@@ -86,10 +86,9 @@ class ConnexionView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if getattr(settings, "SOCLE_DEMO", False):
-            from socle.core.demo import DEMO_PASSWORD
             from socle.organisations.models import Grappe
 
-            from .demo import comptes_demo
+            from .demo import DEMO_PASSWORD, comptes_demo
 
             context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD,
                                "comptes": comptes_demo()}

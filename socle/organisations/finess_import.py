@@ -69,7 +69,7 @@ TYPES_VOIE = {
     "VLA": "VILLA", "VLGE": "VILLAGE", "ZA": "ZA", "ZAC": "ZAC", "ZI": "ZI",
 }
 
-# Columns of a `structureet` line of the etalab CSV, after the tag (SOURCE.md of the shared extract).
+# Columns of a `structureet` line of the etalab CSV, after the tag (tests/fixtures/SOURCE.md).
 COLONNES_STRUCTUREET = [
     "nofinesset", "nofinessej", "rs", "rslongue", "complrs", "compldistrib", "numvoie", "typvoie", "voie",
     "compvoie", "lieuditbp", "commune", "departement", "libdepartement", "ligneacheminement", "telephone",

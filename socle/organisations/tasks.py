@@ -1,12 +1,10 @@
 """Background FINESS import (national files take minutes): run by `socle worker` on the "imports" queue."""
 
-from django.core.exceptions import PermissionDenied
 from django.tasks import task
 from django.utils import timezone
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
-from socle.comptes import rights
 from socle.core.fichiers import FichierRefuse
 
 from .finess_import import EcritureInterrompue, FormatInconnu, importer
@@ -38,15 +36,15 @@ def executer_import(import_id: int) -> ImportFiness:
     run.save(update_fields=["statut", "debut"])
     opts = run.options or {}
     try:
-        # Rights are those of the person who launched it, as they are when it runs.
-        autorises = rights.perimetre_import_finess(run.lance_par) if run.lance_par else set()
+        # What the launcher may change was fixed at launch (the screen checks her rights); a run without that
+        # record changes nothing.
+        autorises = opts.get("organismes_autorises", [])
+        autorises = None if autorises is None else set(autorises)
         confirmer = bool(opts.get("confirmer_rattachements")) and autorises is None
         res = importer(run.fichier.path, departements=opts.get("departements"), categories=opts.get("categories"),
                        dry_run=bool(opts.get("dry_run")), ignorer_rejets=bool(opts.get("ignorer_rejets")),
                        progression=False, organismes_autorises=autorises, confirmer_rattachements=confirmer,
                        etape=_etape(run))
-    except PermissionDenied as exc:
-        run.statut, run.message = ImportFiness.Statut.ERREUR, str(exc)
     except (FormatInconnu, FichierRefuse) as exc:  # refused before anything was written: the file is useless
         run.statut, run.message = ImportFiness.Statut.ERREUR, f"Fichier refusé : {exc}"
         run.fichier.delete(save=False)

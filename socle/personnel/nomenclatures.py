@@ -2,89 +2,24 @@
 
 Codes are the keys (labels can change). Sources: IG "Terminologies de santé" (ANS), value sets JDV_J121
 (rôles TRE_R85 "ENREG"), JDV_J116 (genres d'activité TRE_R22), TRE_R23 (modes d'exercice), JDV_J118
-(catégories professionnelles), TRE_R291 (profession 99). See ../shared/data/nos/SOURCE.md.
+(catégories professionnelles), TRE_R291 (profession 99). The tables Socle vendors (rôles, genres, modes
+d'exercice) are loaded from socle/referentiels (see its SOURCE.md); the small ones below are not published as
+files there.
 """
 
 import re
 from functools import lru_cache
 
+from socle import referentiels
 from socle.core.texte import sans_accents
 
 # TRE_R85 RolePriseCharge restricted to JDV_J121_RolePriseCharge_ENREG (the rôles RPPS+ accepts).
-ROLES = {
-    "307": "Mandataire judiciaire à la protection des majeurs (MJPM)",
-    "312": "Autre professionnel",
-    "313": "Aide-soignant",
-    "314": "Ambulancier",
-    "315": "Auxiliaire de puériculture",
-    "316": "Préparateur en pharmacie hospitalière",
-    "317": "Préparateur en pharmacie",
-    "319": "Technicien de l'intervention sociale et familiale",
-    "320": "Conseiller en économie sociale et familiale",
-    "321": "Médiateur familial",
-    "322": "Assistant familial",
-    "324": "Moniteur éducateur",
-    "325": "Educateur de jeunes enfants",
-    "326": "Educateur spécialisé",
-    "327": "Educateur technique spécialisé",
-    "328": "Accompagnant éducatif et social",
-    "329": "Conseiller en génétique",
-    "330": "Coordonnateur de parcours",
-    "331": "Secrétaire assistante médico-administrative",
-    "332": "Assistant médical",
-    "333": "Responsable de secteur",
-    "334": "Biologiste médical ni médecin ni pharmacien",
-    "335": "Gestionnaire alertes et urgences sanitaires",
-    "336": "Autre professionnel intervenant dans l'accueil et l'orientation des personnes",
-    "337": "Autre professionnel intervenant dans la logistique",
-    "338": "Autre professionnel intervenant dans l'hôtellerie et la restauration",
-    "339": "Autre professionnel intervenant dans la direction de la qualité, hygiène, sécurité et environnement",
-    "340": "Autre professionnel intervenant dans la direction des systèmes d'information",
-    "341": "Autre professionnel intervenant dans la direction des finances et comptabilité",
-    "342": "Autre professionnel intervenant dans la direction de la communication",
-    "343": "Autre professionnel intervenant dans la direction des ressources humaines",
-    "344": "Autre professionnel intervenant dans la direction des affaires médicales",
-    "345": "Autre professionnel intervenant dans le social, éducatif, psychologie et culturel",
-    "347": "Etudiant - aide-soignant",
-    "348": "Etudiant - auxiliaire de puériculture",
-    "349": "Etudiant - masseur-kinésithérapeute",
-    "354": "Externe en médecine",
-    "355": "Externe en odontologie",
-    "356": "Externe en maïeutique",
-    "357": "Externe en pharmacie",
-    "358": "Autre étudiant",
-    "359": "Directeur d'établissement",
-    "360": "Brancardier",
-    "361": "Educateur en activité physique adaptée",
-    "362": "Technicien d'informations médicales",
-    "363": "Attaché de recherche clinique",
-    "364": "Praticien A Diplôme Hors Union Européenne (PADHUE)",
-    "365": "Gestionnaire admissions / frais de séjour / traitement externe",
-    "366": "Archiviste",
-    "367": "Surveillant de nuit",
-    "368": "Animateur",
-    "370": "Opérateur de Soins Non Programmés",
-    "371": "Aide à domicile qualifié(e)",
-    "372": "Aide à domicile",
-    "374": "Agent d'autorité d'enregistrement",
-    "375": "Conseiller conjugal et familial",
-    "376": "PADHUE - Médecin",
-    "377": "PADHUE - Pharmacien",
-    "378": "PADHUE - Sage Femme",
-    "379": "PADHUE - Chirurgien Dentiste",
-}
+ROLES: dict[str, str] = dict(referentiels.roles_enregistrement())
 
-# JDV_J116: genres d'activité accepted for a "professionnel à rôle" (TRE_R22).
-GENRES = {
-    "GENR01": "Activité de soin et de pharmacie",
-    "GENR08": "Coordination et orientation",
-    "GENR09": "Administratif ou appui à l'organisation de l'accompagnement social/médico-social",
-    "GENR10": "Accompagnement social/médico-social à la vie sociale, professionnelle, éducative",
-    "GENR11": "Accompagnement social/médico-social au soin",
-    "GENR12": "Encadrement et organisation de l'accompagnement social/médico-social",
-    "GENR13": "Activité médico-administrative",
-    "GENR99": "Autre activité",
-}
+# JDV_J116: genres d'activité accepted for a "professionnel à rôle" (TRE_R22), by code.
+GENRES: dict[str, str] = {g.code: g.libelle for g in sorted(referentiels.genres_activite(), key=lambda g: g.code)
+                          if g.rpps_plus}
+# Socle's short labels for tables and filters (shorter than TRE_R22's own "libelle_court").
 GENRES_COURTS = {
     "GENR01": "Soignant", "GENR08": "Coordination et orientation", "GENR09": "Administratif",
     "GENR10": "Accompagnement vie sociale", "GENR11": "Accompagnement au soin", "GENR12": "Encadrement",
@@ -93,38 +28,10 @@ GENRES_COURTS = {
 # The seeds' "rôles 1 to 5" (numbering of the field table metiers-roles-grappe.csv).
 GENRE_PAR_NUMERO = {1: "GENR09", 2: "GENR10", 3: "GENR12", 4: "GENR11", 5: "GENR08"}
 
-MODES_EXERCICE = {"S": "Salarié", "L": "Libéral, indépendant, artisan, commerçant", "B": "Bénévole", "I": "Indirect"}
+MODES_EXERCICE: dict[str, str] = dict(referentiels.modes_exercice())  # TRE_R23
 CATEGORIES_PRO = {"C": "Civil", "M": "Agent public (militaire ou fonction publique)", "E": "Étudiant"}
 PROFESSION_ROLE = "99"  # TRE_R291 "Acteur participant au système de santé caractérisé par rôle"
 PROFESSIONS = {PROFESSION_ROLE: "Acteur participant au système de santé caractérisé par rôle"}
-
-# Field table of one grappe (2023-2024): (métier, rôle numbered 0-5, genre d'activité). 0 = judged not concerned.
-METIERS_GRAPPE = [
-    ("Accompagnant éducatif et social", 2, "GENR10"),
-    ("Agent administratif", 1, "GENR09"),
-    ("Aide Médico psychologue", 0, ""),
-    ("Aide soignant", 4, "GENR11"),
-    ("Animateur", 2, "GENR10"),
-    ("Animateur Socio-Educatif", 2, "GENR10"),
-    ("Assistant(e) Social", 2, "GENR10"),
-    ("Cadre de santé", 4, "GENR11"),
-    ("Chef(fe) de Service", 3, "GENR12"),
-    ("Directeur/Directrice", 3, "GENR12"),
-    ("Educateur de jeunes enfants", 2, "GENR10"),
-    ("Educateur hébergement", 2, "GENR10"),
-    ("Educateur scolaire", 2, "GENR10"),
-    ("Educateur Spécialisé", 2, "GENR10"),
-    ("Educateur sportif", 2, "GENR10"),
-    ("Educateur technique", 2, "GENR10"),
-    ("Maître(sse) de maison", 0, ""),
-    ("Médiateur Familial", 0, ""),
-    ("Moniteur adjoint animation", 2, "GENR10"),
-    ("Moniteur d'atelier", 2, "GENR10"),
-    ("Moniteur Educateur", 2, "GENR10"),
-    ("Puericultrice", 4, "GENR11"),
-    ("Surveillant de nuit", 0, ""),
-    ("Travailleur Familial", 2, "GENR10"),
-]
 
 # Professions already registered in the RPPS by their Ordre or the ARS (TRE_G15 professions de santé,
 # psychologues, assistants de service social): never primo-registered through RPPS+; look their number up.

@@ -5,19 +5,21 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from socle import referentiels
 from socle.core.identifiants import rpps_error
+from socle.referentiels import ReferentielInvalide
 
 from .models import MetierRole, OrganismeGestionnaire, Professionnel, RegleEnregistrement, SituationExercice
 from .nomenclatures import (
     GENRE_PAR_NUMERO,
     GENRES,
-    METIERS_GRAPPE,
     PROFESSIONS_DEJA_RPPS,
     ROLE_PROPOSE_METIER,
     ROLES,
@@ -165,14 +167,26 @@ def lire_table_metiers(path: Path | str) -> list[LigneMetier]:
 
 
 def table_metiers_par_defaut() -> list[LigneMetier]:
-    """The sector's reference table: the official CSV when its path is readable, else the embedded 24 rows."""
-    path = Path(getattr(settings, "PERSONNEL_METIERS_CSV", "") or "")
-    if path.is_file():
-        try:
-            return lire_table_metiers(path)
-        except (OSError, ValueError, UnicodeDecodeError):
-            pass
-    return [LigneMetier(m, ROLE_PROPOSE_METIER.get(m, ""), g, bool(n)) for m, n, g in METIERS_GRAPPE]
+    """The sector's reference table: settings.PERSONNEL_METIERS_CSV, by default the field table vendored in
+    socle/referentiels (SOCLE_METIERS_CSV names another one). Unreadable or invalid: ReferentielInvalide."""
+    return list(_table_metiers(str(settings.PERSONNEL_METIERS_CSV)))
+
+
+@cache
+def _table_metiers(chemin: str) -> tuple[LigneMetier, ...]:
+    remede = ("ce fichier est celui de socle/referentiels : restaurez-le depuis le dépôt ou réinstallez Socle"
+              if Path(chemin) == referentiels.chemin(referentiels.TABLE_METIERS)
+              else "corrigez le fichier ou le réglage SOCLE_METIERS_CSV qui le désigne")
+    try:
+        lignes = lire_table_metiers(chemin)
+    except FileNotFoundError:
+        raise ReferentielInvalide(chemin, "table métier → rôle absente", remede) from None
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise ReferentielInvalide(chemin, f"table métier → rôle invalide ({e})", remede) from e
+    if not lignes:
+        raise ReferentielInvalide(chemin, "table métier → rôle vide (en-tête attendu : "
+                                          "metier;role_numero;genre_activite[;role])", remede)
+    return tuple(lignes)
 
 
 def charger_metiers(organisme: OrganismeGestionnaire, lignes: list[LigneMetier], source: str,

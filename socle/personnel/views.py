@@ -2,7 +2,6 @@
 services; every read or change of a professional is traced."""
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -19,8 +18,6 @@ from django.views.decorators.http import require_POST
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
-from socle.comptes.models import Fonction as F
-from socle.comptes.models import Habilitation
 
 from . import export as exp
 from . import rules, services
@@ -60,26 +57,22 @@ from .models import (
 )
 from .tasks import executer_import, rapprocher_annuaire_tache, seuil_tache, traiter_import
 
-GESTION = [F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL]
-TABLEAU = [*GESTION, F.CHEF_PROJET]
+GESTION = rights.fonctions_de("gerer_personnel")
+TABLEAU = rights.fonctions_de("personnel")
 SEUIL_ANNUAIRE_TACHE = 20 * 1024 * 1024  # bytes: larger Annuaire extracts are reconciled by the worker
 
 
-def _gere_organisme(user, og, fonctions=GESTION) -> bool:
+def _gere_organisme(user, og) -> bool:
     """Function held on the whole OG (directly or through a grappe): needed for OG-wide actions (import,
     export, rules). A gestionnaire of one ESMS only sees and edits the staff of her ESMS."""
     if user.is_superuser:
         return True
-    today = date.today()
-    return Habilitation.objects.filter(
-        Q(organisme=og) | Q(grappe__membres=og), utilisateur=user, fonction__in=fonctions).filter(
-        Q(date_debut__isnull=True) | Q(date_debut__lte=today), Q(date_fin__isnull=True) | Q(date_fin__gte=today)
-    ).exists()
+    return "gerer_personnel" in rights.capacites(user, og)
 
 
-def _og(request: HttpRequest, finess: str, fonctions=GESTION):
+def _og(request: HttpRequest, finess: str):
     og = get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
-    if not _gere_organisme(request.user, og, fonctions):
+    if not _gere_organisme(request.user, og):
         raise PermissionDenied("Cette action demande la fonction de gestionnaire RPPS+ ou de représentant légal "
                                "sur l'organisme.")
     return og

@@ -9,9 +9,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
 from cryptography import x509
-from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from socle.connecteurs.commun import secrets
+from socle.connecteurs.commun.erreurs import SecretIndechiffrable
 
 CN_INSI = {"INSI-AUTO", "INSI-MANU"}
 AUTHENTIFICATION, SIGNATURE, AUTRE = "authentification", "signature", "other"
@@ -131,21 +133,14 @@ def lire(data: bytes, mot_de_passe: str | None = None) -> InfoCertificat:
     return analyser(p12.cert.certificate, "pkcs12", a_cle_privee=p12.key is not None)
 
 
-def _fernet() -> Fernet:
-    from django.conf import settings
-
-    return Fernet(settings.SOCLE_SECRETS_KEY.encode())
-
-
 def chiffrer(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode() if secret else ""
+    """Encrypt a certificate password with the installation key (socle.connecteurs.commun.secrets)."""
+    return secrets.chiffrer(secret)
 
 
 def dechiffrer(jeton: str) -> str:
-    if not jeton:
-        return ""
     try:
-        return _fernet().decrypt(jeton.encode()).decode()
-    except InvalidToken as exc:
+        return secrets.dechiffrer(jeton)
+    except SecretIndechiffrable as exc:
         raise CertificatError("Le mot de passe conservé ne peut être déchiffré avec la clé actuelle "
                               "(SOCLE_SECRETS_KEY a changé ?).") from exc

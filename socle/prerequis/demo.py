@@ -1,9 +1,13 @@
 """Demo of the prerequisites cockpit: the grappe at different stages.
 
-OG 0 has done every step (with evidence and an INSI-AUTO certificate valid three years, fictitious CA);
-OG 1 is blocked on the CDE card (requested ten days ago); OG 2 has not started; OG 3 is half way, with an
-authentication certificate expiring in 20 days (to show the alerts). Dates are relative to today, so each
-run gives the same picture; re-running refreshes states without duplicates.
+OG 0 has done every step (with evidence and INSI-AUTO and INSI-MANU certificates valid three years); OG 1 is
+blocked on the CDE card (requested ten days ago); OG 2 has not started; OG 3 is half way, with an INSI-AUTO
+certificate expiring in 20 days (to show the alerts). Dates are relative to today, so each run gives the
+same picture; re-running refreshes states without duplicates.
+
+The INSi certificates are issued by the local INSi stand-in's test CA (its data folder), with the OG's name as
+organisation and a distinct serial number: the demo's INS batches and admission calls run against the
+stand-in with each OG's own certificate. The signature certificate comes from a throw-away fictitious CA.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -12,9 +16,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from socle.comptes.models import Utilisateur
+from socle.connecteurs.commun.pki import en_p12, fabriquer
 
 from .catalogue import ORDRE
-from .fabrique import en_p12, fabriquer
 from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur, Statut
 from .services import IDS_ESMS, IDS_OG, enregistrer_certificat
 
@@ -32,12 +36,34 @@ def _etat(og, eid, statut, jour, envoi_il_y_a=0, fait_il_y_a=None, et=None) -> N
             f"Pièce justificative fictive (démo Socle) pour l'étape {eid}.\n".encode()), save=True)
 
 
+def _emis_par_le_bouchon(certificat: Certificat, pki) -> bool:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        cert = pkcs12.load_key_and_certificates(bytes(certificat.contenu), MDP_DEMO.encode())[1]
+    except ValueError:
+        return False
+    return cert is not None and pki.autorite().a_emis(cert)
+
+
 def _certificat(og, cn, debut, jours, libelle, serial, usage="auth") -> None:
+    """Deposit (as the OG's administrateur technique would) a PKCS#12 protected by MDP_DEMO. INSi ones are
+    issued by the stand-in's CA (re-issued if the stand-in's PKI was regenerated since)."""
+    insi = cn in ("INSI-AUTO", "INSI-MANU") and usage == "auth"
+    pki = None
+    if insi:
+        from socle.connecteurs.insi.standin import pki_locale
+
+        pki = pki_locale()
     existant = Certificat.objects.filter(organisme=og, libelle=libelle).first()
-    if existant and existant.not_before.date() == debut.date():
+    if existant and existant.not_before.date() == debut.date() and (not insi or _emis_par_le_bouchon(existant, pki)):
         return
     Certificat.objects.filter(organisme=og, libelle=libelle).delete()
-    cert, key = fabriquer(cn, usage=usage, debut=debut, jours=jours, organisation=og.raison_sociale[:60], serial=serial)
+    if insi:
+        cert, key = pki.emettre_certificat(cn, og.raison_sociale[:60], serie=serial, debut=debut, jours=jours)
+    else:
+        cert, key = fabriquer(cn, usage=usage, debut=debut, jours=jours, organisation=og.raison_sociale[:60],
+                              serial=serial)
     enregistrer_certificat(og, en_p12(cert, key, MDP_DEMO), f"{cn.lower()}-demo.p12", MDP_DEMO,
                            "informatique@demo.invalid", libelle)
 
@@ -60,6 +86,7 @@ def peupler(ctx) -> None:
             _etat(og0, eid, Statut.FAIT, jour, recul[eid] + 3, recul[eid], et=et)
     debut = datetime.combine(jour - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
     _certificat(og0, "INSI-AUTO", debut, 3 * 365, "Certificat INSi démo (AUTH_CLI)", 0xDE0001)
+    _certificat(og0, "INSI-MANU", debut, 3 * 365, "Certificat INSi démo, appels manuels (AUTH_CLI)", 0xDE0004)
     _certificat(og0, "SIGNATURE-DEMO", debut, 3 * 365, "Certificat de signature démo (SIGN)", 0xDE0002, "sign")
     h, _ = Homologation.objects.get_or_create(organisme=og0)
     from .homologation import ITEMS

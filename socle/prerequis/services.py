@@ -14,6 +14,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.comptes.models import Fonction, Habilitation
+from socle.connecteurs.commun.tls import MaterielCertificat
 from socle.organisations.models import Etablissement, EtatFiness, Grappe, OrganismeGestionnaire
 
 from . import certificats, rules
@@ -300,7 +301,8 @@ def enregistrer_certificat(og: OrganismeGestionnaire, data: bytes, nom_fichier: 
         sujet=info.sujet[:500], emetteur=info.emetteur[:500], cn=info.cn[:200], numero_serie=info.numero_serie,
         not_before=info.not_before, not_after=info.not_after, key_usages=info.key_usages,
         extended_key_usages=info.extended_key_usages, usage=info.usage,
-        mot_de_passe_chiffre=certificats.chiffrer(mot_de_passe) if info.format == "pkcs12" else "",
+        mot_de_passe_chiffre=certificats.chiffrer(mot_de_passe) if info.format == "pkcs12" or b"ENCRYPTED" in data
+        else "",
         email_service=email_service, depose_par=user if getattr(user, "is_authenticated", False) else None)
     tracer(Action.CREATION, objet=cert, utilisateur=cert.depose_par,
            details={"numero_serie": cert.numero_serie, "usage": cert.usage, "format": cert.format})
@@ -309,26 +311,38 @@ def enregistrer_certificat(og: OrganismeGestionnaire, data: bytes, nom_fichier: 
 
 def mot_de_passe_certificat(user, cert: Certificat) -> str:
     """Clear password, only for an administrateur technique of the OG; the read is traced."""
-    if not user.is_superuser and Fonction.ADMIN_TECHNIQUE not in fonctions_sur(user, cert.organisme):
+    if "reveler_mot_de_passe" not in rights.capacites(user, cert.organisme):
         raise PermissionError(_("Seuls les administrateurs techniques peuvent voir le mot de passe d'un certificat."))
     tracer(Action.LECTURE, objet=cert, utilisateur=user, details={"champ": "mot_de_passe"})
     return certificats.dechiffrer(cert.mot_de_passe_chiffre)
 
 
-def certificat_insi(organisme: OrganismeGestionnaire) -> Certificat | None:
-    """The INSi-ready certificate to use today (the one valid the longest), for the INS batch's client."""
+# What each use of a certificate requires of it (the CN the national service checks). INSi: the CNAM accepts
+# an AUTH_CLI certificate whose CN is INSI-AUTO (unattended calls) or INSI-MANU (a person triggers the call).
+USAGES_CERTIFICAT = {"INSI-AUTO": "INSI-AUTO", "INSI-MANU": "INSI-MANU"}
+
+
+def _cle_incluse(c: Certificat) -> bool:
+    return c.format == "pkcs12" or (c.format == "pem" and b"PRIVATE KEY-----" in bytes(c.contenu))
+
+
+def certificat_pour(organisme: OrganismeGestionnaire, usage: str) -> MaterielCertificat | None:
+    """The certificate material `organisme` deposited for `usage` ("INSI-AUTO", "INSI-MANU"), for the
+    connectors only (never displayed): a client-authentication certificate with the use's CN, valid today,
+    deposited with its private key (PKCS#12, or PEM holding the key) — the one valid the longest —, its
+    password decrypted. None when the OG has none: the call is then refused without reaching the service."""
+    cn = USAGES_CERTIFICAT.get(usage)
+    if cn is None:
+        raise ValueError(f"Usage de certificat inconnu : {usage}.")
     jour = aujourdhui()
-    prets = [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION,
-                                                  cn__in=sorted(certificats.CN_INSI)) if c.insi_pret(jour)]
-    return max(prets, key=lambda c: c.not_after) if prets else None
-
-
-def materiel_certificat_insi(organisme: OrganismeGestionnaire) -> tuple[bytes, str] | None:
-    """File content and clear password of the INSi certificate, for the INSi client only (never displayed)."""
-    c = certificat_insi(organisme)
-    if c is None:
+    prets = [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION, cn=cn)
+             if "clientAuth" in c.extended_key_usages and c.not_before.date() <= jour <= c.not_after.date()
+             and _cle_incluse(c)]
+    if not prets:
         return None
-    return bytes(c.contenu), certificats.dechiffrer(c.mot_de_passe_chiffre)
+    c = max(prets, key=lambda c: c.not_after)
+    return MaterielCertificat(contenu=bytes(c.contenu), mot_de_passe=certificats.dechiffrer(c.mot_de_passe_chiffre),
+                              libelle=f"{c.cn} n° {c.numero_serie} de {organisme.raison_sociale}")
 
 
 def certificat_insi_pret(organisme: OrganismeGestionnaire) -> tuple[bool, str]:
@@ -380,15 +394,8 @@ def alertes_certificats(organismes, jour: date | None = None) -> list[AlerteCert
 # --- reminders ------------------------------------------------------------------------------------------------
 
 def _destinataires(og: OrganismeGestionnaire, fonction: str, etablissement: Etablissement | None = None) -> set[str]:
-    habs = Habilitation.objects.filter(fonction=fonction).select_related("utilisateur")
-    from django.db.models import Q
-
-    q = Q(organisme=og) | Q(grappe__membres=og)
-    if etablissement is not None:
-        q |= Q(etablissement=etablissement)
-    jour = aujourdhui()
-    habs = habs.filter(q).filter(Q(date_debut__isnull=True) | Q(date_debut__lte=jour),
-                                 Q(date_fin__isnull=True) | Q(date_fin__gte=jour))
+    habs = (Habilitation.objects.filter(fonction=fonction).couvrant(etablissement or og).en_cours(aujourdhui())
+            .select_related("utilisateur"))
     return {h.utilisateur.email for h in habs if h.utilisateur.email and h.utilisateur.is_active}
 
 

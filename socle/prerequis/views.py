@@ -24,20 +24,19 @@ from .certificats import CertificatError
 from .forms import CarteForm, CertificatForm, EtapeForm, HomologationForm, LecteurForm
 from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
 
-INVENTAIRE = {Fonction.REPRESENTANT_LEGAL, Fonction.CHEF_PROJET, Fonction.ADMIN_TECHNIQUE, Fonction.GESTIONNAIRE_RPPS}
-DEPOT_CERTIFICAT = {Fonction.ADMIN_TECHNIQUE, Fonction.REPRESENTANT_LEGAL}
-DOSSIER_HOMOLOGATION = {Fonction.REPRESENTANT_LEGAL, Fonction.DPO, Fonction.CHEF_PROJET}
-
 
 def _og(request, finess: str):
     return get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
 
 
-def _og_entier(request, finess: str):
-    """An OG whose own objects (cards, certificates, homologation) the user may see: a function on the OG itself."""
+def _og_pour(request, finess: str, action: str):
+    """An OG and what the user may do with it; refused unless `action` is among it (cards, certificates and
+    homologation are the OG's own objects: a function on one of its ESMS does not open them)."""
     og = _og(request, finess)
-    rights.exiger_organisme_entier(request.user, og)
-    return og
+    peut = rights.capacites(request.user, og)
+    if action not in peut:
+        raise PermissionDenied(_("Votre fonction ne permet pas d'ouvrir cette page de l'organisme."))
+    return og, peut
 
 
 @login_required
@@ -68,6 +67,7 @@ def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
     vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms, js=js)
     return render(request, "prerequis/og.html", {
         "vue": vue, "og": og, "jalons": js, "frise": services.frise(vue.lignes, services.aujourdhui(), js),
+        "capacites": rights.capacites(request.user, og),
         "organisme_entier": rights.organismes_couverts(request.user).filter(pk=og.pk).exists()})
 
 
@@ -187,18 +187,12 @@ def calendrier_ics(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cartes(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og_entier(request, finess)
-    f = services.fonctions_sur(request.user, og)
-    peut = request.user.is_superuser or bool(f & {str(x) for x in INVENTAIRE})
-    if not peut:  # card holders are staff's personal data: the inventory is for those who manage it
-        raise PermissionDenied(_("Votre fonction ne permet pas de consulter l'inventaire des cartes."))
+    og, _capacites = _og_pour(request, finess, "inventaire_cartes")  # holders' names: for those who manage cards
     utilisateurs = Utilisateur.objects.filter(
         Q(habilitations__organisme=og) | Q(habilitations__etablissement__organisme=og)).distinct()
     carte_form = CarteForm(organisme=og, utilisateurs=utilisateurs, prefix="carte")
     lecteur_form = LecteurForm(organisme=og, prefix="lecteur")
     if request.method == "POST":
-        if not peut:
-            raise PermissionDenied(_("Votre fonction ne permet pas de modifier l'inventaire."))
         if "carte-type" in request.POST:
             carte_form = CarteForm(request.POST, organisme=og, utilisateurs=utilisateurs, prefix="carte")
             if carte_form.is_valid():
@@ -216,17 +210,16 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
                 messages.success(request, _("Lecteurs ajoutés à l'inventaire."))
                 return redirect("prerequis:cartes", finess=og.finess)
     return render(request, "prerequis/cartes.html", {
-        "og": og, "peut": peut, "carte_form": carte_form, "lecteur_form": lecteur_form,
+        "og": og, "carte_form": carte_form, "lecteur_form": lecteur_form,
         "cartes": Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"),
         "lecteurs": Lecteur.objects.filter(etablissement__organisme=og).select_related("etablissement")})
 
 
 @login_required
 def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og_entier(request, finess)
-    f = services.fonctions_sur(request.user, og)
-    peut_deposer = request.user.is_superuser or bool(f & {str(x) for x in DEPOT_CERTIFICAT})
-    admin_tech = request.user.is_superuser or Fonction.ADMIN_TECHNIQUE in f
+    og, capacites = _og_pour(request, finess, "certificats")
+    peut_deposer = "deposer_certificat" in capacites
+    admin_tech = "reveler_mot_de_passe" in capacites
     form = CertificatForm()
     if request.method == "POST":
         if not peut_deposer:
@@ -267,9 +260,8 @@ def mot_de_passe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og_entier(request, finess)
-    f = services.fonctions_sur(request.user, og)
-    peut = request.user.is_superuser or bool(f & {str(x) for x in DOSSIER_HOMOLOGATION})
+    og, capacites = _og_pour(request, finess, "homologation")
+    peut = "modifier_homologation" in capacites
     h, _created = Homologation.objects.get_or_create(organisme=og)
     form = HomologationForm(instance=h)
     if request.method == "POST":
@@ -294,7 +286,7 @@ def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
 
 @login_required
 def homologation_pv(request: HttpRequest, finess: str) -> HttpResponse:
-    og = _og_entier(request, finess)
+    og, _capacites = _og_pour(request, finess, "homologation")
     h = get_object_or_404(Homologation, organisme=og)
     manques = homologation.manques(h)
     if manques:

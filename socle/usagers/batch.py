@@ -19,17 +19,32 @@ from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomali
 L = LigneLot.Etat
 
 
-def eligibles(etablissement):
-    """Currently followed, not qualified, not douteuse/fictive [R-AT-03], not merged."""
-    return (services.usagers_de(type(etablissement).objects.filter(pk=etablissement.pk), actifs_seulement=True)
-            .exclude(statut=Statut.QUAL).filter(douteuse=False, fictive=False).order_by("pk"))
+def eligibles(etablissement, *, rappeler: bool = False):
+    """Currently followed, not qualified, not douteuse/fictive [R-AT-03], not merged. Unless a new call is asked
+    for (`rappeler`), identities INSi already answered are left out: recovered ones, and those waiting in the
+    anomaly queue (not found, several, differences, interrupted call) — a person must look at them first."""
+    qs = (services.usagers_de(type(etablissement).objects.filter(pk=etablissement.pk), actifs_seulement=True)
+          .exclude(statut=Statut.QUAL).filter(douteuse=False, fictive=False))
+    if not rappeler:
+        qs = qs.exclude(statut=Statut.RECUP).exclude(
+            pk__in=AnomalieIns.objects.filter(resolue_le__isnull=True).values("usager_id"))
+    return qs.order_by("pk")
+
+
+def lot_inacheve(etablissement) -> LotQualification | None:
+    """The ESMS's oldest batch with lines still to call (or left mid-call by a crash), to resume first."""
+    return (LotQualification.objects.filter(etablissement=etablissement)
+            .exclude(etat=LotQualification.Etat.TERMINE)
+            .filter(lignes__etat__in=[L.A_FAIRE, L.APPEL]).distinct().order_by("pk").first())
 
 
 @transaction.atomic
-def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: float = 5.0) -> LotQualification:
+def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: float = 5.0,
+                 rappeler: bool = False) -> LotQualification:
     ok, raison = services.batch_autorise(etablissement.organisme)
     if not ok:
         raise PermissionError(raison or "Lot INSi non autorisé pour cet organisme.")
+    services.client_insi(etablissement.organisme, "AUTO")  # AppelInsiRefuse: no INSI-AUTO certificate of the OG
     if debit <= 0:
         raise ValueError("Le débit doit être positif (appels par seconde).")
     lot = LotQualification.objects.create(etablissement=etablissement, cree_par=user if user and user.is_authenticated
@@ -37,7 +52,7 @@ def preparer_lot(etablissement, *, user=None, limite: int | None = None, debit: 
     # people already waiting in another unfinished batch are not queued twice
     occupes = LigneLot.objects.filter(lot__etablissement=etablissement, etat__in=[L.A_FAIRE, L.APPEL]).exclude(
         lot=lot).values_list("usager_id", flat=True)
-    ids = list(eligibles(etablissement).exclude(pk__in=occupes).values_list("pk", flat=True))
+    ids = list(eligibles(etablissement, rappeler=rappeler).exclude(pk__in=occupes).values_list("pk", flat=True))
     if limite:
         ids = ids[:limite]
     LigneLot.objects.bulk_create([LigneLot(lot=lot, usager_id=i) for i in ids], batch_size=1000)
@@ -96,15 +111,16 @@ def _traiter(ligne: LigneLot, usager: Usager, appel) -> None:
 def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = time.sleep,
                  progression: Callable[[LotQualification, int], None] | None = None,
                  horloge: Callable[[], float] = time.monotonic) -> LotQualification:
-    """Run (or resume) a batch. Safe to call again after any interruption."""
+    """Run (or resume) a batch. Safe to call again after any interruption. The calls are made on behalf of the
+    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none)."""
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
         return lot
+    client = client or services.client_insi(lot.etablissement.organisme, "AUTO")
     reprendre_interrompues(lot)
     lot.etat = LotQualification.Etat.EN_COURS
     lot.demarre_le = lot.demarre_le or timezone.now()
     lot.save(update_fields=["etat", "demarre_le"])
-    client = client or services.client_insi("AUTO")
     intervalle = 1.0 / lot.debit if lot.debit > 0 else 0.0
     prochain = horloge()
     faits = 0

@@ -11,7 +11,7 @@ def qualify(options) -> int:
     """Return 0 when the batch ran to the end, 1 on a refusal (unknown FINESS, batch not authorised…)."""
     from socle.organisations.models import Etablissement
 
-    from .batch import executer_lot, preparer_lot
+    from .batch import executer_lot, lot_inacheve, preparer_lot
 
     opts = dict(options) if not isinstance(options, dict) else options
     out = opts.get("stdout") or sys.stdout
@@ -24,19 +24,30 @@ def qualify(options) -> int:
     from django.conf import settings
 
     rate = float(opts.get("rate") or getattr(settings, "SOCLE_INSI_RATE", 5.0))
-    try:
-        lot = preparer_lot(et, limite=opts.get("limit") or None, debit=rate)
-    except (PermissionError, ValueError) as exc:
-        err.write(f"Lot refusé : {exc}\n")
-        return 1
-    total = lot.lignes.count()
-    out.write(f"Lot {lot.pk} : {total} usager(s) de {et.nom} à qualifier, {rate:g} appel(s)/s.\n")
+    lot = lot_inacheve(et)
+    if lot is not None:  # after a crash: finish what was started, never call anyone twice
+        total = lot.lignes.count()
+        reste = lot.lignes.filter(etat__in=["a_faire", "appel"]).count()
+        out.write(f"Reprise du lot {lot.pk} inachevé : {reste} usager(s) restant(s) sur {total} ; les appels "
+                  "interrompus vont dans la file des anomalies, sans nouvel appel.\n")
+    else:
+        try:
+            lot = preparer_lot(et, limite=opts.get("limit") or None, debit=rate, rappeler=bool(opts.get("rappeler")))
+        except (PermissionError, ValueError) as exc:
+            err.write(f"Lot refusé : {exc}\n")
+            return 1
+        total = lot.lignes.count()
+        out.write(f"Lot {lot.pk} : {total} usager(s) de {et.nom} à qualifier, {rate:g} appel(s)/s.\n")
 
     def _prog(lot_, n):
         if n % 50 == 0 or n == total:
             out.write(f"  {n}/{total}\n")
 
-    lot = executer_lot(lot.pk, progression=_prog)
+    try:
+        lot = executer_lot(lot.pk, progression=_prog)
+    except PermissionError as exc:  # e.g. the OG's INSI-AUTO certificate was removed since: nothing was called
+        err.write(f"Lot refusé : {exc}\n")
+        return 1
     c = lot.compte()
     out.write(json.dumps({"lot": lot.pk, "etablissement": et.finess, "total": c["total"], "ins_recupere": c["ok"],
                           "anomalies": c["anomalie"], "ignorees": c["ignoree"]}, ensure_ascii=False) + "\n")

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from socle.connecteurs.insi.standin import publier_identites
 from socle.core.identifiants import nir_key
-from socle.services.insi.standin import publier_identites
 
 from . import rniv
 from .models import (
@@ -176,7 +176,7 @@ def peupler(ctx) -> None:
     Usager.objects.filter(pk=usagers[40].pk).update(douteuse=True, statut="PROV", matricule_ins="", cle_ins="",
                                                      oid_ins="")
 
-    chemin = publier_identites(nationales)  # followed by every stand-in process (socle.services.insi)
+    chemin = publier_identites(nationales)  # followed by every stand-in process (socle.connecteurs.insi)
     ctx.notes.append(f"Usagers : {len(usagers)} usagers fictifs (noms DEMO…), {len(anomalies)} anomalies INS ; "
                      f"{len(nationales)} identités nationales pour le bouchon INSi ({chemin}).")
     ctx.notes.append(f"Usagers : connectez-vous « admission » et qualifiez DEMOLIN ALICE ({ets[0].nom}) ; "

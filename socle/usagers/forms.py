@@ -106,6 +106,9 @@ class LotForm(forms.Form):
     limite = forms.IntegerField(label="Nombre maximum de personnes", required=False, min_value=1)
     debit = forms.FloatField(label="Débit (appels par seconde)", initial=5.0, min_value=0.1, max_value=50,
                              localize=True)  # shown and typed the French way (5,5)
+    rappeler = forms.BooleanField(
+        label="Interroger à nouveau les identités déjà traitées (récupérées ou en anomalie)", required=False,
+        help_text="sinon, seules les identités jamais interrogées avec succès sont appelées")
 
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,7 @@
-"""RNIV identitovigilance rules as plain functions. Rule ids (R-xx) refer to ../shared/data/rniv/RULES.md.
+"""RNIV identitovigilance rules as plain functions. Rule ids (R-xx) refer to socle/referentiels/RNIV.md.
 
 Nothing here touches the database: services.py applies these rules and writes the history.
-Rules tagged [K] in RULES.md are implemented as the working choice stated there (see the report)."""
+Rules tagged [K] in RNIV.md are implemented as the working choice stated there (see the report)."""
 
 from __future__ import annotations
 

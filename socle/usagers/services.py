@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -15,7 +14,13 @@ from django.utils.module_loading import import_string
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
-from socle.services.insi.interface import InsiErreurTechnique, ReponseInsi, TraitsRecherche
+from socle.connecteurs.commun.appelant import Appelant
+from socle.connecteurs.insi.interface import (
+    InsiCertificatAbsent,
+    InsiErreurTechnique,
+    ReponseInsi,
+    TraitsRecherche,
+)
 
 from . import rniv
 from .models import (
@@ -32,16 +37,55 @@ from .models import (
 
 Ev = HistoriqueIdentite.Evenement
 
-# Tests may replace this by a factory returning an in-process InsiClient; None = socle.services.insi.get_client.
-CLIENT_FACTORY: Callable | None = None
+
+class AppelInsiRefuse(PermissionError):
+    """INSi cannot be called for this organisation — no usable certificate deposited (nor the
+    single-organisation fallback), or INSi not configured: refused before anything is sent or stored."""
 
 
-def client_insi(mode: str = "MANU"):
-    if CLIENT_FACTORY is not None:
-        return CLIENT_FACTORY(mode)
-    from socle.services.insi import get_client
+def appelant(organisme, user=None) -> Appelant:
+    """The caller context of an INSi call: the OG, and the person when one triggers the call."""
+    personne = user.username if user is not None and getattr(user, "is_authenticated", False) else None
+    return Appelant(organisme_finess=organisme.finess, organisme_nom=organisme.raison_sociale, personne=personne)
 
-    return get_client(mode=mode)
+
+def certificats_de(organisme):
+    """The OG's credential provider (connecteurs FournisseurCertificats), from the certificates deposited in
+    the prerequisites cockpit (prerequis.services.certificat_pour). A batch presents the OG's INSI-AUTO
+    certificate, never another. A call a person triggers presents its INSI-MANU certificate; an OG that
+    deposited only an INSI-AUTO one calls with it (documented fallback: the téléservice then counts an
+    automatic call; the certificate used is kept with the answer and in the audit trace)."""
+    from socle.prerequis.services import certificat_pour
+
+    def fournir(_appelant: Appelant, usage: str):
+        materiel = certificat_pour(organisme, usage)
+        if materiel is None and usage == "INSI-MANU":
+            materiel = certificat_pour(organisme, "INSI-AUTO")
+        return materiel
+
+    return fournir
+
+
+def client_insi(organisme, mode: str = "MANU", *, user=None):
+    """The INSi client acting for `organisme` (and `user`), presenting the OG's own certificate for `mode`.
+    Checked now: AppelInsiRefuse (French message) when there is none, before anything is sent or stored.
+    Without SOCLE_INSI_URL the client talks to the local stand-in; tests select it that way, or pass an
+    in-process client (`client=`) to the functions below."""
+    from socle.connecteurs import insi
+
+    try:
+        client = insi.client_pour(appelant(organisme, user), certificats_de(organisme), mode=mode)
+        client.certificat(mode)
+    except InsiCertificatAbsent:
+        usages = "INSI-AUTO" if mode == "AUTO" else "INSI-MANU (ou à défaut INSI-AUTO)"
+        raise AppelInsiRefuse(
+            f"Aucun certificat {usages} utilisable n'est déposé pour {organisme.raison_sociale} : il faut un "
+            "certificat d'authentification valide aujourd'hui, déposé avec sa clé privée (PKCS#12, ou PEM avec la "
+            "clé) dans le cockpit des prérequis (administrateur technique). Aucun appel INSi n'a été fait."
+        ) from None
+    except (ValueError, InsiErreurTechnique) as exc:  # password undecipherable, INSi not configured
+        raise AppelInsiRefuse(f"Appel INSi impossible pour {organisme.raison_sociale} : {exc}") from None
+    return client
 
 
 def _qui(user) -> tuple[object, str]:
@@ -213,23 +257,27 @@ def identite_en_traits(identite) -> dict:
 
 
 def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) -> AppelInsi:
-    """Call INSi for this person; return the (unsaved) AppelInsi holding the answer. Refused for douteuse /
-    fictive identities [R-AT-03]. Technical errors are stored in the answer, not raised."""
+    """Call INSi for this person, on behalf of its OG (and `user`); return the (unsaved) AppelInsi holding the
+    answer. Refused for douteuse / fictive identities [R-AT-03], and (AppelInsiRefuse) when the OG has no
+    usable certificate. Technical errors are stored in the answer, not raised."""
     ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
     if not ok:
         raise rniv.RegleRniv("R-AT-03", msg)
     if usager.sexe not in ("F", "M"):
         raise rniv.RegleRniv("R-SX-01", "INSi ne se consulte qu'avec le sexe F ou M : complétez le sexe")
     traits = traits_recherche(usager)
+    client = client or client_insi(usager.organisme, mode, user=user)
     par, _ = _qui(user)
     appel = AppelInsi(usager=usager, mode=mode, le=timezone.now(), par=par,
                       traits_envoyes={**dataclasses.asdict(traits), "date_naissance": traits.date_naissance.isoformat()})
     try:
-        rep: ReponseInsi = (client or client_insi(mode)).rechercher(traits, mode=mode)
+        rep: ReponseInsi = client.rechercher(traits, mode=mode)
         appel.cr = rep.cr
         if rep.identite is not None:
             appel.reponse = identite_en_traits(rep.identite)
         appel.reponse["appels"] = rep.appels
+        if getattr(rep, "certificat", ""):
+            appel.reponse["certificat"] = rep.certificat  # which certificate the téléservice saw
     except InsiErreurTechnique as exc:
         appel.cr = "ERR"
         appel.erreur = f"{exc} {exc.code} {exc.detail}".strip()
@@ -240,8 +288,10 @@ def enregistrer_appel(appel: AppelInsi, *, user=None) -> AppelInsi:
     """Store the INSi answer and trace the service call (Action.APPEL_SERVICE)."""
     with transaction.atomic():
         appel.save()
-        tracer(Action.APPEL_SERVICE, objet=appel.usager, utilisateur=user,
-               details={"service": "INSi", "mode": appel.mode, "cr": appel.cr, "appel": appel.pk})
+        details = {"service": "INSi", "mode": appel.mode, "cr": appel.cr, "appel": appel.pk}
+        if appel.reponse.get("certificat"):
+            details["certificat"] = appel.reponse["certificat"]
+        tracer(Action.APPEL_SERVICE, objet=appel.usager, utilisateur=user, details=details)
     return appel
 
 

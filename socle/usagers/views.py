@@ -18,14 +18,13 @@ from django.views.decorators.http import require_POST
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
-from socle.comptes.models import Fonction
 
 from . import batch, conduites, rniv, services
 from .forms import AttributsForm, ControleForm, CreationForm, LotForm, RejetForm, TraitsForm
 from .models import AnomalieIns, AppelInsi, Fusion, LotQualification, Statut, TypeAnomalie, Usager
 
-FONCTIONS_DOSSIER = (Fonction.ADMISSION, Fonction.PROFESSIONNEL)
-FONCTIONS_LOT = (Fonction.ADMISSION, Fonction.ADMIN_TECHNIQUE)
+FONCTIONS_DOSSIER = rights.fonctions_de("dossiers_usagers")
+FONCTIONS_LOT = rights.fonctions_de("lots_ins")
 
 
 def _ets_dossier(user):
@@ -189,7 +188,7 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, "Identité enregistrée.")
                     return redirect("usagers:qualifier", pk=usager.pk)
-            except rniv.RegleRniv as exc:
+            except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
                 traits_form.add_error(None, str(exc))
             usager.refresh_from_db()
             traits_form = TraitsForm(initial={k: getattr(usager, k) for k in TraitsForm.base_fields},
@@ -260,7 +259,7 @@ def verifier(request: HttpRequest, pk: int) -> HttpResponse:
     usager = _usager_modifiable(request, pk)
     try:
         conforme, appel = services.verifier_ins(usager, user=request.user)
-    except rniv.RegleRniv as exc:
+    except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
         messages.error(request, str(exc))
     else:
         if appel.cr == "ERR":
@@ -318,7 +317,7 @@ def lots(request: HttpRequest) -> HttpResponse:
         et = form.cleaned_data["etablissement"]
         try:
             lot = batch.preparer_lot(et, user=request.user, limite=form.cleaned_data["limite"],
-                                     debit=form.cleaned_data["debit"])
+                                     debit=form.cleaned_data["debit"], rappeler=form.cleaned_data["rappeler"])
         except (PermissionError, ValueError) as exc:
             form.add_error(None, str(exc))
         else:

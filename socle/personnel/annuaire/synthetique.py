@@ -1,8 +1,8 @@
 """Deterministic synthetic PS_LibreAcces_Personne_activite file, with the staff file it must be matched to.
 
 For tests and the benchmark: the national file cannot be shipped (millions of lines, real people). The
-generator writes any number of lines in the real 56-column layout (header read from ../shared/data when
-present, else the embedded copy), streaming, with valid RPPS numbers, professions, genres d'activité and
+generator writes any number of lines in the real 56-column layout (the ANS header vendored in
+socle/referentiels, or the one given), streaming, with valid RPPS numbers, professions, genres d'activité and
 FINESS numbers, and plants the cases the reconciliation must handle. The manifest gives, by construction,
 the exact expected outcome for every agent and every line of the OG.
 
@@ -252,8 +252,7 @@ def generer(
     profession elsewhere in France (read, scored and dropped). Everything else is national background.
     """
     chemin = Path(chemin)
-    source = entete or C.entete_partagee()
-    ligne_entete = source.read_text(encoding="utf-8").strip() if source else C.ENTETE
+    ligne_entete = entete.read_text(encoding="utf-8").strip() if entete else C.ENTETE
     colonnes = ligne_entete.rstrip("|").split("|")
     position = {c: i for i, c in enumerate(colonnes)}
 

@@ -1,6 +1,6 @@
 """`socle ins <sous-commande>`: INS operations. Each sub-command is a function `fn(options: dict) -> int`
 (exit code) living in its own module, imported lazily, so that each area keeps its code apart:
-`search` in socle.services.insi.cli, `qualify` in socle.usagers.batch_cli."""
+`search` in socle.connecteurs.insi.cli, `qualify` in socle.usagers.batch_cli."""
 
 import importlib
 
@@ -11,14 +11,16 @@ def _arguments_qualify(parser) -> None:
     parser.add_argument("--establishment", required=True, help="FINESS géographique de l'ESMS")
     parser.add_argument("--limit", type=int, default=None, help="nombre maximal d'usagers à traiter")
     parser.add_argument("--rate", type=float, default=None, help="appels INSi par seconde")
+    parser.add_argument("--rappeler", action="store_true",
+                        help="interroger aussi les identités déjà traitées (récupérées, anomalies ouvertes)")
 
 
 # name -> (module, function, arguments function: "module:name" or a local callable, help)
 SOUS_COMMANDES = {
     "search": (
-        "socle.services.insi.cli",
+        "socle.connecteurs.insi.cli",
         "search",
-        "socle.services.insi.cli:ajouter_arguments_search",
+        "socle.connecteurs.insi.cli:ajouter_arguments_search",
         "recherche INSi par traits d'identité (une ligne JSON)",
     ),
     "qualify": (

@@ -4,8 +4,8 @@ Prints the URL and the certificate files to configure a client with."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from socle.services.insi.pki import P12_PASSWORD, assurer_pki
-from socle.services.insi.standin import BouchonInsi, base, charger_base_configuree, dossier_donnees
+from socle.connecteurs.insi.pki import P12_PASSWORD
+from socle.connecteurs.insi.standin import BouchonInsi, base, charger_base_configuree, pki_locale
 
 
 class Command(BaseCommand):
@@ -21,14 +21,14 @@ class Command(BaseCommand):
         if options["base"]:
             n = base.charger_json(options["base"])
             self.stdout.write(f"{n} identité(s) chargée(s) depuis {options['base']}")
-        pki = assurer_pki(dossier_donnees())
+        pki = pki_locale()
         bouchon = BouchonInsi(
             pki, base, hote=options["hote"], port=options["port"], lenteur=settings.SOCLE_INSI_STANDIN_LENTEUR
         )
         self.stdout.write(f"Bouchon INSi : https://{options['hote']}:{bouchon.port}/lps ({len(base)} identités)")
-        self.stdout.write(f"  AC à faire confiance : {pki.ca}")
-        self.stdout.write(f"  INSI-AUTO : {pki.auto.cert} + {pki.auto.key} (ou {pki.auto_p12})")
-        self.stdout.write(f"  INSI-MANU : {pki.manu.cert} + {pki.manu.key} (ou {pki.manu_p12})")
+        self.stdout.write(f"  AC à faire confiance (et qui émet les certificats des organismes) : {pki.ca}")
+        self.stdout.write(f"  INSI-AUTO de l'installation : {pki.auto.cert} + {pki.auto.key} (ou {pki.auto_p12})")
+        self.stdout.write(f"  INSI-MANU de l'installation : {pki.manu.cert} + {pki.manu.key} (ou {pki.manu_p12})")
         self.stdout.write(f"  mot de passe des PKCS#12 de test : {P12_PASSWORD}")
         self.stdout.write("Ctrl+C pour arrêter.")
         try:

@@ -1,0 +1,82 @@
+"""`socle ins search`: one INSi search by traits, the way the admission screen does (INSI-MANU, CNAM
+first-name practice), printed as one JSON line. Exit 0 for CR 00/01/02, 2 for a technical error.
+
+An installation-level tool: it presents the installation's certificates (SOCLE_INSI_P12_* / CERT_*, or the
+local stand-in's test ones when SOCLE_INSI_URL is empty), not an organisation's."""
+
+import datetime as dt
+import json
+import sys
+
+from .interface import InsiErreurTechnique, TraitsRecherche
+
+
+def ajouter_arguments_search(parser) -> None:
+    parser.add_argument("--nom", required=True, help="nom de naissance")
+    parser.add_argument("--prenoms", required=True, help='prénoms de naissance dans l\'ordre, ex. "JEAN PIERRE"')
+    parser.add_argument("--sexe", required=True, choices=["F", "M"])
+    parser.add_argument("--naissance", required=True, help="date de naissance AAAA-MM-JJ")
+    parser.add_argument("--lieu", default="", help="code INSEE de la commune de naissance (ou 99xxx pays)")
+    parser.add_argument("--mode", default="MANU", choices=["MANU", "AUTO"], help="certificat INSI-MANU ou INSI-AUTO")
+
+
+def resultat_json(reponse) -> dict:
+    """The JSON line: cr, ins, cle, oid, returned traits, number of calls."""
+    ident = reponse.identite
+    return {
+        "cr": reponse.cr,
+        "ins": ident.matricule if ident else None,
+        "cle": ident.cle if ident else None,
+        "oid": ident.oid if ident else None,
+        "traits": (
+            {
+                "nom_naissance": ident.nom_naissance,
+                "prenoms": " ".join(ident.prenoms),
+                "premier_prenom": ident.premier_prenom,
+                "sexe": ident.sexe,
+                "date_naissance": ident.date_naissance.isoformat(),
+                "lieu_naissance": ident.lieu_naissance,
+            }
+            if ident
+            else None
+        ),
+        "historique": [{"ins": m, "cle": c, "oid": o} for m, c, o in ident.historique] if ident else [],
+        "appels": reponse.appels,
+        "prenom_retenu": reponse.prenom_retenu,
+        "details": reponse.details,
+    }
+
+
+def search(options: dict) -> int:
+    from . import client_installation
+    from .traits import normaliser_prenoms
+
+    out = options.get("stdout") or sys.stdout
+    err = options.get("stderr") or sys.stderr
+    try:
+        naissance = dt.date.fromisoformat(options["naissance"])
+    except ValueError:
+        err.write(f"Date de naissance « {options['naissance']} » invalide : format attendu AAAA-MM-JJ.\n")
+        return 2
+    prenoms = normaliser_prenoms(options["prenoms"])
+    if not prenoms:
+        err.write("Au moins un prénom de naissance est obligatoire (--prenoms).\n")
+        return 2
+    traits = TraitsRecherche(
+        nom_naissance=options["nom"],
+        prenoms=prenoms,
+        sexe=options["sexe"],
+        date_naissance=naissance,
+        lieu_naissance=options.get("lieu") or "",
+    )
+    try:
+        reponse = client_installation(mode=options.get("mode") or "MANU").rechercher(traits)
+    except InsiErreurTechnique as exc:
+        out.write(json.dumps({"cr": None, "erreur": str(exc), "code": exc.code}, ensure_ascii=False) + "\n")
+        err.write(f"Erreur technique INSi : {exc}\n")
+        return 2
+    except ValueError as exc:
+        err.write(f"{exc}\n")
+        return 2
+    out.write(json.dumps(resultat_json(reponse), ensure_ascii=False) + "\n")
+    return 0

@@ -1,0 +1,37 @@
+"""Deterministic fictitious data for `socle demo`. Each app adds its part with a `peupler(ctx)` function in
+its own `demo.py`; they run in the order of DEMO_APPS, all in one transaction."""
+
+import importlib
+import random
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "pilotage"]
+
+
+@dataclass
+class DemoContext:
+    rng: random.Random = field(default_factory=lambda: random.Random(20261126))
+    grappe: object = None
+    organismes: list = field(default_factory=list)
+    etablissements: list = field(default_factory=list)
+    comptes: dict = field(default_factory=dict)  # persona label -> username
+    notes: list = field(default_factory=list)  # lines printed after the build
+
+
+def construire(stdout=None) -> DemoContext:
+    ctx = DemoContext()
+    with transaction.atomic():
+        for app in DEMO_APPS:
+            try:
+                module = importlib.import_module(f"socle.{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"socle.{app}.demo":
+                    raise
+                continue
+            module.peupler(ctx)
+            if stdout is not None:
+                stdout.write("  · " + _("%(app)s : prêt") % {"app": app})
+    return ctx

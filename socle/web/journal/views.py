@@ -1,0 +1,48 @@
+from datetime import datetime, time
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from socle.audit.models import Action, EvenementAudit
+from socle.audit.services import tracer
+from socle.comptes import rights
+from socle.comptes.models import Fonction
+
+
+@login_required
+def recherche(request: HttpRequest) -> HttpResponse:
+    """Search the access log (représentant légal, DPO). Searching the log is itself logged."""
+    rights.exiger(request.user, "journal")
+    qs = EvenementAudit.objects.all()
+    if not request.user.is_superuser:
+        # Only events by people who work in the same OG(s), so one OG does not read another's log.
+        organismes = rights.organismes_visibles(request.user, [Fonction.REPRESENTANT_LEGAL, Fonction.DPO])
+        from socle.comptes.models import Habilitation
+
+        people = Habilitation.objects.filter(organisme__in=organismes).values("utilisateur") | \
+            Habilitation.objects.filter(etablissement__organisme__in=organismes).values("utilisateur")
+        qs = qs.filter(utilisateur__in=people)
+    f = request.GET
+    if f.get("qui"):
+        qs = qs.filter(identifiant__icontains=f["qui"].strip())
+    if f.get("action"):
+        qs = qs.filter(action=f["action"])
+    if f.get("objet"):
+        term = f["objet"].strip()
+        qs = qs.filter(objet_libelle__icontains=term) | qs.filter(objet_id=term)
+    tz = timezone.get_current_timezone()
+    try:
+        if f.get("du"):
+            qs = qs.filter(horodatage__gte=datetime.combine(datetime.strptime(f["du"], "%Y-%m-%d"), time.min, tz))
+        if f.get("au"):
+            qs = qs.filter(horodatage__lte=datetime.combine(datetime.strptime(f["au"], "%Y-%m-%d"), time.max, tz))
+    except ValueError:
+        pass
+    page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(f.get("page"))
+
+    tracer(Action.LECTURE, objet_type="audit.EvenementAudit", objet_id="recherche", libelle="Recherche dans le journal",
+           details={k: v for k, v in f.items() if k != "page"})
+    return render(request, "audit/recherche.html", {"page": page, "actions": Action.choices, "f": f})

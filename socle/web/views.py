@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from socle.comptes import rights
+
+
+@login_required
+def accueil(request: HttpRequest) -> HttpResponse:
+    habilitations = request.user.habilitations.select_related("etablissement", "organisme", "grappe")
+    return render(request, "web/accueil.html", {
+        "habilitations": habilitations,
+        "grappes": rights.grappes_visibles(request.user),
+        "organismes": rights.organismes_visibles(request.user)[:50],
+        "nb_etablissements": rights.etablissements_visibles(request.user).count(),
+    })
+
+
+@login_not_required  # probed by the reverse proxy / monitoring
+def sante(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"statut": "ok", "base": connection.vendor})
