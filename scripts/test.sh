@@ -18,6 +18,8 @@ echo "== ruff"
 .venv/bin/ruff check socle tests benchmarks
 echo "== couches (import-linter, voir ARCHITECTURE.md)"
 .venv/bin/lint-imports --no-cache
+echo "== gabarits (djlint)"
+.venv/bin/djlint socle --lint
 echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
 echo "== tests (SQLite)"

@@ -10,3 +10,20 @@ def client_de(client):
         return client
 
     return _login
+
+
+class VariableInconnue(str):
+    """`string_if_invalid` for the tests: a template that prints an undefined variable fails its test."""
+
+    def __mod__(self, nom):
+        raise AssertionError(f"Variable de gabarit inconnue : {nom}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def gabarits_stricts():
+    from django.template import engines
+
+    moteur = engines["django"].engine
+    ancien, moteur.string_if_invalid = moteur.string_if_invalid, VariableInconnue("%s")
+    yield
+    moteur.string_if_invalid = ancien

@@ -276,7 +276,8 @@ def test_board_counts_by_role_and_warns_when_a_gestionnaire_has_left(og_rh, clie
     assert (synth.enregistres, synth.a_rechercher, synth.a_enregistrer, synth.erreurs) == (1, 1, 3, 1)
     assert synth.identites_a_verifier == 4
     assert synth.par_role()[0] == {"role": "328", "libelle": "Accompagnant éducatif et social", "total": 6,
-                                   "enregistres": 1, "a_rechercher": 1, "a_enregistrer": 3, "erreurs": 1}
+                                   "enregistres": 1, "a_rechercher": 1, "a_enregistrer": 3, "erreurs": 1,
+                                   "non_concernes": 0}
     alertes = {g.utilisateur.pk: g.alerte for g in services.gestionnaires_rpps(et)}
     assert alertes[rh.pk] == "" and "a quitté" in alertes[parti.pk]
     page = client_de(rh).get(reverse("personnel:esms", args=[et.finess])).content.decode()

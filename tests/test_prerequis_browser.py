@@ -57,4 +57,5 @@ def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server,
         page.screenshot(path=str(RESULTS / "prerequis-apres.png"), full_page=True)
 
     etat = EtatEtape.objects.get(organisme=og, etape="contrat")
-    assert etat.statut == Statut.FAIT and etat.preuve.read().startswith(b"%PDF-1.4 contrat")
+    with etat.preuve.open("rb") as fh:
+        assert etat.statut == Statut.FAIT and fh.read().startswith(b"%PDF-1.4 contrat")

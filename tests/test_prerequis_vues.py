@@ -85,11 +85,13 @@ def test_marking_a_step_with_evidence_is_checked_and_traced(client_de, og):
                      "preuve": SimpleUploadedFile("contrat.pdf", b"%PDF contrat")})
     assert r.status_code == 302
     etat = EtatEtape.objects.get(organisme=og, etape="contrat")
-    assert etat.statut == Statut.FAIT and etat.preuve.read() == b"%PDF contrat"
+    with etat.preuve.open("rb") as fh:
+        assert etat.statut == Statut.FAIT and fh.read() == b"%PDF contrat"
     ev = EvenementAudit.objects.filter(objet_type="prerequis.EtatEtape", objet_id=str(etat.pk)).get()
     assert ev.action == Action.CREATION and ev.details["apres"]["statut"] == "fait" and ev.utilisateur == chef
     r = c.get(f"/prerequis/preuves/{etat.pk}/")
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF contrat"
+    r.close()
     r = c.post(url, {"statut": "na"})
     assert "pourquoi" in r.content.decode()
     # another OG's user cannot download the evidence

@@ -69,6 +69,7 @@ def test_preuve_d_une_etape_de_l_organisme_fermee_a_une_fonction_d_esms(client_d
     assert client_de(utilisateur_avec(Fonction.REPRESENTANT_LEGAL, etablissement=et)).get(url).status_code == 403
     rep = client_de(utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=og)).get(url)
     assert rep.status_code == 200 and b"contrat" in b"".join(rep.streaming_content)
+    rep.close()
 
 
 def test_directrice_d_un_esms_ne_gere_pas_les_comptes_de_l_organisme(client_de, og_et_esms):

@@ -105,7 +105,8 @@ class SyntheseEsms:
                 c["a_enregistrer"] += 1
             else:
                 c["non_concernes"] += 1
-        return [{"role": r, "libelle": ROLES.get(r, "rôle non renseigné"), **c} for r, c in
+        zeros = dict.fromkeys(["total", "enregistres", "a_rechercher", "erreurs", "a_enregistrer", "non_concernes"], 0)
+        return [{"role": r, "libelle": ROLES.get(r, "rôle non renseigné"), **zeros, **c} for r, c in
                 sorted(out.items(), key=lambda kv: -kv[1]["total"])]
 
 

@@ -124,6 +124,7 @@ def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = N
         "og": og, "et": et, "etape": ETAPES[etape_id], "etat": etat, "form": form, "peut": peut,
         "bloquee_par": [ETAPES[b] for b in rules.bloquee_par(etape_id, etats)],
         "prerequis": [(ETAPES[p], rules.statut(etats, p)) for p in ETAPES[etape_id].prerequis],
+        "statut_actuel": etat.statut if etat else "a_faire",
         "voir_preuve": et is not None or rights.organismes_couverts(request.user).filter(pk=og.pk).exists(),
     })
 
@@ -276,7 +277,7 @@ def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
             tracer(Action.MODIFICATION, objet=h)
             messages.success(request, _("Dossier d'homologation enregistré."))
             return redirect("prerequis:homologation", finess=og.finess)
-    sections = [(titre, [(code, lib, h.checklist.get(code, {})) for code, lib in items])
+    sections = [(titre, [(code, lib, {"ok": False, "note": "", **h.checklist.get(code, {})}) for code, lib in items])
                 for titre, items in homologation.CHECKLIST.items()]
     faits, total = homologation.progression(h)
     return render(request, "prerequis/homologation.html", {

@@ -25,7 +25,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
         people = Habilitation.objects.filter(organisme__in=organismes).values("utilisateur") | \
             Habilitation.objects.filter(etablissement__organisme__in=organismes).values("utilisateur")
         qs = qs.filter(utilisateur__in=people)
-    f = request.GET
+    f = {cle: request.GET.get(cle, "") for cle in ("qui", "action", "objet", "du", "au")}
     if f.get("qui"):
         qs = qs.filter(identifiant__icontains=f["qui"].strip())
     if f.get("action"):
