@@ -350,9 +350,8 @@ def lot(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lot_reprendre(request: HttpRequest, pk: int) -> HttpResponse:
     lot_ = _lot(request, pk)
-    recent = timezone.now() - timedelta(minutes=2)
-    actif = lot_.etat == LotQualification.Etat.EN_COURS and (
-        lot_.lignes.filter(fin_appel__gte=recent).exists() or lot_.lignes.filter(debut_appel__gte=recent).exists())
+    actif = lot_.etat == LotQualification.Etat.EN_COURS and not LotQualification.bloques(
+        timedelta(minutes=2)).filter(pk=lot_.pk).exists()
     if actif:
         messages.warning(request, "Le lot avance encore : attendez deux minutes sans progression avant de le reprendre.")
     elif lot_.etat != LotQualification.Etat.TERMINE:
