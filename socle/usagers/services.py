@@ -353,10 +353,10 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
         nouveaux["premier_prenom"] = rep["premier_prenom"]
     stricts_changes = {k: v for k, v in nouveaux.items() if str(anciens.get(k) or "") != str(v)}
     ancien_statut = usager.statut
-    i, c = rniv.criteres(usager.statut)
-    if stricts_changes and c and {k for k in stricts_changes if k != "premier_prenom"}:
-        c = False  # the checked document showed other traits: control to be redone
-    usager.statut = rniv.statut_de(True, c)
+    usager.statut = rniv.transition(usager.statut, "insi_ok", douteuse=usager.douteuse, fictive=usager.fictive)
+    if {k for k in stricts_changes if k != "premier_prenom"} and rniv.criteres(usager.statut)[1]:
+        # the checked document showed other traits: control to be redone
+        usager.statut = rniv.transition(usager.statut, "controle_perdu")
     for k, v in nouveaux.items():
         setattr(usager, k, date.fromisoformat(v) if k == "date_naissance" else v)
     usager.matricule_ins, usager.cle_ins, usager.oid_ins = rep["matricule_ins"], rep["cle_ins"], rep["oid_ins"]
