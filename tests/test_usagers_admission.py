@@ -225,3 +225,17 @@ def test_accompagnements_admission_et_sortie(client_de, admission, etablissement
     r = c.post(reverse("usagers:sejour_ajouter", args=[u.pk]), {"etablissement": hors_og.pk,
                                                                 "date_admission": "2026-10-01"})
     assert r.status_code == 404
+
+
+def test_cas_d_usage_qualifier_identite_sans_http(admission, etablissement, journal):
+    """The use case the qualification screen calls, alone: traits saved, document checked, one INSi call."""
+    u = _creer(etablissement, "Adrtrois", "Dominique", "F", date(1997, 2, 26), "2A020")
+    traits = {"nom_naissance": "ADRTROIS", "prenoms_naissance": "DOMINIQUE", "nom_utilise": "MARTIN"}
+    res = services.qualifier_identite(u, traits, controle={"type_justificatif": "PA", "pays_cni": ""},
+                                      appeler=True, user=admission)
+    assert res.usager.nom_utilise == "MARTIN" and res.usager.statut == "VALI"
+    assert res.justificatif.haut_niveau and res.appel.cr == "00" and res.appel.mode == "MANU"
+    assert len(journal.appels) == 1
+    # without `appeler`, nothing is sent
+    services.qualifier_identite(res.usager, {"nom_utilise": "DURAND"}, user=admission)
+    assert len(journal.appels) == 1

@@ -303,9 +303,8 @@ def test_reprise_par_l_ecran(client_de, journal):
     c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
     lot.refresh_from_db()
     assert lot.etat == "en_cours" and len(journal.appels) == 2
-    LigneLot.objects.filter(lot=lot).update(debut_appel=None, fin_appel=None)  # two minutes later…
-    LigneLot.objects.filter(lot=lot, etat__in=["ok", "anomalie", "appel"]).update(
-        debut_appel=timezone.now() - timedelta(minutes=5))
+    # five minutes later, no sign of life from the batch: it may be resumed
+    LotQualification.objects.filter(pk=lot.pk).update(battement=timezone.now() - timedelta(minutes=5))
     c.post(reverse("usagers:lot_reprendre", args=[lot.pk]))
     lot.refresh_from_db()
     assert lot.etat == "termine" and len(journal.appels) == 8

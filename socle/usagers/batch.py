@@ -116,11 +116,13 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
         return lot
-    client = client or services.client_insi(lot.etablissement.organisme, "AUTO")
+    try:
+        client = client or services.client_insi(lot.etablissement.organisme, "AUTO")
+    except services.AppelInsiRefuse as exc:  # no usable certificate any more: say so on the batch's page
+        lot.passer(LotQualification.Etat.INTERROMPU, message=str(exc))
+        raise
     reprendre_interrompues(lot)
-    lot.etat = LotQualification.Etat.EN_COURS
-    lot.demarre_le = lot.demarre_le or timezone.now()
-    lot.save(update_fields=["etat", "demarre_le"])
+    lot.passer(LotQualification.Etat.EN_COURS, message="")
     intervalle = 1.0 / lot.debit if lot.debit > 0 else 0.0
     prochain = horloge()
     faits = 0
@@ -153,9 +155,8 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
             _traiter(ligne, usager, appel)
             ligne.save()
         faits += 1
+        lot.signe_de_vie()
         if progression:
             progression(lot, faits)
-    lot.etat = LotQualification.Etat.TERMINE
-    lot.termine_le = timezone.now()
-    lot.save(update_fields=["etat", "termine_le"])
+    lot.passer(LotQualification.Etat.TERMINE)
     return lot

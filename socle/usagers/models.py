@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from socle.core.travaux import AvecCycle, cycle
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 
@@ -207,7 +208,7 @@ class AppelInsi(models.Model):
         return f"INSi {self.mode} {self.cr}"
 
 
-class LotQualification(models.Model):
+class LotQualification(AvecCycle):
     """A backlog batch: the ESMS's usagers without a qualified INS, called in AUTO mode."""
 
     class Etat(models.TextChoices):
@@ -215,6 +216,15 @@ class LotQualification(models.Model):
         EN_COURS = "en_cours", _("En cours")
         TERMINE = "termine", _("Terminé")
         INTERROMPU = "interrompu", _("Interrompu")
+
+    # A running batch may be taken again (a resume after a crash): its lines are claimed one by one, so two
+    # processes on the same batch never call the same person.
+    CYCLE = cycle({Etat.EN_ATTENTE: [Etat.EN_COURS, Etat.INTERROMPU],
+                   Etat.EN_COURS: [Etat.EN_COURS, Etat.TERMINE, Etat.INTERROMPU],
+                   Etat.INTERROMPU: [Etat.EN_COURS],
+                   Etat.TERMINE: []},
+                  en_cours=[Etat.EN_COURS], finaux=[Etat.TERMINE], champ="etat", debut="demarre_le",
+                  fin="termine_le", battement="battement", libelles=dict(Etat.choices))
 
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="lots_ins")
     cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -224,6 +234,7 @@ class LotQualification(models.Model):
     debit = models.FloatField(_("débit (appels par seconde)"), default=5.0)
     demarre_le = models.DateTimeField(null=True, blank=True)
     termine_le = models.DateTimeField(null=True, blank=True)
+    battement = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
     message = models.TextField(blank=True)
 
     class Meta:

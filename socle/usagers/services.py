@@ -300,6 +300,39 @@ def appeler_insi(usager: Usager, *, mode: str = "MANU", user=None, client=None) 
     return enregistrer_appel(interroger_insi(usager, mode=mode, user=user, client=client), user=user)
 
 
+@dataclasses.dataclass
+class Qualification:
+    """What one pass at the admission desk did: the identity as saved, the document check, the INSi answer."""
+
+    usager: Usager
+    justificatif: Justificatif | None = None
+    appel: AppelInsi | None = None
+
+
+def qualifier_identite(usager: Usager, traits: dict, *, controle: dict | None = None, appeler: bool = False,
+                       user=None, client=None) -> Qualification:
+    """The admission desk's use case: save the typed traits (only those the status lets change), record the
+    document checked today (`controle`: type_justificatif, pays_cni, derogation), then, when asked, call INSi
+    in MANU mode on behalf of the usager's OG. Each step commits on its own; a rule refusal (RegleRniv,
+    AppelInsiRefuse) stops before the next step, so what was recorded stays and nothing is half-done."""
+    changes = {k: v for k, v in traits.items() if k in rniv.champs_modifiables(usager.statut)}
+    if not changes.get("premier_prenom"):
+        changes.pop("premier_prenom", None)
+    usager = modifier_traits(usager, changes, user=user)
+    res = Qualification(usager)
+    if controle:
+        base = contexte_controle(usager)
+        derogation = controle.get("derogation") or ""
+        ctx = rniv.ContexteControle(base.categorie_etablissement, base.admission_directe_ehpad, base.mineur,
+                                    (controle.get("pays_cni") or "FR").upper(),
+                                    mineur_ase=derogation == "ase", majeur_sans_document=derogation == "majeur")
+        res.justificatif = enregistrer_controle(usager, controle["type_justificatif"], user=user, ctx=ctx)
+    usager.refresh_from_db()
+    if appeler:
+        res.appel = appeler_insi(usager, mode="MANU", user=user, client=client)
+    return res
+
+
 def _jjmmaaaa(iso: str) -> str:
     parts = str(iso).split("-")
     return "/".join(reversed(parts)) if len(parts) == 3 else str(iso)
@@ -353,10 +386,10 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
         nouveaux["premier_prenom"] = rep["premier_prenom"]
     stricts_changes = {k: v for k, v in nouveaux.items() if str(anciens.get(k) or "") != str(v)}
     ancien_statut = usager.statut
-    i, c = rniv.criteres(usager.statut)
-    if stricts_changes and c and {k for k in stricts_changes if k != "premier_prenom"}:
-        c = False  # the checked document showed other traits: control to be redone
-    usager.statut = rniv.statut_de(True, c)
+    usager.statut = rniv.transition(usager.statut, "insi_ok", douteuse=usager.douteuse, fictive=usager.fictive)
+    if {k for k in stricts_changes if k != "premier_prenom"} and rniv.criteres(usager.statut)[1]:
+        # the checked document showed other traits: control to be redone
+        usager.statut = rniv.transition(usager.statut, "controle_perdu")
     for k, v in nouveaux.items():
         setattr(usager, k, date.fromisoformat(v) if k == "date_naissance" else v)
     usager.matricule_ins, usager.cle_ins, usager.oid_ins = rep["matricule_ins"], rep["cle_ins"], rep["oid_ins"]

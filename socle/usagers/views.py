@@ -168,24 +168,15 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action", "enregistrer")
         if traits_form.is_valid() and controle_form.is_valid():
             try:
-                changes = {k: v for k, v in traits_form.cleaned_data.items()
-                           if k in rniv.champs_modifiables(usager.statut)}
-                if not changes.get("premier_prenom"):
-                    changes.pop("premier_prenom", None)
-                usager = services.modifier_traits(usager, changes, user=request.user)
-                if controle_form.cleaned_data.get("controle_fait"):
-                    ctx = services.contexte_controle(usager)
-                    derog = controle_form.cleaned_data.get("derogation")
-                    ctx = rniv.ContexteControle(ctx.categorie_etablissement, ctx.admission_directe_ehpad, ctx.mineur,
-                                                (controle_form.cleaned_data.get("pays_cni") or "FR").upper(),
-                                                mineur_ase=derog == "ase", majeur_sans_document=derog == "majeur")
-                    j = services.enregistrer_controle(usager, controle_form.cleaned_data["type_justificatif"],
-                                                      user=request.user, ctx=ctx)
-                    (messages.success if j.haut_niveau else messages.warning)(request, j.raison)
-                usager.refresh_from_db()
-                if action == "appeler":
-                    appel = services.appeler_insi(usager, mode="MANU", user=request.user)
-                else:
+                cd = controle_form.cleaned_data
+                res = services.qualifier_identite(
+                    usager, traits_form.cleaned_data, user=request.user, appeler=action == "appeler",
+                    controle=cd if cd.get("controle_fait") else None)
+                usager, appel = res.usager, res.appel
+                if res.justificatif:
+                    (messages.success if res.justificatif.haut_niveau else messages.warning)(
+                        request, res.justificatif.raison)
+                if action != "appeler":
                     messages.success(request, "Identité enregistrée.")
                     return redirect("usagers:qualifier", pk=usager.pk)
             except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
@@ -350,9 +341,8 @@ def lot(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lot_reprendre(request: HttpRequest, pk: int) -> HttpResponse:
     lot_ = _lot(request, pk)
-    recent = timezone.now() - timedelta(minutes=2)
-    actif = lot_.etat == LotQualification.Etat.EN_COURS and (
-        lot_.lignes.filter(fin_appel__gte=recent).exists() or lot_.lignes.filter(debut_appel__gte=recent).exists())
+    actif = lot_.etat == LotQualification.Etat.EN_COURS and not LotQualification.bloques(
+        timedelta(minutes=2)).filter(pk=lot_.pk).exists()
     if actif:
         messages.warning(request, "Le lot avance encore : attendez deux minutes sans progression avant de le reprendre.")
     elif lot_.etat != LotQualification.Etat.TERMINE:
