@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def droits_usagers(context) -> dict:
-    from socle.usagers.views import FONCTIONS_DOSSIER, FONCTIONS_LOT
+    from socle.usagers.views._commun import FONCTIONS_DOSSIER, FONCTIONS_LOT
 
     user = context["request"].user
     return {"dossier": rights.etablissements_visibles(user, fonctions=FONCTIONS_DOSSIER).exists(),
