@@ -323,7 +323,7 @@ def test_portal_return_in_socle_template_through_the_screen(og_rh, client_de):
 
 
 def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de):
-    from socle.personnel.annuaire.synthetique import generer
+    from socle.fictif.annuaire import generer
 
     jeu = generer(tmp_path / "annuaire.txt", n_lignes=3000, n_agents=60, n_et=3, n_ej=1)
     og = OrganismeFactory(finess=jeu.finess_ej[0])
@@ -374,7 +374,7 @@ def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de
 
 
 def test_annuaire_upload_from_the_screen_runs_in_background_when_large(tmp_path, client_de, settings, monkeypatch):
-    from socle.personnel.annuaire.synthetique import generer
+    from socle.fictif.annuaire import generer
     from socle.personnel.views import annuaire as vue_annuaire
 
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
