@@ -19,7 +19,7 @@ from ..importer import (
     lire_tableau,
 )
 from ..models import ImportPersonnel, MappingColonnes
-from ..tasks import executer_import, seuil_tache, traiter_import
+from ..tasks import echouer_bloques, executer_import, seuil_tache, traiter_import
 from ._commun import _gere_organisme, _og
 
 
@@ -40,8 +40,7 @@ def _nb_lignes(imp: ImportPersonnel) -> int:
 
 def _lancer(request, imp: ImportPersonnel, valider: bool) -> None:
     if _nb_lignes(imp) > seuil_tache():
-        imp.statut = ImportPersonnel.Statut.EN_COURS if valider else ImportPersonnel.Statut.EN_ANALYSE
-        imp.save(update_fields=["statut"])
+        imp.passer(ImportPersonnel.Statut.EN_COURS if valider else ImportPersonnel.Statut.EN_ANALYSE)
         traiter_import.enqueue(imp.pk, valider)
         messages.info(request, "Fichier volumineux : le traitement se poursuit en arrière-plan, cette page se met à "
                                "jour toute seule.")
@@ -106,6 +105,7 @@ def import_colonnes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    echouer_bloques()  # a killed worker's import says so instead of staying « en cours »
     imp = _import(request, pk)
     rapport = imp.rapport or {}
     en_cours = imp.statut in (ImportPersonnel.Statut.EN_ANALYSE, ImportPersonnel.Statut.EN_COURS)

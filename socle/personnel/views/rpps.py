@@ -6,8 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from socle.audit.models import Action
-from socle.audit.services import tracer
 from socle.comptes import rights
 
 from .. import export as exp
@@ -18,9 +16,8 @@ from ..models import GabaritExport
 from ._commun import GESTION, _og
 
 
-def _reponse_zip(request, res: exp.ResultatExport, nom: str, objet) -> HttpResponse:
-    tracer(Action.EXPORT, objet=objet, request=request, libelle=f"Export RPPS+ — {objet}",
-           details={"fichiers": list(res.fichiers), "inclus": res.inclus, "exclus": len(res.exclus)})
+def _reponse_zip(request, ets, nom: str, objet) -> HttpResponse:
+    res = exp.exporter_pour(objet, ets, utilisateur=request.user)
     response = HttpResponse(res.zip(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{nom}"'
     return response
@@ -39,7 +36,7 @@ def export_page(request: HttpRequest, finess: str) -> HttpResponse:
 def export_zip(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     ets = rights.etablissements_visibles(request.user, GESTION).filter(organisme=og).select_related("organisme")
-    return _reponse_zip(request, exp.exporter(ets), f"rpps_plus_{og.finess}.zip", og)
+    return _reponse_zip(request, ets, f"rpps_plus_{og.finess}.zip", og)
 
 
 @login_required
@@ -48,8 +45,7 @@ def export_grappe(request: HttpRequest, pk: int) -> HttpResponse:
     ets = rights.etablissements_visibles(request.user, GESTION).filter(organisme__grappes=grappe)
     if not ets.exists():
         raise PermissionDenied("Aucun ESMS de cette grappe où vous êtes gestionnaire RPPS+.")
-    return _reponse_zip(request, exp.exporter(ets.select_related("organisme")), f"rpps_plus_grappe_{grappe.pk}.zip",
-                        grappe)
+    return _reponse_zip(request, ets.select_related("organisme"), f"rpps_plus_grappe_{grappe.pk}.zip", grappe)
 
 
 @login_required
