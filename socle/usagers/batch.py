@@ -152,6 +152,17 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
                 _anomalie(ligne, usager, TypeAnomalie.TRAITS_INCOMPLETS, str(exc))
                 ligne.save()
             continue
+        if appel.cr == "ERR" and appel.reponse.get("reessayable") is False:
+            # The téléservice refused the call itself (certificate, configuration, request): nothing was
+            # processed, every next call would be refused the same way. Stop; this person waits to be called
+            # again when the batch is resumed after the fix.
+            with transaction.atomic():
+                services.enregistrer_appel(appel)
+                LigneLot.objects.filter(pk=ligne_id).update(etat=L.A_FAIRE, debut_appel=None)
+            lot.passer(LotQualification.Etat.INTERROMPU, message=(
+                f"Lot arrêté : le téléservice INSi refuse les appels ({appel.erreur[:300]}). Corrigez la cause "
+                "(certificat, configuration) puis reprenez le lot : personne n'est appelé deux fois."))
+            return lot
         with transaction.atomic():  # one commit for the answer, its trace, the identity and the line state
             services.enregistrer_appel(appel)
             ligne.appel = appel
@@ -169,7 +180,8 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
 def interrompre_bloques(delai: timedelta | None = None) -> int:
     """Batches with no sign of life for `delai` (their worker died) become « Interrompu », resumable from the
     screen or by running `socle ins qualify` again: no line is lost, none is called twice."""
-    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    if delai is None:
+        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
     n = 0
     for lot in LotQualification.bloques(delai):
         try:

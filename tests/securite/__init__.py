@@ -1,1 +1,2 @@
-"""Attack suite (marker `attaque`): every URL of Socle tried by every persona against another organisation's data."""
+"""Security tests: perimeters, uploads, jobs killed mid-work, and the attack suite (marker `attaque`:
+test_attaques.py, its world in monde.py)."""

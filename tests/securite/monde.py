@@ -529,15 +529,15 @@ def construire(media_root) -> Monde:
     from socle.prerequis.models import Carte, Homologation, Jalon, Lecteur
     from socle.usagers import services as usagers
     from socle.usagers.models import AnomalieIns, AppelInsi, Justificatif, LigneLot, LotQualification
-    from tests.factories import UtilisateurFactory
-    from tests.factories_personnel import (
+    from tests.comptes.factories import UtilisateurFactory
+    from tests.personnel.factories import (
         ProfessionnelFactory,
         SituationFactory,
         csv_gabarit,
         ligne_valide,
         rpps_valide,
     )
-    from tests.factories_usagers import matricule_pour
+    from tests.usagers.factories import matricule_pour
 
     monde = Monde()
     ca = AutoriteTest.creer("AC ATTAQUES", "SOCLE TESTS")
@@ -676,7 +676,7 @@ def _planter(monde: Monde, media_root) -> None:
     from socle.prerequis.homologation import ITEMS
     from socle.prerequis.models import Homologation
     from socle.usagers.models import AnomalieIns, AppelInsi, Usager
-    from tests.factories_personnel import csv_gabarit, ligne_valide
+    from tests.personnel.factories import csv_gabarit, ligne_valide
 
     for numero, (label, nom, longueur) in enumerate(monde.champs):
         modele = apps.get_model(label)
@@ -739,7 +739,7 @@ def ouvrir_sessions(monde: Monde) -> None:
     """One signed-in test client per persona: every function of Socle on A at ESMS scope and at OG scope, a
     grappe's chef de projet, A's complete actor; B's complete actor (the outsider); an anonymous visitor."""
     from socle.comptes.models import Fonction, Habilitation
-    from tests.factories import UtilisateurFactory
+    from tests.comptes.factories import UtilisateurFactory
 
     a, b = monde.cotes["A"], monde.cotes["B"]
     comptes: list[tuple[str, str | None, object]] = []
@@ -782,7 +782,7 @@ def ajouter_personne_partagee(monde: Monde) -> None:
     from socle.audit.services import tracer
     from socle.comptes.models import Fonction, Habilitation
     from socle.usagers.models import Usager
-    from tests.factories import UtilisateurFactory
+    from tests.comptes.factories import UtilisateurFactory
 
     a, b = monde.cotes["A"], monde.cotes["B"]
     partage = UtilisateurFactory(username="partage-a-b", first_name="Camille", last_name="PARTAGEE")
