@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -32,7 +33,9 @@ def equipe(request: HttpRequest, finess: str | None = None) -> HttpResponse:
     og, administres = _organisme(request, finess)
     personnes = list(services.personnes_de(og))
     tracer_lecture_liste(personnes, "comptes.Utilisateur", f"Comptes de {og.raison_sociale}")
-    habs = Habilitation.objects.filter(utilisateur__in=personnes).select_related("etablissement", "organisme", "grappe")
+    # Only the functions held in this OG: a person who also works for another OG keeps that part to herself.
+    habs = Habilitation.objects.filter(Q(organisme=og) | Q(etablissement__organisme=og), utilisateur__in=personnes
+                                       ).select_related("etablissement", "organisme", "grappe")
     par_personne: dict[int, list] = {}
     for h in habs:
         par_personne.setdefault(h.utilisateur_id, []).append(h)

@@ -46,3 +46,17 @@ def test_a_secretary_cannot_manage_accounts(client_de):
     og = OrganismeFactory()
     secretaire = utilisateur_avec(Fonction.ADMISSION, organisme=og)
     assert client_de(secretaire).get(reverse("comptes:equipe")).status_code == 403
+
+
+def test_l_equipe_ne_montre_pas_les_fonctions_tenues_dans_un_autre_organisme(client_de):
+    """Attack suite finding: someone who works for two OGs (a GCSMS's shared staff) showed, on the first OG's
+    team page, her functions in the other OG (its ESMS's name): only the functions held in this OG are listed."""
+    og, autre = OrganismeFactory(), OrganismeFactory()
+    et = EtablissementFactory(organisme=og, nom="EHPAD D'ICI")
+    et_autre = EtablissementFactory(organisme=autre, nom="EHPAD D'AILLEURS")
+    partagee = utilisateur_avec(Fonction.PROFESSIONNEL, etablissement=et)
+    Habilitation.objects.create(utilisateur=partagee, fonction=Fonction.ADMISSION, etablissement=et_autre)
+    page = client_de(utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=og)).get(
+        reverse("comptes:equipe_og", args=[og.finess])).content.decode()
+    assert partagee.username in page and "EHPAD D&#x27;ICI" in page
+    assert "AILLEURS" not in page
