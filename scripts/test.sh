@@ -47,7 +47,9 @@ fi
   ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
   [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
   echo "socle importé depuis $ici"
-  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure" "$@"
+  # The attack suite (marker attaque, tests/securite/test_attaques.py) runs in the SQLite and PostgreSQL passes;
+  # it reads nothing outside the repository, so it is not run a third time here.
+  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure and not attaque" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )

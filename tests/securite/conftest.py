@@ -72,12 +72,16 @@ def pytest_terminal_summary(terminalreporter):
     ouvertes = sum(1 for s in b.controles.values() if s in (200, 302))
     tr.write_line(f"contrôle (le propriétaire ouvre la route avec les mêmes paramètres) : {ouvertes} / "
                   f"{len(b.controles)} routes")
+    sans_effet = sorted(r for r, cotes in b.efficaces.items() if not all(cotes.values()))
+    tr.write_line(f"corps POST plausibles : le propriétaire écrit des données avec {len(b.efficaces) - len(sans_effet)}"
+                  f" / {len(b.efficaces)} ; sans écriture (refus métier attendu ou corps à revoir) : "
+                  f"{', '.join(sans_effet) or 'aucun'}")
     charges = sum(len(v) for v in b.plantes.values())
     tr.write_line(f"charges plantées : {len(b.plantes)} champs, {charges} couples champ × charge "
                   f"(script, img, formule) ; champs affichés sur au moins un écran ou export : "
                   f"{len(b.champs_vus & set(b.plantes))}")
     caches = sorted(set(b.plantes) - b.champs_vus)
-    if caches:
+    if caches and len(b.routes) == b.nb_routes:
         tr.write_line(f"  champs plantés jamais affichés : {', '.join(caches)}")
     tr.write_line(f"exports tableur vérifiés : {len(b.tableurs)} routes, {sum(b.tableurs.values())} cellules ; "
                   f"CSRF : {len(b.csrf)} points POST sans jeton ({sum(1 for s in b.csrf.values() if s == 403)} "

@@ -16,6 +16,7 @@ side's rows (compared with a snapshot taken once).
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import inspect
@@ -172,7 +173,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "personnel:decider": {"pk": "resultat"},
     "personnel:retour_portail": {"finess": "og"},
     "usagers:fiche": {"pk": "usager"},
-    "usagers:qualifier": {"pk": "usager"},
+    "usagers:qualifier": {"pk": "usager2"},  # a provisional identity: its traits may still change
     "usagers:accepter": {"pk": "usager", "appel_pk": "appel"},
     "usagers:rejeter": {"pk": "usager", "appel_pk": "appel"},
     "usagers:attributs": {"pk": "usager"},
@@ -229,6 +230,35 @@ def _homologation(v: dict) -> dict:
             "rgpd_date_inscription": AUJOURDHUI, **{f"ok_{c}": "on" for c in ITEMS}}
 
 
+def _annuaire(v: dict) -> dict:
+    """A one-line extract of the Annuaire Santé (the public file's header) naming the side's first professional."""
+    from socle.personnel.annuaire import engine
+
+    valeurs = dict.fromkeys(engine.C.COLONNES, "")
+    valeurs.update(zip(engine.C.REQUISES, ("8", v["rpps_candidat"], "ATTAQUE", "Eve", "10", v["et"], v["og"],
+                                           "GENR01"), strict=True))
+    texte = "|".join(engine.C.COLONNES) + "|\n" + "|".join(valeurs.values()) + "|\n"
+    return {"fichier": _fichier("annuaire.txt", texte.encode())}
+
+
+def _retour_portail(v: dict) -> dict:
+    """The portal's return giving an RPPS number to the side's first professional (read as planted)."""
+    from socle.personnel.models import Professionnel
+
+    p = Professionnel.objects.get(pk=v["professionnel"])
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";")
+    w.writerows([["nom", "prenom", "date_naissance", "rpps"],
+                 [p.nom_naissance, p.prenoms[0], p.date_naissance.strftime("%d/%m/%Y"), v["rpps_candidat"]]])
+    return {"fichier": _fichier("retour.csv", buf.getvalue().encode())}
+
+
+def _metiers(v: dict) -> dict:
+    return {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000", "form-0-metier": "ATTAQUE", "form-0-role": "328",
+            "form-0-genre_activite": "GENR10", "form-0-concerne": "on"}
+
+
 def _colonnes(v: dict) -> dict:
     from socle.personnel.importer import COLONNES_GABARIT
 
@@ -257,12 +287,12 @@ CORPS: dict[str, object] = {
     "personnel:import_colonnes": _colonnes,
     "personnel:import_valider": lambda v: {},
     "personnel:gabarit": lambda v: {"defaut": "1"},
-    "personnel:metiers": lambda v: {"reference": "1"},
+    "personnel:metiers": _metiers,
     "personnel:regles": lambda v: {"critere_dui": "on", "genres_acces_dui": ["GENR08"], "critere_mssante": "on",
                                    "professions_texte": "ATTAQUE"},
-    "personnel:annuaire": lambda v: {"fichier": _fichier("annuaire.txt", b"Identifiant PP|Nom d'exercice\n")},
+    "personnel:annuaire": _annuaire,
     "personnel:decider": lambda v: {"decision": "confirmer", "rpps": v["rpps_candidat"]},
-    "personnel:retour_portail": lambda v: {"fichier": _fichier("retour.csv", v["retour_csv"])},
+    "personnel:retour_portail": _retour_portail,
     "usagers:nouveau": lambda v: {**_traits(), "etablissement": v["et_pk"], "date_admission": AUJOURDHUI,
                                   "confirmer": "1"},
     "usagers:qualifier": lambda v: {**_traits(), "nom_utilise": "ATTAQUE", "action": "enregistrer",
@@ -528,7 +558,14 @@ def construire(media_root) -> Monde:
     from socle.prerequis.homologation import ITEMS
     from socle.prerequis.models import Carte, Homologation, Jalon, Lecteur
     from socle.usagers import services as usagers
-    from socle.usagers.models import AnomalieIns, AppelInsi, Justificatif, LigneLot, LotQualification
+    from socle.usagers.models import (
+        AnomalieIns,
+        AppelInsi,
+        Justificatif,
+        LigneLot,
+        LotQualification,
+        PaireDistincte,
+    )
     from tests.comptes.factories import UtilisateurFactory
     from tests.personnel.factories import (
         ProfessionnelFactory,
@@ -581,6 +618,7 @@ def construire(media_root) -> Monde:
         u4 = usager("GARDEE", "CLARA", date(1952, 7, 8))
         u5 = usager("FUSIONNEE", "CLARA", date(1952, 7, 8))
         fusion = usagers.fusionner(u5, u4, user=acteur, motif="doublon")
+        PaireDistincte.objects.create(usager_a=u1, usager_b=u4, par=acteur, le=maintenant, motif="homonymes")
         corps, cle = matricule_pour("F", u1.date_naissance, "69123", 101 + 100 * i)
         type(u1).objects.filter(pk=u1.pk).update(statut="QUAL", matricule_ins=corps, cle_ins=cle,
                                                  oid_ins="1.2.250.1.213.1.4.8", date_appel_insi=maintenant)
@@ -605,7 +643,8 @@ def construire(media_root) -> Monde:
         SituationFactory(professionnel=p2, etablissement=et2)
         c.exacts.append(p2.rpps)
         exp.enregistrer_gabarit(og, exp.STRUCTURE_DEFAUT, "Gabarit", acteur)
-        MappingColonnes.objects.create(organisme=og, nom="Export RH", correspondances={"nom_naissance": "NOM"})
+        MappingColonnes.objects.create(organisme=og, nom="Export RH",  # proposed again for a file with these columns
+                                       correspondances={"nom_naissance": "nom_naissance"})
         lignes = [ligne_valide(10 + i, et1.finess)]
         imp = ImportPersonnel.objects.create(organisme=og, nom_fichier="personnel.csv", cree_par=acteur,
                                              fichier=ContentFile(csv_gabarit(lignes), name="personnel.csv"))
@@ -629,7 +668,7 @@ def construire(media_root) -> Monde:
         Carte.objects.create(organisme=og, etablissement=et1, type="CPS", titulaire_nom="x",
                              date_commande=date.today())
         Lecteur.objects.create(etablissement=et1, modele="x", poste="x")
-        mdp = f"MDP{lettre}SECRET{7 * (i + 1)}"
+        mdp = monde.libre(lettre, "prerequis.Certificat.mot_de_passe")  # shown by the reveal, escaped
         cert, cle_privee = ca.emettre("INSI-AUTO", organisation=f"OG {lettre}", serie=1000 + i)
         certificat = prerequis.enregistrer_certificat(og, en_p12(cert, cle_privee, mdp), "insi.p12", mdp,
                                                       f"service{lettre}@demo.invalid", "x", acteur)
@@ -657,8 +696,6 @@ def construire(media_root) -> Monde:
             "identifiant": acteur.username,
             "finess_csv": _csv_finess(et1, og, "PRIS PAR L ATTAQUANT"),
             "personnel_csv": csv_gabarit([ligne_valide(50 + i, et1.finess)]),
-            "retour_csv": f"nom;prenom;date_naissance;rpps\nAGENT{lettre};Camille;14/03/1985;{rpps_candidat}\n"
-                          .encode(),
             "p12_libre": en_p12(libre, cle_libre, "mdp-libre-1"), "p12_libre_mdp": "mdp-libre-1",
         }
         c.motif = motif_marqueurs(lettre)
@@ -728,7 +765,8 @@ def _planter(monde: Monde, media_root) -> None:
             compteurs={**run.compteurs, "nb_rejets": 1})
         c.valeurs["prefixe_nom"] = marqueur(L, monde.numero("usagers.Usager.nom_naissance"))[:-2]
         # journal lines by the side's people on its data (their labels carry the planted names)
-        monde.libre(L, "audit.EvenementAudit.objet_libelle")
+        tracer(Action.LECTURE, objet_type="usagers.Usager", objet_id=str(c.valeurs["usager"]), utilisateur=c.acteur,
+               libelle=monde.libre(L, "audit.EvenementAudit.objet_libelle"))
         for objet in (Usager.objects.get(pk=c.valeurs["usager"]), Professionnel.objects.get(pk=c.valeurs["professionnel"]),
                       c.og):
             tracer(Action.LECTURE, objet=objet, utilisateur=c.acteur)
@@ -823,12 +861,17 @@ def textes(contenu: bytes, profondeur: int = 0) -> list[tuple[str, str]]:
             return out
         except zipfile.BadZipFile:
             pass
-    if contenu.startswith(b"%PDF"):
-        for flux in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", contenu, re.S):
+    if contenu.startswith(b"%PDF"):  # content streams, ASCII85 and/or Flate encoded (ReportLab: both)
+        for filtres, flux in re.findall(rb"/Filter\s*(\[[^\]]*\]|/\w+)[^>]*>>\s*stream\r?\n(.*?)endstream", contenu,
+                                        re.S):
             try:
-                out.append(("pdf", zlib.decompress(flux).decode("latin-1")))
-            except zlib.error:
-                out.append(("pdf", flux.decode("latin-1")))
+                if b"ASCII85" in filtres:
+                    flux = base64.a85decode(flux.strip().removeprefix(b"<~").removesuffix(b"~>"))
+                if b"Flate" in filtres:
+                    flux = zlib.decompress(flux)
+            except (ValueError, zlib.error):
+                pass
+            out.append(("pdf", flux.decode("latin-1")))
     if contenu.startswith((b"\xff\xfe", b"\xfe\xff")):
         out.append(("texte", contenu.decode("utf-16", errors="replace")))
     else:
@@ -890,8 +933,9 @@ class Essai:
     url: str
     statut: int | None
     problemes: list[str]
-    ecrit: bool
+    ecrit: bool  # any write (journal included), the session apart
     vus: set[int]  # numbers of the own side's markers seen
+    ecrit_donnees: bool = False  # a write to something else than the session and the journal
 
 
 @dataclass
@@ -907,6 +951,7 @@ class Bilan:
     plantes: dict = field(default_factory=dict)
     tableurs: Counter = field(default_factory=Counter)  # route -> cells checked
     csrf: dict = field(default_factory=dict)  # route -> status
+    efficaces: dict = field(default_factory=dict)  # route -> side -> the owner's plausible POST wrote data
     anonymes: int = 0
     problemes: dict = field(default_factory=lambda: defaultdict(list))  # route -> problems
     nb_routes: int = 0
@@ -975,7 +1020,8 @@ class Sonde:
                                            for p in problemes]
         libelle = f"{methode}{' htmx' if htmx else ''} {url}{'?…' if query else ''}"
         return Essai(methode if not variante else variante, libelle, statut, problemes,
-                     bool(set(ecritures) - TABLES_SANS_CONTROLE), vus)
+                     bool(set(ecritures) - TABLES_SANS_CONTROLE), vus,
+                     bool(set(ecritures) - TABLES_SANS_CONTROLE - {TABLE_JOURNAL}))
 
     def _juger(self, persona, route, rep, contenu: bytes, protege: Cote, vus: set[int],
                fuites_cherchees: bool = True) -> list[str]:
@@ -997,8 +1043,9 @@ class Sonde:
             for x in protege.exacts:
                 if x in t:
                     fuites.add(f"valeur exacte {x[:4]}…")
-            if persona.cote:
-                vus.update(int(m.group(1)) for m in motif_marqueurs(persona.cote).finditer(t))
+            if persona.cote:  # its own side's fields, and installation-wide ones (side G), reached a screen
+                for cote in (persona.cote, "G"):
+                    vus.update(int(m.group(1)) for m in motif_marqueurs(cote).finditer(t))
         if fuites and fuites_cherchees:
             out.append(f"données de {protege.lettre} visibles : {', '.join(sorted(fuites))}")
         if "html" in rep.get("Content-Type", ""):
