@@ -324,6 +324,15 @@ CORPS: dict[str, object] = {
 }
 
 
+# Objects a body names besides the one of the URL: in a mixed attack they come from the other side (merge my
+# usager with theirs, admit mine in their ESMS, give their ESMS to my card or my colleague…).
+CLES_MIXTES = ("usager3", "et_pk", "et2_pk", "jalon", "utilisateur")
+
+
+def valeurs_mixtes(miennes: dict, autres: dict) -> dict:
+    return {**miennes, **{k: autres[k] for k in CLES_MIXTES}}
+
+
 def corps_generique(v: dict) -> dict:
     """For views that do not read POST: the names forms use most, pointing at the attacked side's objects."""
     return {"etablissement": v["et_pk"], "organisme": v["og_pk"], "grappe": v["grappe"], "usager": v["usager"],

@@ -23,6 +23,7 @@ from .monde import (
     corps_generique,
     requete_hostile,
     toutes_les_routes,
+    valeurs_mixtes,
 )
 
 pytestmark = [pytest.mark.attaque, pytest.mark.django_db]
@@ -120,6 +121,16 @@ def test_route_attaquee_par_chaque_persona(route, monde, bilan):
                                     variante="POST vide"))
         essais.append(sonde.essayer(persona, route, "POST", url_autre, protege=autre,
                                     donnees=_corps(route, autre.valeurs), htmx=route.htmx, variante="POST plausible"))
+        # mixed: her own object in the URL's first parameter, the other side's in the next ones and in the body
+        if len(route.params) >= 2 or route.nom in CORPS:
+            url_mixte = route.url({p: (mien if i == 0 else autre).valeurs[PARAMETRES[route.nom][p]]
+                                   for i, p in enumerate(route.params)})
+            if len(route.params) >= 2:
+                essais.append(sonde.essayer(persona, route, "GET", url_mixte, protege=autre, variante="GET mixte"))
+            if route.nom in CORPS:
+                essais.append(sonde.essayer(persona, route, "POST", url_mixte, protege=autre,
+                                            donnees=_corps(route, valeurs_mixtes(mien.valeurs, autre.valeurs)),
+                                            htmx=route.htmx, variante="POST mixte"))
         problemes += [(persona.nom, f"{e.url} ({e.methode}) → {e.statut} : {p}") for e in essais for p in e.problemes]
     bilan.controles[route.nom] = min(controle.values(), key=lambda s: s not in (200, 302))
     assert not problemes, f"{route.nom} :\n{_message(problemes)}"
