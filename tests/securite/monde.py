@@ -691,8 +691,11 @@ def construire(media_root) -> Monde:
         run_finess = lancer_import(par=acteur, fichier=SimpleUploadedFile("structures.csv", _csv_finess(
             et1, og, et1.nom)), options={"organismes_autorises": [og.finess]}, en_arriere_plan=False)
 
-        jalon = Jalon.objects.filter(**({"grappe": grappe} if hasattr(Jalon, "grappe") else {})).first() \
-            or Jalon.objects.first()
+        if "grappe" in {f.name for f in Jalon._meta.get_fields()}:  # milestones of a grappe, edited by its chef
+            jalon = Jalon.objects.create(grappe=grappe, code="attaque", libelle="x", programme="x",
+                                         date_cible=date(2027, 6, 30), etapes=["contrat"])
+        else:  # installation-wide milestones only
+            jalon = Jalon.objects.order_by("pk").first()
         c.valeurs = {
             "og": og.finess, "og_pk": og.pk, "et": et1.finess, "et_pk": et1.pk, "et2": et2.finess, "et2_pk": et2.pk,
             "grappe": grappe.pk, "usager": u1.pk, "usager2": u2.pk, "usager3": u3.pk, "appel": appel.pk,
