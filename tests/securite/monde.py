@@ -29,6 +29,7 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -353,11 +354,9 @@ CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "st
 
 def cles_get_du_produit() -> set[str]:
     """Every `request.GET` key the product's source names."""
-    racine = apps.get_app_config("web").path.rsplit("/", 1)[0]
-    import pathlib
-
+    racine = Path(apps.get_app_config("web").path).parent
     cles: set[str] = set()
-    for f in pathlib.Path(racine).rglob("*.py"):
+    for f in racine.rglob("*.py"):
         texte = f.read_text(encoding="utf-8")
         cles |= set(re.findall(r"request\.GET(?:\.get)?[\[(]\s*[\"'](\w+)[\"']", texte))
     return cles
