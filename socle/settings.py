@@ -1,6 +1,7 @@
 """Socle settings, read from the environment (django-environ) with an embedded SQLite default."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socle.audit.middleware.AuditContextMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in (account or address locked out) into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socle.urls"
@@ -98,6 +102,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after SOCLE_CONNEXION_ECHECS_MAX failed attempts on one account, or from one
+# address (SOCLE_CONNEXION_BLOCAGE_PAR: "username", "ip_address", or both, each counted apart), sign-in is refused
+# for SOCLE_CONNEXION_BLOCAGE_MINUTES, even with the right password; the lock-out is written in the access log.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("SOCLE_CONNEXION_ECHECS_MAX", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SOCLE_CONNEXION_BLOCAGE_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = env.list("SOCLE_CONNEXION_BLOCAGE_PAR", default=["username", "ip_address"])
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "socle.comptes.views.reponse_blocage"  # the French lock-out page (HTTP 429)
+AXES_VERBOSE = False  # the access log (socle.audit) records failures and lock-outs
+AXES_ENABLE_ADMIN = True
+# One-time activation link of a new account (e-mailed; the person chooses her password): valid this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("SOCLE_ACTIVATION_DUREE", default=3 * 24 * 3600)
+
 LOGIN_URL = "comptes:login"
 LOGIN_REDIRECT_URL = "web:accueil"
 LOGOUT_REDIRECT_URL = "comptes:login"
@@ -126,6 +144,14 @@ TASKS = {
         "QUEUES": ["default", "imports", "ins"],
     }
 }
+
+# A locked database (SQLite: one writer at a time) is waited for, never fatal to a background job: per-line writes of
+# the INS batch retry for at most SOCLE_BDD_VERROU_DELAI_MAX seconds; `socle worker` waits (backoff up to
+# SOCLE_WORKER_ATTENTE_MAX seconds between tries) and goes on, and records a task's result for at most
+# SOCLE_WORKER_PATIENCE_RESULTAT seconds.
+SOCLE_BDD_VERROU_DELAI_MAX = env.float("SOCLE_BDD_VERROU_DELAI_MAX", default=60.0)
+SOCLE_WORKER_ATTENTE_MAX = env.float("SOCLE_WORKER_ATTENTE_MAX", default=30.0)
+SOCLE_WORKER_PATIENCE_RESULTAT = env.float("SOCLE_WORKER_PATIENCE_RESULTAT", default=3600.0)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socle@localhost")
 # Mail (reminders, alerts). Default: messages written as files in var/mails (nothing leaves the machine);

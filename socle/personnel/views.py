@@ -236,6 +236,8 @@ def nouveau(request: HttpRequest, finess: str) -> HttpResponse:
 def modifier_situation(request: HttpRequest, pk: int) -> HttpResponse:
     s = get_object_or_404(SituationExercice.objects.select_related("professionnel", "etablissement").filter(
         professionnel__in=_professionnels(request)), pk=pk)
+    if request.method == "GET":
+        tracer(Action.LECTURE, objet=s.professionnel, request=request, details={"situation": s.pk})
     form = SituationForm(request.POST or None, instance=s)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -387,6 +389,8 @@ def import_colonnes(request: HttpRequest, pk: int) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import(request, pk)
     rapport = imp.rapport or {}
+    tracer(Action.LECTURE, objet=imp, request=request, libelle=f"Import du personnel — {imp.nom_fichier}",
+           details={"problemes": len(rapport.get("problemes", []))})  # its report names people, row by row
     en_cours = imp.statut in (ImportPersonnel.Statut.EN_ANALYSE, ImportPersonnel.Statut.EN_COURS)
     template = "personnel/_import_etat.html" if request.htmx else "personnel/import_detail.html"
     return render(request, template, {
@@ -425,6 +429,9 @@ def export_page(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     ets = rights.etablissements_visibles(request.user, GESTION).filter(organisme=og)
     res = exp.exporter(ets.select_related("organisme"))
+    tracer_lecture_liste([e.professionnel for e in res.exclus], "personnel.Professionnel",  # the names shown
+                         f"Export RPPS+ (aperçu) — {og.raison_sociale}", request=request, organisme=og,
+                         details={"inclus": res.inclus, "fichiers": list(res.fichiers)})
     return render(request, "personnel/export.html", {"og": og, "res": res, "gabarit": exp.gabarit_actif(og),
                                                     "taille": exp.TAILLE_LOT})
 
@@ -545,7 +552,8 @@ def annuaire(request: HttpRequest, finess: str) -> HttpResponse:
     if run is not None:
         resultats = list(run.resultats.select_related("professionnel"))
         tracer_lecture_liste([r.professionnel for r in resultats if r.professionnel], "personnel.Professionnel",
-                             f"Rapprochement Annuaire — {og.raison_sociale}", request=request)
+                             f"Rapprochement Annuaire — {og.raison_sociale}", request=request,
+                             details={"rapprochement": run.pk, "resultats": [r.pk for r in resultats]})
         for t in ResultatRapprochement.Type:
             groupes[t.label] = [r for r in resultats if r.type == t]
     return render(request, "personnel/annuaire.html", {"og": og, "form": form, "run": run, "groupes": groupes})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
-from socle.audit.services import tracer
+from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
 from socle.comptes.models import Fonction, Utilisateur
 
@@ -210,9 +210,12 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
                 tracer(Action.CREATION, objet=lect)
                 messages.success(request, _("Lecteurs ajoutés à l'inventaire."))
                 return redirect("prerequis:cartes", finess=og.finess)
+    cartes_og = list(Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"))
+    tracer_lecture_liste(cartes_og, "prerequis.Carte", f"Inventaire des cartes — {og.raison_sociale}",
+                         organisme=og)  # the holders' names
     return render(request, "prerequis/cartes.html", {
         "og": og, "carte_form": carte_form, "lecteur_form": lecteur_form,
-        "cartes": Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"),
+        "cartes": cartes_og,
         "lecteurs": Lecteur.objects.filter(etablissement__organisme=og).select_related("etablissement")})
 
 
