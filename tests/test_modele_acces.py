@@ -14,7 +14,8 @@ from socle.web.navigation import MENU, menu_for
 from tests.factories import EtablissementFactory, GrappeFactory, OrganismeFactory, utilisateur_avec
 
 pytestmark = pytest.mark.django_db
-PUBLIQUES = {"comptes:login", "web:sante"}
+# the activation link's page is public by nature: its one-time token is the credential
+PUBLIQUES = {"comptes:login", "comptes:activer", "web:sante"}
 
 
 def _motifs(resolver: URLResolver, prefixe: str = "", ns: str = ""):

@@ -249,8 +249,7 @@ def test_homologation_checklist_and_pv_pdf(client_de, og):
 
 
 def test_milestone_dates_are_editable_by_the_chef_de_projet_only(client_de, og):
-    Jalon.assurer_defauts()
-    j = Jalon.objects.get(code="sons_ins")
+    j = next(j for j in services.jalons_de(og) if j.code == "sons_ins")  # the OG's copy of the default
     rl = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=og)
     assert client_de(rl).post("/prerequis/calendrier/", {"jalon": j.pk, "date_cible": "2027-01-15"}).status_code == 403
     chef = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og)
