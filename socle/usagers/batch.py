@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from socle.core.bdd import reessayer_si_verrouillee
+from socle.core.travaux import TransitionInterdite
 
 from . import rniv, services
 from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomalie, Usager
@@ -187,3 +190,19 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
             progression(lot, faits)
     reessayer_si_verrouillee(lambda: lot.passer(LotQualification.Etat.TERMINE), quoi=f"lot {lot.pk}, fin")
     return lot
+
+
+def interrompre_bloques(delai: timedelta | None = None) -> int:
+    """Batches with no sign of life for `delai` (their worker died) become « Interrompu », resumable from the
+    screen or by running `socle ins qualify` again: no line is lost, none is called twice."""
+    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    n = 0
+    for lot in LotQualification.bloques(delai):
+        try:
+            lot.passer(LotQualification.Etat.INTERROMPU, message=(
+                "Le traitement s'est arrêté sans finir (processus interrompu) : reprenez le lot ; les personnes "
+                "déjà interrogées ne seront pas rappelées."))
+        except TransitionInterdite:
+            continue
+        n += 1
+    return n

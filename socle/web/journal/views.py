@@ -10,7 +10,7 @@ from django.utils import timezone
 from socle.audit.models import Action, EvenementAudit
 from socle.audit.services import tracer
 from socle.comptes import rights
-from socle.comptes.models import Fonction
+from socle.comptes.models import Fonction, Habilitation
 
 
 @login_required
@@ -22,8 +22,6 @@ def recherche(request: HttpRequest) -> HttpResponse:
         # Events by people who work in her OG(s) (sign-in attempts on their accounts included), and events on her
         # OG's data whoever the actor (a grappe's chef de projet, another OG's staff): never another OG's log.
         organismes = rights.organismes_visibles(request.user, [Fonction.REPRESENTANT_LEGAL, Fonction.DPO])
-        from socle.comptes.models import Habilitation
-
         people = Habilitation.objects.filter(organisme__in=organismes).values("utilisateur") | \
             Habilitation.objects.filter(etablissement__organisme__in=organismes).values("utilisateur")
         qs = qs.filter(Q(utilisateur__in=people) | Q(organisme__in=organismes))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext, gettext_lazy
@@ -31,7 +32,5 @@ class Command(BaseCommand):
         for line in ctx.notes:
             self.stdout.write(line)
         if not options["no_serve"]:
-            from django.conf import settings
-
             settings.SOCLE_DEMO = True
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
