@@ -112,6 +112,7 @@ AXES_LOCKOUT_PARAMETERS = env.list("SOCLE_CONNEXION_BLOCAGE_PAR", default=["user
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "socle.comptes.views.reponse_blocage"  # the French lock-out page (HTTP 429)
 AXES_VERBOSE = False  # the access log (socle.audit) records failures and lock-outs
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the access log already: no second copy with IPs
 AXES_ENABLE_ADMIN = True
 # One-time activation link of a new account (e-mailed; the person chooses her password): valid this many seconds.
 PASSWORD_RESET_TIMEOUT = env.int("SOCLE_ACTIVATION_DUREE", default=3 * 24 * 3600)
