@@ -47,7 +47,7 @@ fi
   ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
   [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
   echo "socle importé depuis $ici"
-  "$py" -m pytest -q -p no:cacheprovider -m "not browser" "$@"
+  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )
@@ -61,4 +61,4 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
-  .venv/bin/pytest -q -p no:cacheprovider -m "not browser" --create-db "$@"
+  .venv/bin/pytest -q -p no:cacheprovider -m "not browser and not coupure" --create-db "$@"

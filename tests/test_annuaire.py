@@ -8,6 +8,7 @@ import pytest
 
 from socle import referentiels
 from socle.core.identifiants import finess_error, rpps_error
+from socle.fictif.annuaire import finess, generer, rpps_numero
 from socle.personnel.annuaire import colonnes as C
 from socle.personnel.annuaire.engine import (
     MAX_CANDIDATS,
@@ -25,7 +26,6 @@ from socle.personnel.annuaire.engine import (
     similarite_nom,
 )
 from socle.personnel.annuaire.normalisation import cles_identite, formes, normaliser
-from socle.personnel.annuaire.synthetique import finess, generer, rpps_numero
 
 ET1, ET2, ET_AILLEURS = finess(69, 300_001), finess(69, 300_002), finess(13, 500_001)
 EJ1, EJ_AILLEURS = finess(69, 100_001), finess(13, 400_001)

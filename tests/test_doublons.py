@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from socle.fictif.doublons import TYPES_DOUBLONS, TYPES_NON_DOUBLONS, generer
 from socle.usagers.doublons import (
     IdentiteCandidate,
     cle_phonetique,
@@ -16,7 +17,6 @@ from socle.usagers.doublons import (
     regrouper,
 )
 from socle.usagers.doublons.engine import SEUIL_DEFAUT, TAILLE_MAX_BLOC
-from socle.usagers.doublons.synthetique import TYPES_DOUBLONS, TYPES_NON_DOUBLONS, generer
 
 # --- normalisation and French phonetic key ---------------------------------------------------------------------
 

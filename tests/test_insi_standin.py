@@ -15,9 +15,10 @@ from socle.connecteurs.commun.tls import MaterielCertificat
 from socle.connecteurs.insi.client import contexte_tls
 from socle.connecteurs.insi.interface import InsiErreurTechnique, TraitsRecherche
 from socle.connecteurs.insi.pki import assurer_pki
-from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam
+from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, identites_cnam
 from socle.connecteurs.insi.traits import normaliser_prenoms
 from socle.core.identifiants import nir_error
+from socle.fictif.insi import generer_identites
 from tests.insi_outils import client as nouveau_client
 
 ADRTROIS = TraitsRecherche("ADRTROIS", ("DOMINIQUE",), "F", dt.date(1997, 2, 26))
@@ -271,7 +272,7 @@ def test_published_identities_reach_a_standin_following_the_file(tmp_path):
 
 
 def test_demo_fiches_give_about_seventy_percent_qualified(bouchon):
-    from socle.connecteurs.insi.standin import fiches_pour_demo
+    from socle.fictif.insi import fiches_pour_demo
 
     personnes = [
         {"nom_naissance": f"DEMOFICTIF{i}", "prenoms": ["ALICE", "ROSE"], "sexe": "F",

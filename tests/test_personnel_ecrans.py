@@ -323,7 +323,7 @@ def test_portal_return_in_socle_template_through_the_screen(og_rh, client_de):
 
 
 def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de):
-    from socle.personnel.annuaire.synthetique import generer
+    from socle.fictif.annuaire import generer
 
     jeu = generer(tmp_path / "annuaire.txt", n_lignes=3000, n_agents=60, n_et=3, n_ej=1)
     og = OrganismeFactory(finess=jeu.finess_ej[0])
@@ -374,8 +374,8 @@ def test_annuaire_reconciliation_wired_on_the_synthetic_file(tmp_path, client_de
 
 
 def test_annuaire_upload_from_the_screen_runs_in_background_when_large(tmp_path, client_de, settings, monkeypatch):
-    from socle.personnel import views
-    from socle.personnel.annuaire.synthetique import generer
+    from socle.fictif.annuaire import generer
+    from socle.personnel.views import annuaire as vue_annuaire
 
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
                                   "QUEUES": ["default", "imports", "ins"]}}
@@ -388,13 +388,13 @@ def test_annuaire_upload_from_the_screen_runs_in_background_when_large(tmp_path,
     url = reverse("personnel:annuaire", args=[og.finess])
     r = c.post(url, {"fichier": SimpleUploadedFile("extrait.zip", jeu.chemin.read_bytes())}, follow=True)
     assert "Rapprochement terminé" in r.content.decode() and og.rapprochements.count() == 1
-    monkeypatch.setattr(views, "SEUIL_ANNUAIRE_TACHE", 10)
+    monkeypatch.setattr(vue_annuaire, "SEUIL_ANNUAIRE_TACHE", 10)
     r = c.post(url, {"fichier": SimpleUploadedFile("extrait.zip", jeu.chemin.read_bytes())}, follow=True)
     assert "arrière-plan" in r.content.decode() and og.rapprochements.count() == 2
     assert not list((tmp_path / "media" / "annuaire").iterdir())  # uploaded files are removed
     r = c.post(url, {"fichier": SimpleUploadedFile("faux.txt", b"pas|un|extrait\n")}, follow=True)
     assert "Fichier refusé : ligne 1 : en-tête inattendu" in r.content.decode()  # refused by the worker, shown
-    monkeypatch.setattr(views, "SEUIL_ANNUAIRE_TACHE", 10_000)
+    monkeypatch.setattr(vue_annuaire, "SEUIL_ANNUAIRE_TACHE", 10_000)
     r = c.post(url, {"fichier": SimpleUploadedFile("faux.txt", b"pas|un|extrait\n")}, follow=True)
     assert "Fichier refusé : ligne 1" in r.content.decode()
 

@@ -245,7 +245,7 @@ def test_finess_rejets_plafonnes_en_memoire(settings, tmp_path):
 
 @pytest.fixture
 def petits_lots(monkeypatch):
-    monkeypatch.setattr(finess_import, "BATCH_EJ", 1)
+    monkeypatch.setattr(finess_import.json_flux, "BATCH_EJ", 1)
 
 
 @pytest.fixture
@@ -257,7 +257,7 @@ def transactions(monkeypatch):
     def compter(*args, **kwargs):
         ouvertes.append(1)
         return vraie(*args, **kwargs)
-    monkeypatch.setattr(finess_import.transaction, "atomic", compter)
+    monkeypatch.setattr(finess_import.passes.transaction, "atomic", compter)
     return ouvertes
 
 

@@ -19,11 +19,10 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from socle.core.identifiants import avec_cle_luhn
-
-from ..nomenclatures import GENRES
-from . import colonnes as C
-from .engine import FicheAgent, noms_agent, prenoms_agent
-from .normalisation import cles_identite, normaliser
+from socle.personnel.annuaire import colonnes as C
+from socle.personnel.annuaire.engine import FicheAgent, noms_agent, prenoms_agent
+from socle.personnel.annuaire.normalisation import cles_identite, normaliser
+from socle.personnel.nomenclatures import GENRES
 
 _RACINES = (
     "BA BEL BER BON BOU BRI CAR CHA CHE COR DAR DEL DOM DUR FA FER FON GAL GAR GIR GRA JOL LAB LAM LAN LAR LEB "

@@ -14,8 +14,8 @@ from datetime import date
 
 from rapidfuzz.distance import OSA
 
-from .engine import IdentiteCandidate
-from .phonetique import cle_phonetique, normaliser
+from socle.usagers.doublons.engine import IdentiteCandidate
+from socle.usagers.doublons.phonetique import cle_phonetique, normaliser
 
 TYPES_DOUBLONS = (
     "faute_nom",
