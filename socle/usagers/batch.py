@@ -166,6 +166,21 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
 
             reessayer_si_verrouillee(_refus, quoi=quoi)
             continue
+        if appel.cr == "ERR" and appel.reponse.get("reessayable") is False:
+            # The téléservice refused the call itself (certificate, configuration, request): nothing was
+            # processed, every next call would be refused the same way. Stop; this person waits to be called
+            # again when the batch is resumed after the fix.
+            @transaction.atomic
+            def _arret(ligne_id=ligne_id, appel=appel):
+                services.enregistrer_appel(appel)
+                LigneLot.objects.filter(pk=ligne_id).update(etat=L.A_FAIRE, debut_appel=None)
+
+            reessayer_si_verrouillee(_arret, quoi=quoi)
+            message = (f"Lot arrêté : le téléservice INSi refuse les appels ({appel.erreur[:300]}). Corrigez la "
+                       "cause (certificat, configuration) puis reprenez le lot : personne n'est appelé deux fois.")
+            reessayer_si_verrouillee(lambda m=message: lot.passer(LotQualification.Etat.INTERROMPU, message=m),
+                                     quoi=f"lot {lot.pk}, arrêt")
+            return lot
 
         essais = [0]
 
