@@ -27,3 +27,16 @@ def gabarits_stricts():
     ancien, moteur.string_if_invalid = moteur.string_if_invalid, VariableInconnue("%s")
     yield
     moteur.string_if_invalid = ancien
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` (several processes on one database) belong to the PostgreSQL pass of
+    scripts/test.sh: on SQLite they are deselected (reported as such), never skipped."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    gardes = [i for i in items if i.get_closest_marker("postgresql") is None]
+    if len(gardes) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("postgresql") is not None])
+        items[:] = gardes

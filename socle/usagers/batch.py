@@ -3,7 +3,8 @@ given rate, take coherent answers, put every failure in the anomaly queue.
 
 Crash safety: each line is committed as APPEL *before* the call and with its result *after*. On a restart, a
 line still in APPEL may or may not have reached INSi: it is sent to the anomaly queue ("appel interrompu"),
-never re-called automatically — so nobody is called twice and nothing is lost."""
+never re-called automatically — so nobody is called twice and nothing is lost. A batch is run by one process at
+a time (an exclusive lock that dies with its holder), so a line in APPEL always belongs to a dead process."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
+
+from socle.core.verrous import verrou_exclusif
 
 from . import rniv, services
 from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomalie, Usager
@@ -112,7 +115,18 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
                  progression: Callable[[LotQualification, int], None] | None = None,
                  horloge: Callable[[], float] = time.monotonic) -> LotQualification:
     """Run (or resume) a batch. Safe to call again after any interruption. The calls are made on behalf of the
-    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none)."""
+    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none).
+
+    One process at a time runs a given batch, on any machine (socle.core.verrous: the lock dies with its
+    holder). A second `socle worker` given the same batch leaves it to the first and returns at once: it
+    would otherwise take the first one's call in progress for an interrupted one, and double the rate."""
+    with verrou_exclusif(f"lot-ins-{lot_id}") as pris:
+        if not pris:
+            return LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
+        return _executer_lot(lot_id, client=client, pause=pause, progression=progression, horloge=horloge)
+
+
+def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQualification:
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
         return lot
