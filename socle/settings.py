@@ -22,7 +22,18 @@ from django.utils.csp import CSP
 from socle import referentiels
 
 BASE_DIR = Path(__file__).resolve().parent
+
+
+class _VariablesEtFichiers(environ.FileAwareMapping):
+    """VAR or VAR_FILE (its content, without the final newline an editor or `echo` leaves)."""
+
+    def __getitem__(self, key):
+        valeur = super().__getitem__(key)
+        return valeur.strip() if self.env.get(f"{key}_FILE") else valeur
+
+
 env = environ.FileAwareEnv()
+env.ENVIRON = _VariablesEtFichiers()
 environ.Env.read_env(env.str("SOCLE_ENV_FILE", default=str(BASE_DIR.parent / ".env")))
 
 SOCLE_PRODUCTION = env.bool("SOCLE_PRODUCTION", default=False)

@@ -43,8 +43,11 @@ def _env_propre(dossier: Path, **variables: str) -> dict[str, str]:
 
 def _production(dossier: Path, **variables: str) -> dict[str, str]:
     cle = dossier / "secret_key"
-    cle.write_text(secrets.token_urlsafe(50))
-    return _env_propre(dossier, SOCLE_PRODUCTION="true", SECRET_KEY_FILE=str(cle), ALLOWED_HOSTS=HOTE,
+    cle.write_text(secrets.token_urlsafe(50) + "\n")  # as `echo` writes it
+    url = dossier / "database_url"
+    url.write_text(f"sqlite:///{dossier / 'donnees' / 'socle.sqlite3'}\n")
+    return _env_propre(dossier, SOCLE_PRODUCTION="true", SECRET_KEY_FILE=str(cle), DATABASE_URL_FILE=str(url),
+                       ALLOWED_HOSTS=HOTE,
                        SOCLE_SMTP_HOST="smtp.exemple.fr", SOCLE_SMTP_PORT="587", SOCLE_SMTP_TLS="true", **variables)
 
 
