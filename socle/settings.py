@@ -368,9 +368,6 @@ SOCLE_PERSONNEL_MAX_LIGNE = env.int("SOCLE_PERSONNEL_MAX_LIGNE", default=1 * _MO
 SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL = env.int("SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL", default=1000)
 
 # --- usagers ---
-# INSi backlog batches may require a valid INSI-AUTO certificate: when true, the callable at
-# SOCLE_INSI_CERTIFICAT_CHECK (dotted path, f(organisme) -> bool | (bool, message)) must accept the OG.
-# Default: required, checked by the prerequisites cockpit (an INSi-ready AUTH_CLI certificate valid today).
+# INSi backlog batches require an INSi-ready certificate deposited in the prerequisites cockpit (an AUTH_CLI
+# certificate valid today); false only for a test platform.
 SOCLE_INSI_EXIGER_CERTIFICAT = env.bool("SOCLE_INSI_EXIGER_CERTIFICAT", default=True)
-SOCLE_INSI_CERTIFICAT_CHECK = env.str("SOCLE_INSI_CERTIFICAT_CHECK",
-                                      default="socle.prerequis.services.certificat_insi_pret")

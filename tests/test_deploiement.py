@@ -31,7 +31,7 @@ def _variable_connue(nom: str, lues: str) -> bool:
 
 
 def _unite(nom: str) -> configparser.ConfigParser:
-    c = configparser.ConfigParser(interpolation=None, strict=True, delimiters=("=",))
+    c = configparser.ConfigParser(interpolation=None, strict=False, delimiters=("=",))  # ExecStart may repeat
     c.optionxform = str  # systemd keys are case-sensitive
     c.read_string((SYSTEMD / nom).read_text())
     return c
@@ -49,7 +49,9 @@ def test_unites_systemd():
     assert web["Service"]["ExecStart"].endswith("socle.wsgi:application")
     assert worker["Service"]["ExecStart"] == "/opt/socle/.venv/bin/socle worker --worker-id %H-%i"
     assert relances["Service"]["Type"] == "oneshot"
-    assert relances["Service"]["ExecStart"] == "/opt/socle/.venv/bin/socle reminders"
+    relances_unite = (SYSTEMD / "socle-reminders.service").read_text()
+    assert re.findall(r"^ExecStart=(.*)$", relances_unite, flags=re.M) == [
+        "/opt/socle/.venv/bin/socle reminders", "/opt/socle/.venv/bin/socle travaux-bloques"]
     assert minuterie["Timer"]["Unit"] == "socle-reminders.service" and minuterie["Timer"]["Persistent"] == "true"
     assert "Install" not in relances and minuterie["Install"]["WantedBy"] == "timers.target"
     for u in (web, worker):

@@ -677,3 +677,46 @@ def test_chef_de_projet_ne_voit_que_ses_imports(ecran, client_de):
     assert "sien.json" in page and "autre.json" not in page
     assert c.get(sien.get_absolute_url()).status_code == 200
     assert c.get(pas_sien.get_absolute_url()).status_code == 404
+
+
+# ------------------------------------------------------------------ one use case, one job record, one lifecycle
+
+
+def test_commande_et_ecran_laissent_le_meme_enregistrement(ecran, client_de, extrait, tmp_path):
+    from socle.audit.models import Action, EvenementAudit
+
+    call_command("import_finess", str(extrait), "--quiet", stdout=io.StringIO())
+    admin = UtilisateurFactory(is_superuser=True)
+    client_de(admin).post(reverse("organisations:import_finess"),
+                          {"fichier": SimpleUploadedFile("s.json", extrait.read_bytes())})
+    commande, ecran_run = ImportFiness.objects.order_by("pk")
+    for run in (commande, ecran_run):
+        assert run.statut == ImportFiness.Statut.TERMINE and run.debut and run.fin and run.fin >= run.debut
+        assert run.compteurs["et"]["crees"] + run.compteurs["et"]["inchanges"] == 12
+        assert EvenementAudit.objects.filter(action=Action.IMPORT, objet_type="organisations.ImportFiness",
+                                             objet_id=str(run.pk)).exists()
+    assert commande.options["chemin"] == str(extrait.resolve()) and not commande.fichier
+    assert commande.lance_par is None and ecran_run.lance_par == admin
+
+
+def test_un_import_ne_tourne_jamais_deux_fois(extrait):
+    from socle.core.travaux import TransitionInterdite
+    from socle.organisations.tasks import executer_import, lancer_import
+
+    run = lancer_import(chemin=extrait, en_arriere_plan=False, options={"organismes_autorises": None})
+    assert run.statut == ImportFiness.Statut.TERMINE
+    fin = run.fin
+    assert executer_import(run.pk).fin == fin  # already done: left alone
+    with pytest.raises(TransitionInterdite):
+        run.passer(ImportFiness.Statut.EN_COURS)
+
+
+def test_import_bloque_passe_en_erreur_sur_la_page_de_statut(ecran, client_de):
+    chef = utilisateur_avec(Fonction.CHEF_PROJET, grappe=GrappeFactory())
+    run = ImportFiness.objects.create(nom_fichier="x.json", fichier="imports/x.json", lance_par=chef)
+    run.passer(ImportFiness.Statut.EN_COURS)
+    ImportFiness.objects.filter(pk=run.pk).update(battement=timezone.now() - dt.timedelta(hours=1))
+    page = client_de(chef).get(run.get_absolute_url()).content.decode()
+    run.refresh_from_db()
+    assert run.statut == ImportFiness.Statut.ERREUR and "processus interrompu" in run.message
+    assert "Relancez l&#x27;import du même fichier" in page or "Relancez l'import du même fichier" in page

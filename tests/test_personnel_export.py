@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from socle.personnel import export as exp
 from socle.personnel import importer as imp
@@ -162,3 +163,20 @@ def test_grappe_export_covers_member_og(peuple, tmp_path):
     call_command("rpps", "export", "--grappe", str(grappe.pk), "--out", str(tmp_path))
     assert (tmp_path / f"rpps_plus_{et_b.finess}.csv").exists()
     assert (tmp_path / f"rpps_plus_{ets[1].finess}.csv").exists()
+
+
+def test_commande_et_ecran_tracent_le_meme_export(peuple, tmp_path, client_de):
+    """One use case (export.exporter_pour) behind `socle rpps export` and the screen's zip: the same audit event."""
+    from socle.audit.models import Action, EvenementAudit
+    from socle.comptes.models import Fonction
+    from tests.factories import utilisateur_avec
+
+    og = peuple[0]
+    call_command("rpps", "export", "--og", og.finess, "--out", str(tmp_path))
+    rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, organisme=og)
+    assert client_de(rh).get(reverse("personnel:export_zip", args=[og.finess])).status_code == 200
+    commande, ecran = EvenementAudit.objects.filter(action=Action.EXPORT).order_by("pk")
+    assert commande.utilisateur is None and ecran.utilisateur == rh
+    for ev in (commande, ecran):
+        assert ev.objet_id == str(og.pk) and ev.objet_libelle == f"Export RPPS+ — {og}"
+    assert commande.details == ecran.details and commande.details["inclus"] > 0

@@ -1,5 +1,6 @@
 """HR import: dry run naming every planted error by row and field, atomic commit, idempotent re-import."""
 
+import io
 from datetime import date
 
 import pytest
@@ -7,8 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from socle.cli import translate
+from socle.core.travaux import TransitionInterdite
 from socle.personnel import importer as imp
-from socle.personnel.models import MappingColonnes, Professionnel, SituationExercice
+from socle.personnel.models import ImportPersonnel, MappingColonnes, Professionnel, SituationExercice
+from socle.personnel.tasks import executer_import
 from tests.factories import EtablissementFactory, OrganismeFactory
 from tests.factories_personnel import csv_gabarit, ligne_valide, rpps_cle_fausse, rpps_valide, xlsx
 
@@ -244,3 +247,18 @@ def test_any_hr_export_through_a_remembered_mapping(og_ets, tmp_path, capsys):
     call_command("import_staff", str(path), "--og", og.finess, "--mapping", "Paie")
     assert Professionnel.objects.count() == 30
     assert Professionnel.objects.filter(sexe="M").count() == 8
+
+
+def test_commande_et_ecran_laissent_le_meme_enregistrement(tmp_path, settings):
+    """`socle import-staff` goes through the screen's job (ImportPersonnel): dry run then commit, timestamps,
+    and the uploaded copy deleted once committed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    et = EtablissementFactory()
+    chemin = tmp_path / "personnel.csv"
+    chemin.write_bytes(csv_gabarit([ligne_valide(i, et.finess) for i in range(3)]))
+    call_command("import_staff", str(chemin), "--og", et.organisme.finess, stdout=io.StringIO())
+    imp = ImportPersonnel.objects.get()
+    assert imp.statut == ImportPersonnel.Statut.IMPORTE and imp.debut and imp.termine_le >= imp.debut
+    assert imp.rapport["resultat"]["crees"] >= 1 and not imp.fichier
+    with pytest.raises(TransitionInterdite):
+        executer_import(imp, valider=True)  # an imported job is final

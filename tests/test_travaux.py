@@ -53,3 +53,29 @@ def test_travaux_bloques():
     LotQualification.objects.filter(pk=mort.pk).update(battement=timezone.now() - timedelta(minutes=30))
     vivant.signe_de_vie()
     assert list(LotQualification.bloques(timedelta(minutes=10))) == [mort]
+
+
+def test_commande_travaux_bloques_clot_chaque_sorte_de_travail():
+    import io
+
+    from django.core.management import call_command
+
+    from socle.organisations.models import ImportFiness
+    from socle.personnel.models import ImportPersonnel
+
+    et = EtablissementFactory()
+    lot = LotQualification.objects.create(etablissement=et)
+    finess = ImportFiness.objects.create(nom_fichier="f.json")
+    rh = ImportPersonnel.objects.create(organisme=et.organisme, nom_fichier="p.csv")
+    for travail, statut in ((lot, E.EN_COURS), (finess, ImportFiness.Statut.EN_COURS),
+                            (rh, ImportPersonnel.Statut.EN_ANALYSE)):
+        travail.passer(statut)
+        type(travail).objects.filter(pk=travail.pk).update(battement=timezone.now() - timedelta(hours=2))
+    sortie = io.StringIO()
+    call_command("travaux_bloques", stdout=sortie)
+    assert "imports FINESS 1, imports du personnel 1, lots INSi 1" in sortie.getvalue()
+    for travail in (lot, finess, rh):
+        travail.refresh_from_db()
+    assert lot.etat == E.INTERROMPU and "reprenez le lot" in lot.message
+    assert finess.statut == ImportFiness.Statut.ERREUR and rh.statut == ImportPersonnel.Statut.ECHEC
+    lot.passer(E.EN_COURS)  # an interrupted batch may be resumed

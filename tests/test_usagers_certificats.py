@@ -29,7 +29,6 @@ _SERIE = itertools.count(int(time.time() * 10) % 10_000_000)
 def fixture_journal(settings):
     settings.SOCLE_INSI_CERTIFICATS_INSTALLATION = False
     settings.SOCLE_INSI_EXIGER_CERTIFICAT = True
-    settings.SOCLE_INSI_CERTIFICAT_CHECK = "socle.prerequis.services.certificat_insi_pret"
     j = bouchon_local().journal
     j.vider()
     return j

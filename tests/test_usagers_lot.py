@@ -236,21 +236,16 @@ def test_commande_par_call_command(journal):
     assert '"ins_recupere": 2' in out.getvalue()
 
 
-def refuser_certificat(organisme):
-    return False, "Aucun certificat INSI-AUTO"
-
-
 @pytest.mark.django_db
 def test_batch_autorise_branche_certificat():
     et = EtablissementFactory()
     assert services.batch_autorise(et.organisme) == (True, "")
-    with override_settings(SOCLE_INSI_EXIGER_CERTIFICAT=True,
-                           SOCLE_INSI_CERTIFICAT_CHECK="tests.test_usagers_lot.refuser_certificat"):
-        assert services.batch_autorise(et.organisme) == (False, "Aucun certificat INSI-AUTO")
+    with override_settings(SOCLE_INSI_EXIGER_CERTIFICAT=True):  # no certificate deposited in the cockpit
+        ok, message = services.batch_autorise(et.organisme)
+        assert not ok and "Aucun certificat" in message
         with pytest.raises(PermissionError):
             batch.preparer_lot(et)
-    with override_settings(SOCLE_INSI_EXIGER_CERTIFICAT=False,
-                           SOCLE_INSI_CERTIFICAT_CHECK="tests.test_usagers_lot.refuser_certificat"):
+    with override_settings(SOCLE_INSI_EXIGER_CERTIFICAT=False):
         assert services.batch_autorise(et.organisme)[0] is True
 
 
@@ -366,7 +361,6 @@ def test_lot_exige_un_certificat_insi_du_cockpit(settings):
     from socle.prerequis.services import enregistrer_certificat
 
     settings.SOCLE_INSI_EXIGER_CERTIFICAT = True
-    settings.SOCLE_INSI_CERTIFICAT_CHECK = "socle.prerequis.services.certificat_insi_pret"
     et = EtablissementFactory()
     ok, message = services.batch_autorise(et.organisme)
     assert not ok and "INSI-AUTO" in message

@@ -9,8 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socle.audit.services import tracer_lecture_liste
+from socle.organisations.models import Grappe
 
 from . import services
+from .demo import DEMO_PASSWORD, comptes_demo
 from .forms import CompteForm, HabilitationForm
 from .models import Habilitation
 
@@ -86,10 +88,6 @@ class ConnexionView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if getattr(settings, "SOCLE_DEMO", False):
-            from socle.organisations.models import Grappe
-
-            from .demo import DEMO_PASSWORD, comptes_demo
-
             context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD,
                                "comptes": comptes_demo()}
         return context

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from socle.core.identifiants import finess_error
+from socle.core.travaux import AvecCycle, cycle
 
 from .categories import CATEGORIES, libelle_categorie
 
@@ -153,8 +154,8 @@ class Grappe(models.Model):
         return Etablissement.objects.filter(organisme__grappes=self)
 
 
-class ImportFiness(models.Model):
-    """One run of the FINESS import launched from the upload screen (the task fills the summary)."""
+class ImportFiness(AvecCycle):
+    """One run of the FINESS import, launched from the upload screen or `socle import-finess` (same record)."""
 
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", _("En attente")
@@ -163,7 +164,14 @@ class ImportFiness(models.Model):
         REJETE = "rejete", _("Annulé : enregistrements rejetés")
         ERREUR = "erreur", _("Erreur")
 
-    fichier = models.FileField(_("fichier"), upload_to="imports/finess/%Y/%m/")
+    CYCLE = cycle({Statut.EN_ATTENTE: [Statut.EN_COURS, Statut.ERREUR],
+                   Statut.EN_COURS: [Statut.TERMINE, Statut.REJETE, Statut.ERREUR],
+                   Statut.TERMINE: [], Statut.REJETE: [], Statut.ERREUR: []},
+                  en_cours=[Statut.EN_COURS], finaux=[Statut.TERMINE, Statut.REJETE, Statut.ERREUR],
+                  battement="battement", libelles=dict(Statut.choices))
+
+    # Empty for a command run on a file of the server's disk (its path is in `options["chemin"]`).
+    fichier = models.FileField(_("fichier"), upload_to="imports/finess/%Y/%m/", blank=True)
     nom_fichier = models.CharField(_("nom du fichier"), max_length=255)
     statut = models.CharField(_("statut"), max_length=12, choices=Statut.choices, default=Statut.EN_ATTENTE)
     options = models.JSONField(_("options"), default=dict, blank=True)
@@ -176,6 +184,7 @@ class ImportFiness(models.Model):
     cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
     debut = models.DateTimeField(_("début"), null=True, blank=True)
     fin = models.DateTimeField(_("fin"), null=True, blank=True)
+    battement = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import FINESS")
@@ -187,7 +196,3 @@ class ImportFiness(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("organisations:import_finess_detail", args=[self.pk])
-
-    @property
-    def fini(self) -> bool:
-        return self.statut in (self.Statut.TERMINE, self.Statut.REJETE, self.Statut.ERREUR)

@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models import Max, Prefetch
 from rapidfuzz import fuzz, process
 
+from socle.audit.models import Action
+from socle.audit.services import tracer
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import rules
@@ -326,4 +328,13 @@ def exporter(etablissements: Iterable[Etablissement]) -> ResultatExport:
                 res.fichiers[nom] = rendre_csv(structure, lot)
                 res.lignes_par_fichier[nom] = len(lot)
                 res.inclus += len(lot)
+    return res
+
+
+def exporter_pour(objet, etablissements: Iterable[Etablissement], *, utilisateur=None) -> ResultatExport:
+    """The RPPS+ export use case, for the screen's download and `socle rpps export`: the files of `objet` (an OG
+    or a grappe) and one audit event with what left Socle."""
+    res = exporter(etablissements)
+    tracer(Action.EXPORT, objet=objet, utilisateur=utilisateur, libelle=f"Export RPPS+ — {objet}",
+           details={"fichiers": list(res.fichiers), "inclus": res.inclus, "exclus": len(res.exclus)})
     return res

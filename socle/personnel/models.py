@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from socle.core.identifiants import rpps_error
 from socle.core.texte import cle_alphanumerique
+from socle.core.travaux import AvecCycle, cycle
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from .nomenclatures import CATEGORIES_PRO, GENRES, MODES_EXERCICE, PROFESSION_ROLE, ROLES
@@ -300,7 +301,7 @@ class GabaritExport(models.Model):
         return f"{self.nom} (v{self.version})"
 
 
-class ImportPersonnel(models.Model):
+class ImportPersonnel(AvecCycle):
     """One upload of an HR file. The file (a media file, never a database blob) is kept while the import may
     still be committed, so the dry run and the commit read the same bytes; it is deleted as soon as the import
     is committed or refused (`effacer_fichier`)."""
@@ -313,6 +314,16 @@ class ImportPersonnel(models.Model):
         IMPORTE = "importe", _("Importé")
         ECHEC = "echec", _("Refusé")
 
+    # Columns mapped → dry run (running, then analysed) → commit (running, then imported); a commit refused for
+    # blocking errors goes back to "analysé" with the reason. The screen and `socle import-staff` go the same way.
+    CYCLE = cycle({Statut.A_ASSOCIER: [Statut.EN_ANALYSE, Statut.ECHEC],
+                   Statut.EN_ANALYSE: [Statut.ANALYSE, Statut.ECHEC],
+                   Statut.ANALYSE: [Statut.EN_ANALYSE, Statut.EN_COURS, Statut.ECHEC],
+                   Statut.EN_COURS: [Statut.IMPORTE, Statut.ANALYSE, Statut.ECHEC],
+                   Statut.IMPORTE: [], Statut.ECHEC: []},
+                  en_cours=[Statut.EN_ANALYSE, Statut.EN_COURS], finaux=[Statut.IMPORTE, Statut.ECHEC],
+                  fin="termine_le", battement="battement", libelles=dict(Statut.choices))
+
     organisme = models.ForeignKey(OrganismeGestionnaire, on_delete=models.CASCADE, related_name="imports_personnel")
     nom_fichier = models.CharField(_("fichier"), max_length=255)
     fichier = models.FileField(_("fichier déposé"), upload_to="imports/personnel/%Y/%m/", blank=True)
@@ -322,6 +333,8 @@ class ImportPersonnel(models.Model):
     cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
     cree_le = models.DateTimeField(auto_now_add=True)
+    debut = models.DateTimeField(null=True, blank=True)
+    battement = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
     termine_le = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -19,6 +19,7 @@ from socle.core.texte import cle_alphanumerique
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import rules
+from .annuaire.engine import FicheAgent, lire_annuaire, rapprocher
 from .importer import _str, lire_tableau, parse_date
 from .models import (
     OrganisationRpps,
@@ -287,8 +288,6 @@ def importer_retour_portail(contenu: bytes, organisme: OrganismeGestionnaire, ut
 
 def fiches_agents(organisme: OrganismeGestionnaire) -> list:
     """The OG's staff as the engine sees them (current situations only)."""
-    from .annuaire.engine import FicheAgent
-
     out = []
     pros = Professionnel.objects.filter(organisme=organisme).prefetch_related(
         Prefetch("situations", queryset=SituationExercice.objects.select_related("etablissement")))
@@ -313,8 +312,6 @@ def _ligne_json(ligne, score: float | None = None) -> dict:
 def rapprocher_annuaire(path, organisme: OrganismeGestionnaire, nom_fichier: str = "", utilisateur=None):
     """Stream the Annuaire extract, match it with the OG's staff, store the outcome. RPPS numbers found for
     unambiguous matches are written on the records; ambiguous ones wait for a person's decision."""
-    from .annuaire.engine import lire_annuaire, rapprocher
-
     agents = fiches_agents(organisme)
     finess_og = set(organisme.etablissements.values_list("finess", flat=True)) | {organisme.finess}
     r = rapprocher(agents, lire_annuaire(path), finess_og)

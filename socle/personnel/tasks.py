@@ -1,10 +1,12 @@
 """Background work of the staff registry: analysis and commit of large HR files (queue "imports")."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.tasks import task
-from django.utils import timezone
+
+from socle.core.travaux import TransitionInterdite
 
 from .importer import FichierIllisible, ImportRefuse, analyser, importer
 from .models import ImportPersonnel
@@ -13,11 +15,16 @@ logger = logging.getLogger(__name__)
 
 
 def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> ImportPersonnel:
-    """Dry run (valider=False) or commit of a stored upload; the outcome goes in `imp.rapport`.
+    """Dry run (valider=False) or commit of a stored upload; the outcome goes in `imp.rapport`. The one path
+    for the screen (at once, or through the worker for large files) and `socle import-staff`.
 
     Reading and analysis happen before (outside) the single write transaction of `importer`. The job always
     ends in a final status, never stuck "en analyse"; once the import is committed or refused (unreadable file,
     a limit, blocking errors) the uploaded file is deleted: only its name and the report remain."""
+    S = ImportPersonnel.Statut
+    en_cours = S.EN_COURS if valider else S.EN_ANALYSE
+    if imp.statut != en_cours:  # the screen already moved a large file's job before handing it to the worker
+        imp.passer(en_cours)
     mapping = imp.mapping.correspondances if imp.mapping else None
     format_date = imp.mapping.format_date if imp.mapping else "%d/%m/%Y"
     try:
@@ -29,28 +36,40 @@ def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> Im
         if valider:
             analyse, resultat = importer(contenu, imp.nom_fichier, imp.organisme, mapping, format_date,
                                          utilisateur=utilisateur or imp.cree_par)
-            imp.rapport = {**analyse.rapport(), "resultat": {k: v for k, v in resultat.items() if k != "ids"}}
-            imp.statut = ImportPersonnel.Statut.IMPORTE
+            rapport = {**analyse.rapport(), "resultat": {k: v for k, v in resultat.items() if k != "ids"}}
+            final = S.IMPORTE
         else:
             analyse = analyser(contenu, imp.nom_fichier, imp.organisme, mapping, format_date)
-            imp.rapport = analyse.rapport()
-            imp.statut = ImportPersonnel.Statut.ANALYSE
+            rapport, final = analyse.rapport(), S.ANALYSE
     except ImportRefuse as exc:
-        imp.rapport = {**exc.analyse.rapport(), "refus": str(exc)}
-        imp.statut = ImportPersonnel.Statut.ANALYSE
+        rapport, final = {**exc.analyse.rapport(), "refus": str(exc)}, S.ANALYSE
     except FichierIllisible as exc:
-        imp.rapport = {"fichier": str(exc)}
-        imp.statut = ImportPersonnel.Statut.ECHEC
+        rapport, final = {"fichier": str(exc)}, S.ECHEC
     except Exception as exc:  # noqa: BLE001 - any failure ends in a visible status, not a run stuck "en analyse"
         logger.exception("Import du personnel n° %s", imp.pk)
-        imp.rapport = {"fichier": f"erreur inattendue pendant la lecture ou l'import ({type(exc).__name__}) ; "
-                                  "déposez le fichier à nouveau, ou signalez-le à l'administrateur de Socle"}
-        imp.statut = ImportPersonnel.Statut.ECHEC
-    imp.termine_le = timezone.now()
-    imp.save(update_fields=["rapport", "statut", "termine_le"])
-    if imp.statut != ImportPersonnel.Statut.ANALYSE or imp.rapport.get("bloquants"):
+        rapport = {"fichier": f"erreur inattendue pendant la lecture ou l'import ({type(exc).__name__}) ; "
+                              "déposez le fichier à nouveau, ou signalez-le à l'administrateur de Socle"}
+        final = S.ECHEC
+    imp.passer(final, rapport=rapport)
+    if imp.statut != S.ANALYSE or imp.rapport.get("bloquants"):
         imp.effacer_fichier()  # committed or refused: nothing left to commit, keep no content
     return imp
+
+
+def echouer_bloques(delai: timedelta | None = None) -> int:
+    """Staff imports whose worker died end « Refusé » with what to do, instead of staying « en cours »."""
+    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    n = 0
+    for imp in ImportPersonnel.bloques(delai):
+        try:
+            imp.passer(ImportPersonnel.Statut.ECHEC, rapport={**imp.rapport, "fichier": (
+                "le traitement s'est arrêté sans finir (processus interrompu) : rien n'a été enregistré, "
+                "déposez le fichier à nouveau")})
+        except TransitionInterdite:
+            continue
+        imp.effacer_fichier()
+        n += 1
+    return n
 
 
 @task(queue_name="imports")

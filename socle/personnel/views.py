@@ -55,7 +55,7 @@ from .models import (
     ResultatRapprochement,
     SituationExercice,
 )
-from .tasks import executer_import, rapprocher_annuaire_tache, seuil_tache, traiter_import
+from .tasks import echouer_bloques, executer_import, rapprocher_annuaire_tache, seuil_tache, traiter_import
 
 GESTION = rights.fonctions_de("gerer_personnel")
 TABLEAU = rights.fonctions_de("personnel")
@@ -319,8 +319,7 @@ def _nb_lignes(imp: ImportPersonnel) -> int:
 
 def _lancer(request, imp: ImportPersonnel, valider: bool) -> None:
     if _nb_lignes(imp) > seuil_tache():
-        imp.statut = ImportPersonnel.Statut.EN_COURS if valider else ImportPersonnel.Statut.EN_ANALYSE
-        imp.save(update_fields=["statut"])
+        imp.passer(ImportPersonnel.Statut.EN_COURS if valider else ImportPersonnel.Statut.EN_ANALYSE)
         traiter_import.enqueue(imp.pk, valider)
         messages.info(request, "Fichier volumineux : le traitement se poursuit en arrière-plan, cette page se met à "
                                "jour toute seule.")
@@ -385,6 +384,7 @@ def import_colonnes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    echouer_bloques()  # a killed worker's import says so instead of staying « en cours »
     imp = _import(request, pk)
     rapport = imp.rapport or {}
     en_cours = imp.statut in (ImportPersonnel.Statut.EN_ANALYSE, ImportPersonnel.Statut.EN_COURS)
@@ -412,9 +412,8 @@ def import_valider(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- export --------------------------------------------------------------------------------------------------
 
-def _reponse_zip(request, res: exp.ResultatExport, nom: str, objet) -> HttpResponse:
-    tracer(Action.EXPORT, objet=objet, request=request, libelle=f"Export RPPS+ — {objet}",
-           details={"fichiers": list(res.fichiers), "inclus": res.inclus, "exclus": len(res.exclus)})
+def _reponse_zip(request, ets, nom: str, objet) -> HttpResponse:
+    res = exp.exporter_pour(objet, ets, utilisateur=request.user)
     response = HttpResponse(res.zip(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{nom}"'
     return response
@@ -433,7 +432,7 @@ def export_page(request: HttpRequest, finess: str) -> HttpResponse:
 def export_zip(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     ets = rights.etablissements_visibles(request.user, GESTION).filter(organisme=og).select_related("organisme")
-    return _reponse_zip(request, exp.exporter(ets), f"rpps_plus_{og.finess}.zip", og)
+    return _reponse_zip(request, ets, f"rpps_plus_{og.finess}.zip", og)
 
 
 @login_required
@@ -442,8 +441,7 @@ def export_grappe(request: HttpRequest, pk: int) -> HttpResponse:
     ets = rights.etablissements_visibles(request.user, GESTION).filter(organisme__grappes=grappe)
     if not ets.exists():
         raise PermissionDenied("Aucun ESMS de cette grappe où vous êtes gestionnaire RPPS+.")
-    return _reponse_zip(request, exp.exporter(ets.select_related("organisme")), f"rpps_plus_grappe_{grappe.pk}.zip",
-                        grappe)
+    return _reponse_zip(request, ets.select_related("organisme"), f"rpps_plus_grappe_{grappe.pk}.zip", grappe)
 
 
 @login_required

@@ -3,6 +3,10 @@
 from django.db.models import QuerySet
 
 from socle.organisations.models import Etablissement
+from socle.personnel.services import syntheses, totaux_personnes
+from socle.prerequis import rules
+from socle.prerequis.services import vue_organisme
+from socle.usagers.services import stats_identites as figures
 
 
 def _pct(part: int, total: int) -> float:
@@ -12,9 +16,6 @@ def _pct(part: int, total: int) -> float:
 def stats_prerequis(etablissements: QuerySet[Etablissement]) -> dict:
     """Prerequisite steps for these ESMS: the OG-level steps of their OG (counted once per OG) plus their own
     ESMS-level steps. `bloquees` = not done and waiting on another step; `en_retard` = past its target."""
-    from socle.prerequis import rules
-    from socle.prerequis.services import vue_organisme
-
     ids = set(etablissements.values_list("pk", flat=True))
     faites = total = bloquees = en_retard = 0
     ogs = {et.organisme for et in etablissements.select_related("organisme")}
@@ -36,8 +37,6 @@ def stats_prerequis(etablissements: QuerySet[Etablissement]) -> dict:
 def stats_rpps(etablissements: QuerySet[Etablissement]) -> dict:
     """RPPS+ progress: among the professionals concerned (to register, or already in the RPPS through an
     Ordre), how many have their RPPS number. A person working in two of these ESMS counts once."""
-    from socle.personnel.services import syntheses, totaux_personnes
-
     t = totaux_personnes(syntheses(etablissements))
     concernes = t["personnes"] - t["non_concernes"]
     return {"enregistres": t["enregistres"], "concernes": concernes, "erreurs": t["erreurs"],
@@ -50,8 +49,6 @@ COULEURS_STATUTS = {"PROV": "#b3261e", "RECUP": "#e0a100", "VALI": "#5c8fd6", "Q
 
 def stats_identites(etablissements: QuerySet[Etablissement]) -> dict:
     """Identity statuses (RNIV) of the usagers followed by these ESMS, from the usagers app's own figures."""
-    from socle.usagers.services import stats_identites as figures
-
     s = figures(etablissements, semaines=8)
     qualifiees = s["par_statut"].get("QUAL", 0)
     return {

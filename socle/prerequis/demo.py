@@ -12,13 +12,16 @@ stand-in with each OG's own certificate. The signature certificate comes from a 
 
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from socle.comptes.models import Utilisateur
 from socle.connecteurs.commun.pki import en_p12, fabriquer
+from socle.connecteurs.insi.standin import pki_locale
 
 from .catalogue import ORDRE
+from .homologation import ITEMS
 from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur, Statut
 from .services import IDS_ESMS, IDS_OG, enregistrer_certificat
 
@@ -37,8 +40,6 @@ def _etat(og, eid, statut, jour, envoi_il_y_a=0, fait_il_y_a=None, et=None) -> N
 
 
 def _emis_par_le_bouchon(certificat: Certificat, pki) -> bool:
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
     try:
         cert = pkcs12.load_key_and_certificates(bytes(certificat.contenu), MDP_DEMO.encode())[1]
     except ValueError:
@@ -52,8 +53,6 @@ def _certificat(og, cn, debut, jours, libelle, serial, usage="auth") -> None:
     insi = cn in ("INSI-AUTO", "INSI-MANU") and usage == "auth"
     pki = None
     if insi:
-        from socle.connecteurs.insi.standin import pki_locale
-
         pki = pki_locale()
     existant = Certificat.objects.filter(organisme=og, libelle=libelle).first()
     if existant and existant.not_before.date() == debut.date() and (not insi or _emis_par_le_bouchon(existant, pki)):
@@ -89,8 +88,6 @@ def peupler(ctx) -> None:
     _certificat(og0, "INSI-MANU", debut, 3 * 365, "Certificat INSi démo, appels manuels (AUTH_CLI)", 0xDE0004)
     _certificat(og0, "SIGNATURE-DEMO", debut, 3 * 365, "Certificat de signature démo (SIGN)", 0xDE0002, "sign")
     h, _ = Homologation.objects.get_or_create(organisme=og0)
-    from .homologation import ITEMS
-
     h.checklist = {c: {"ok": True, "note": "vérifié (démo)"} for c in ITEMS}
     h.date_commission = jour - timedelta(days=recul["homologation"])
     h.membres = "Camille DÉMO-DIRECTRICE, représentante légale\nHugo DÉMO-INFORMATIQUE, administrateur technique\n" \

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -51,8 +53,6 @@ class CarteForm(forms.ModelForm):
         for (a, la), (b, lb) in zip(ordre, ordre[1:], strict=False):
             if d.get(a) and d.get(b) and d[b] < d[a]:
                 raise forms.ValidationError(_("La date de %(apres)s précède la date de %(avant)s.") % {"apres": lb, "avant": la})
-        from datetime import timedelta
-
         if d.get("date_activation") and d.get("date_inscription_rpps") and \
                 d["date_activation"] < d["date_inscription_rpps"] + timedelta(days=2):
             raise forms.ValidationError(_("Une carte CPx ne peut être activée que 48 h après l'inscription RPPS+ "

@@ -18,7 +18,7 @@ from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.comptes.models import Fonction, Utilisateur
 
-from . import calendrier, homologation, services
+from . import calendrier, homologation, rules, services
 from .catalogue import ETAPES, Niveau
 from .certificats import CertificatError
 from .forms import CarteForm, CertificatForm, EtapeForm, HomologationForm, LecteurForm
@@ -118,8 +118,6 @@ def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = N
     etats = services.etats_og(og)
     if et is not None:
         etats.update(services.etats_esms(og).get(et.pk, {}))
-    from . import rules
-
     return render(request, "prerequis/etape.html", {
         "og": og, "et": et, "etape": ETAPES[etape_id], "etat": etat, "form": form, "peut": peut,
         "bloquee_par": [ETAPES[b] for b in rules.bloquee_par(etape_id, etats)],

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from socle.core.travaux import TransitionInterdite
 from socle.core.verrous import verrou_exclusif
 
 from . import rniv, services
@@ -174,3 +177,22 @@ def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQua
             progression(lot, faits)
     lot.passer(LotQualification.Etat.TERMINE)
     return lot
+
+
+def interrompre_bloques(delai: timedelta | None = None) -> int:
+    """Batches with no sign of life for `delai` (their worker died) become « Interrompu », resumable from the
+    screen or by running `socle ins qualify` again: no line is lost, none is called twice."""
+    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    n = 0
+    for lot in LotQualification.bloques(delai):
+        with verrou_exclusif(f"lot-ins-{lot.pk}") as pris:
+            if not pris:  # a live process still runs it (a slow call): not stuck
+                continue
+        try:
+            lot.passer(LotQualification.Etat.INTERROMPU, message=(
+                "Le traitement s'est arrêté sans finir (processus interrompu) : reprenez le lot ; les personnes "
+                "déjà interrogées ne seront pas rappelées."))
+        except TransitionInterdite:
+            continue
+        n += 1
+    return n

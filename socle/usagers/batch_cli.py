@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import sys
 
+from django.conf import settings
+
+from socle.organisations.models import Etablissement
+
+from .batch import executer_lot, lot_inacheve, preparer_lot
+
 
 def qualify(options) -> int:
     """Return 0 when the batch ran to the end, 1 on a refusal (unknown FINESS, batch not authorised…)."""
-    from socle.organisations.models import Etablissement
-
-    from .batch import executer_lot, lot_inacheve, preparer_lot
-
     opts = dict(options) if not isinstance(options, dict) else options
     out = opts.get("stdout") or sys.stdout
     err = opts.get("stderr") or sys.stderr
@@ -21,8 +23,6 @@ def qualify(options) -> int:
     if et is None:
         err.write(f"Établissement FINESS « {finess} » introuvable.\n")
         return 1
-    from django.conf import settings
-
     rate = float(opts.get("rate") or getattr(settings, "SOCLE_INSI_RATE", 5.0))
     lot = lot_inacheve(et)
     if lot is not None:  # after a crash: finish what was started, never call anyone twice

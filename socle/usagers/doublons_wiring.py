@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Usager
+from socle.usagers.doublons import IdentiteCandidate, detecter
+
+from .models import PaireDistincte, Usager
 
 
 def candidats(usagers: QuerySet[Usager]):
-    from socle.usagers.doublons import IdentiteCandidate
-
     for u in usagers.only("pk", "nom_naissance", "prenoms_naissance", "date_naissance", "sexe", "lieu_naissance",
                           "nom_utilise").iterator(chunk_size=2000):
         yield IdentiteCandidate(cle=str(u.pk), nom_naissance=u.nom_naissance, prenoms=u.prenoms,
@@ -19,10 +19,6 @@ def candidats(usagers: QuerySet[Usager]):
 
 def paires_probables(usagers: QuerySet[Usager]) -> list[dict]:
     """Probable duplicate pairs among `usagers`, best score first, with both records loaded."""
-    from socle.usagers.doublons import detecter
-
-    from .models import PaireDistincte
-
     ids_qs = usagers.values("pk")
     exclues = [(str(a), str(b)) for a, b in PaireDistincte.objects.filter(usager_a__in=ids_qs)
                .values_list("usager_a_id", "usager_b_id")]

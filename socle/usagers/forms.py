@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from . import rniv
 from .models import Sexe, TypeJustificatif
@@ -60,8 +61,6 @@ class CreationForm(TraitsForm):
         super().__init__(*args, **kwargs)
         self.fields["etablissement"].queryset = etablissements
         if "debit" in self.fields:
-            from django.conf import settings
-
             self.fields["debit"].initial = getattr(settings, "SOCLE_INSI_RATE", 5.0)
 
 
@@ -114,6 +113,4 @@ class LotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["etablissement"].queryset = etablissements
         if "debit" in self.fields:
-            from django.conf import settings
-
             self.fields["debit"].initial = getattr(settings, "SOCLE_INSI_RATE", 5.0)

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
@@ -21,6 +20,7 @@ from socle.connecteurs.insi.interface import (
     ReponseInsi,
     TraitsRecherche,
 )
+from socle.prerequis.services import certificat_insi_pret, certificat_pour
 
 from . import rniv
 from .models import (
@@ -55,7 +55,6 @@ def certificats_de(organisme):
     certificate, never another. A call a person triggers presents its INSI-MANU certificate; an OG that
     deposited only an INSI-AUTO one calls with it (documented fallback: the téléservice then counts an
     automatic call; the certificate used is kept with the answer and in the audit trace)."""
-    from socle.prerequis.services import certificat_pour
 
     def fournir(_appelant: Appelant, usage: str):
         materiel = certificat_pour(organisme, usage)
@@ -437,17 +436,11 @@ def usagers_de(etablissements: QuerySet, actifs_seulement: bool = False) -> Quer
 # --- batch authorisation hook --------------------------------------------------------------------------------
 
 def batch_autorise(organisme) -> tuple[bool, str]:
-    """May this OG run an INSi batch? Hooked by the prerequisites app (certificate INSI-AUTO present) through
-    settings SOCLE_INSI_EXIGER_CERTIFICAT + SOCLE_INSI_CERTIFICAT_CHECK (dotted path to f(organisme))."""
+    """May this OG run an INSi batch? Only with an INSi-ready certificate deposited in the prerequisites cockpit,
+    unless SOCLE_INSI_EXIGER_CERTIFICAT is off (a test platform)."""
     if not getattr(settings, "SOCLE_INSI_EXIGER_CERTIFICAT", False):
         return True, ""
-    path = getattr(settings, "SOCLE_INSI_CERTIFICAT_CHECK", "")
-    if not path:
-        return True, ""
-    res = import_string(path)(organisme)
-    if isinstance(res, tuple):
-        return bool(res[0]), str(res[1] if len(res) > 1 else "")
-    return (True, "") if res else (False, "Aucun certificat INSI-AUTO valide n'est enregistré pour cet organisme.")
+    return certificat_insi_pret(organisme)
 
 
 # --- statistics ----------------------------------------------------------------------------------------------

@@ -9,8 +9,5 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def droits_usagers(context) -> dict:
-    from socle.usagers.views import FONCTIONS_DOSSIER, FONCTIONS_LOT
-
-    user = context["request"].user
-    return {"dossier": rights.etablissements_visibles(user, fonctions=FONCTIONS_DOSSIER).exists(),
-            "lot": rights.etablissements_visibles(user, fonctions=FONCTIONS_LOT).exists()}
+    peut = rights.capacites(context["request"].user)
+    return {"dossier": "dossiers_usagers" in peut, "lot": "lots_ins" in peut}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from socle.audit.models import Action, EvenementAudit
 from socle.audit.services import tracer
 from socle.comptes import rights
-from socle.comptes.models import Fonction
+from socle.comptes.models import Fonction, Habilitation
 
 
 @login_required
@@ -20,8 +20,6 @@ def recherche(request: HttpRequest) -> HttpResponse:
     if not request.user.is_superuser:
         # Only events by people who work in the same OG(s), so one OG does not read another's log.
         organismes = rights.organismes_visibles(request.user, [Fonction.REPRESENTANT_LEGAL, Fonction.DPO])
-        from socle.comptes.models import Habilitation
-
         people = Habilitation.objects.filter(organisme__in=organismes).values("utilisateur") | \
             Habilitation.objects.filter(etablissement__organisme__in=organismes).values("utilisateur")
         qs = qs.filter(utilisateur__in=people)

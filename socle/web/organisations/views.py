@@ -3,13 +3,11 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from socle.audit.models import Action
-from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.organisations import rules
 from socle.organisations.categories import CATEGORIES
 from socle.organisations.models import EtatFiness, ImportFiness
-from socle.organisations.tasks import importer_finess
+from socle.organisations.tasks import echouer_bloques, lancer_import
 
 from .forms import ImportFinessForm
 
@@ -100,14 +98,11 @@ def import_finess(request: HttpRequest) -> HttpResponse:
         form = ImportFinessForm(request.POST, request.FILES, administrateur=admin)
         if form.is_valid():
             d = form.cleaned_data
-            run = ImportFiness.objects.create(
-                fichier=d["fichier"], nom_fichier=d["fichier"].name[:255], lance_par=request.user,
-                options={"departements": d["departements"], "categories": d["categories"],
-                         "dry_run": d["dry_run"], "ignorer_rejets": d["ignorer_rejets"],
-                         "confirmer_rattachements": admin and d.get("confirmer_rattachements", False),
-                         "organismes_autorises": None if autorises is None else sorted(autorises)})
-            tracer(Action.IMPORT, objet=run, details={"options": run.options})
-            importer_finess.enqueue(run.pk)
+            run = lancer_import(par=request.user, fichier=d["fichier"], options={
+                "departements": d["departements"], "categories": d["categories"], "dry_run": d["dry_run"],
+                "ignorer_rejets": d["ignorer_rejets"],
+                "confirmer_rattachements": admin and d.get("confirmer_rattachements", False),
+                "organismes_autorises": None if autorises is None else sorted(autorises)})
             return redirect(run)
     else:
         form = ImportFinessForm(administrateur=admin)
@@ -116,6 +111,7 @@ def import_finess(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_finess_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    echouer_bloques()  # a killed worker's import says so instead of staying « En cours »
     run = get_object_or_404(_imports_visibles(request.user), pk=pk)
     template = "organisations/_import_finess_statut.html" if request.htmx else "organisations/import_finess_detail.html"
     return render(request, template, {"run": run})

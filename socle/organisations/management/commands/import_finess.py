@@ -3,11 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext, gettext_lazy
 
-from socle.audit.models import Action
-from socle.audit.services import tracer
-from socle.core.fichiers import FichierRefuse
-from socle.organisations.finess_import import EcritureInterrompue, FormatInconnu, importer
-from socle.organisations.tasks import tracer_rattachements
+from socle.organisations.finess_import import EcritureInterrompue
+from socle.organisations.models import ImportFiness
+from socle.organisations.tasks import lancer_import
 
 
 class Command(BaseCommand):
@@ -41,26 +39,22 @@ class Command(BaseCommand):
         chemin = Path(options["fichier"])
         if not chemin.is_file():
             raise CommandError(gettext("fichier introuvable : %(chemin)s") % {"chemin": chemin}, returncode=1)
+        # The installation's operator: the whole reference may change; the run leaves the same ImportFiness
+        # record and audit event as an import from the screen.
         try:
-            res = importer(
-                chemin, departements=options["departement"], categories=options["categorie"],
-                dry_run=options["dry_run"], ignorer_rejets=options["ignorer_rejets"],
-                anomalies=not options["sans_anomalies"], progression=None if not options["quiet"] else False,
-                confirmer_rattachements=options["confirmer_rattachements"],
-            )
-        except FormatInconnu as exc:
-            raise CommandError(f"{chemin.name} : {exc}", returncode=1) from exc
-        except FichierRefuse as exc:
-            raise CommandError(f"{chemin.name} : fichier refusé : {exc}", returncode=1) from exc
+            run = lancer_import(chemin=chemin, en_arriere_plan=False, options={
+                "departements": options["departement"], "categories": options["categorie"],
+                "dry_run": options["dry_run"], "ignorer_rejets": options["ignorer_rejets"],
+                "sans_anomalies": options["sans_anomalies"], "progression": None if not options["quiet"] else False,
+                "confirmer_rattachements": options["confirmer_rattachements"], "organismes_autorises": None})
         except EcritureInterrompue as exc:
             raise CommandError(f"{chemin.name} : {exc}", returncode=1) from exc
-        for ligne in res.lignes():
+        if run.statut == ImportFiness.Statut.ERREUR:
+            raise CommandError(f"{chemin.name} : {run.message}", returncode=1)
+        for ligne in run.resume:
             self.stdout.write(ligne)
-        if res.applique:
-            tracer_rattachements(res, None, source=f"commande import-finess {chemin.name}")
-            tracer(Action.IMPORT, objet_type="organisations.ImportFiness", objet_id=chemin.name,
-                   libelle=f"Import FINESS {chemin.name}", details={"ej": res.ej.as_dict(), "et": res.et.as_dict(),
-                                                                      "rejets": res.nb_rejets})
-        if res.rejets and not options["ignorer_rejets"]:
+        self.stdout.write(gettext("Import FINESS n° %(n)s enregistré (statut : %(statut)s).")
+                          % {"n": run.pk, "statut": run.get_statut_display()})
+        if run.statut == ImportFiness.Statut.REJETE:
             raise CommandError(gettext("%(n)s enregistrement(s) rejeté(s) : import annulé, base inchangée.")
-                               % {"n": res.nb_rejets}, returncode=1)
+                               % {"n": run.compteurs.get("nb_rejets", 0)}, returncode=1)

@@ -1,9 +1,11 @@
 from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 
-from socle.personnel.importer import FichierIllisible, ImportRefuse, analyser, importer, verifier_taille
-from socle.personnel.models import MappingColonnes
+from socle.personnel.importer import FichierIllisible, Probleme, verifier_taille
+from socle.personnel.models import ImportPersonnel, MappingColonnes
+from socle.personnel.tasks import executer_import
 
 from ._commun import organisme
 
@@ -23,38 +25,47 @@ class Command(BaseCommand):
         path = Path(opts["fichier"])
         if not path.is_file():
             raise CommandError(f"Fichier introuvable : {path}")
-        mapping, format_date = None, "%d/%m/%Y"
+        m = None
         if opts["mapping"]:
             m = MappingColonnes.objects.filter(organisme=og, nom=opts["mapping"]).first()
             if m is None:
                 noms = ", ".join(MappingColonnes.objects.filter(organisme=og).values_list("nom", flat=True)) or "aucune"
                 raise CommandError(f"Correspondance « {opts['mapping']} » inconnue pour cet organisme ({noms}).")
-            mapping, format_date = m.correspondances, m.format_date
         try:
             verifier_taille(path.stat().st_size)
-            contenu = path.read_bytes()
-            if opts["dry_run"]:
-                analyse = analyser(contenu, path.name, og, mapping, format_date)
-                self._rapport(analyse)
-                if analyse.bloquants:
-                    raise CommandError(f"Simulation : {len(analyse.bloquants)} erreur(s) bloquante(s), "
-                                       f"{len(analyse.a_completer)} information(s) à compléter. Rien n'a été écrit.",
-                                       returncode=1)
-                self.stdout.write(self.style.SUCCESS(
-                    f"Simulation : {len(analyse.lignes)} ligne(s) importables, {len(analyse.a_completer)} "
-                    "information(s) à compléter. Rien n'a été écrit."))
-                return
-            analyse, res = importer(contenu, path.name, og, mapping, format_date)
         except FichierIllisible as exc:
             raise CommandError(f"Fichier refusé : {exc}", returncode=1) from exc
-        except ImportRefuse as exc:
-            self._rapport(exc.analyse)
-            raise CommandError(f"Import refusé : {exc}", returncode=1) from exc
-        self._rapport(analyse)
+        # The same record and the same two steps as the screen: dry run, then (unless --dry-run) commit.
+        imp = ImportPersonnel.objects.create(organisme=og, nom_fichier=path.name[:255], mapping=m,
+                                             fichier=ContentFile(path.read_bytes(), name=path.name))
+        executer_import(imp, valider=False)
+        rapport = imp.rapport
+        if imp.statut == ImportPersonnel.Statut.ECHEC:
+            raise CommandError(f"Fichier refusé : {rapport.get('fichier', '')}", returncode=1)
+        self._rapport(rapport)
+        if rapport.get("bloquants"):
+            imp.effacer_fichier()
+            quoi = "Simulation" if opts["dry_run"] else "Import refusé"
+            raise CommandError(f"{quoi} : {rapport['bloquants']} erreur(s) bloquante(s), {rapport['a_completer']} "
+                               f"information(s) à compléter. Rien n'a été écrit (import n° {imp.pk}).", returncode=1)
+        if opts["dry_run"]:
+            self.stdout.write(self.style.SUCCESS(
+                f"Simulation : {rapport['lignes']} ligne(s) importables, {rapport['a_completer']} information(s) à "
+                f"compléter. Rien n'a été écrit (import n° {imp.pk}, à valider depuis l'écran ou sans --dry-run)."))
+            return
+        executer_import(imp, valider=True)
+        if imp.statut != ImportPersonnel.Statut.IMPORTE:
+            raise CommandError(f"Import refusé : {imp.rapport.get('refus') or imp.rapport.get('fichier', '')}",
+                               returncode=1)
+        res = imp.rapport["resultat"]
         self.stdout.write(self.style.SUCCESS(
             f"Import terminé : {res['crees']} créé(s), {res['modifies']} modifié(s), {res['inchanges']} inchangé(s) ; "
-            f"{res['situations_creees']} situation(s) créée(s), {res['situations_modifiees']} modifiée(s)."))
+            f"{res['situations_creees']} situation(s) créée(s), {res['situations_modifiees']} modifiée(s) "
+            f"(import n° {imp.pk})."))
 
-    def _rapport(self, analyse) -> None:
-        for p in analyse.problemes:
-            self.stdout.write(str(p))
+    def _rapport(self, rapport: dict) -> None:
+        for p in rapport.get("problemes", []):
+            self.stdout.write(str(Probleme(**p)))
+        reste = rapport.get("nb_problemes", 0) - len(rapport.get("problemes", []))
+        if reste > 0:
+            self.stdout.write(f"… et {reste} autre(s) problème(s) (comptés par champ dans le rapport de l'import).")

@@ -2,10 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from socle.audit.models import Action
-from socle.audit.services import tracer
 from socle.organisations.models import Etablissement, Grappe
-from socle.personnel.export import exporter
+from socle.personnel.export import exporter_pour
 from socle.personnel.importer import FichierIllisible, verifier_taille
 from socle.personnel.services import importer_retour_portail
 
@@ -47,10 +45,8 @@ class Command(BaseCommand):
             og = organisme(opts["og"])
             ets = ets.filter(organisme=og)
             objet = og
-        res = exporter(ets.order_by("finess"))
+        res = exporter_pour(objet, ets.order_by("finess"))
         fichiers = res.ecrire(Path(opts["out"]))
-        tracer(Action.EXPORT, objet=objet, libelle=f"Export RPPS+ — {objet}",
-               details={"fichiers": list(res.fichiers), "inclus": res.inclus, "exclus": len(res.exclus)})
         self.stdout.write(res.resume())
         self.stdout.write(self.style.SUCCESS(f"{len(fichiers)} fichier(s) écrit(s) dans {opts['out']}"))
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext, gettext_lazy
 
 from socle.prerequis.services import envoyer_rappels
+from socle.prerequis.tasks import rappels_quotidiens
 
 
 class Command(BaseCommand):
@@ -20,8 +21,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         if opts["enqueue"]:
-            from socle.prerequis.tasks import rappels_quotidiens
-
             result = rappels_quotidiens.enqueue()
             self.stdout.write(gettext("Rappels mis en file (tâche %(id)s).") % {"id": result.id})
             return

@@ -1,10 +1,10 @@
-"""`socle ins <sous-commande>`: INS operations. Each sub-command is a function `fn(options: dict) -> int`
-(exit code) living in its own module, imported lazily, so that each area keeps its code apart:
-`search` in socle.connecteurs.insi.cli, `qualify` in socle.usagers.batch_cli."""
+"""`socle ins <sous-commande>`: INS operations. `search` (one INSi search by traits, printed as one JSON line)
+lives with the INSi connector; `qualify` (the backlog batch of one ESMS) with the usagers batch."""
 
-import importlib
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
+from socle.connecteurs.insi.cli import ajouter_arguments_search, search
+from socle.usagers.batch_cli import qualify
 
 
 def _arguments_qualify(parser) -> None:
@@ -15,28 +15,11 @@ def _arguments_qualify(parser) -> None:
                         help="interroger aussi les identités déjà traitées (récupérées, anomalies ouvertes)")
 
 
-# name -> (module, function, arguments function: "module:name" or a local callable, help)
+# name -> (function(options) -> exit code, function adding its arguments, help)
 SOUS_COMMANDES = {
-    "search": (
-        "socle.connecteurs.insi.cli",
-        "search",
-        "socle.connecteurs.insi.cli:ajouter_arguments_search",
-        "recherche INSi par traits d'identité (une ligne JSON)",
-    ),
-    "qualify": (
-        "socle.usagers.batch_cli",
-        "qualify",
-        _arguments_qualify,
-        "qualification INS en lot des usagers d'un ESMS",
-    ),
+    "search": (search, ajouter_arguments_search, "recherche INSi par traits d'identité (une ligne JSON)"),
+    "qualify": (qualify, _arguments_qualify, "qualification INS en lot des usagers d'un ESMS"),
 }
-
-
-def _resoudre(cible):
-    if callable(cible):
-        return cible
-    module, nom = cible.split(":")
-    return getattr(importlib.import_module(module), nom)
 
 
 class Command(BaseCommand):
@@ -45,17 +28,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sous = parser.add_subparsers(dest="sous_commande", metavar="{" + ",".join(SOUS_COMMANDES) + "}")
         sous.required = True
-        for nom, (_module, _fn, arguments, aide) in SOUS_COMMANDES.items():
-            p = sous.add_parser(nom, help=aide)
-            _resoudre(arguments)(p)
+        for nom, (_fn, arguments, aide) in SOUS_COMMANDES.items():
+            arguments(sous.add_parser(nom, help=aide))
 
     def handle(self, *args, **options):
-        nom = options.pop("sous_commande")
-        module, fonction, _args, _aide = SOUS_COMMANDES[nom]
-        try:
-            fn = getattr(importlib.import_module(module), fonction)
-        except (ImportError, AttributeError):
-            raise CommandError(f"La sous-commande « {nom} » n'est pas disponible dans cette version.") from None
+        fn, _arguments, _aide = SOUS_COMMANDES[options.pop("sous_commande")]
         options["stdout"], options["stderr"] = self.stdout, self.stderr
         code = fn(options) or 0
         if code:
