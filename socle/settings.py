@@ -13,6 +13,7 @@ systemd credentials and Docker secrets (django-environ's FileAwareEnv).
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 import environ
@@ -60,13 +61,17 @@ def _local_secret(name: str, factory) -> str:
     """A per-installation secret kept in the data folder when the environment gives none (created 0600)."""
     path = DATA_DIR / name
     if not path.exists():
+        # Written whole in a private temporary file, then linked in place: a process starting at the same time
+        # (web and worker) never reads a half-written key, and the first one's key wins.
+        fd, provisoire = tempfile.mkstemp(prefix=f"{name}.", dir=DATA_DIR)  # 0600
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it meanwhile: use theirs
-            pass
-        else:
             with os.fdopen(fd, "w") as f:
                 f.write(factory())
+            os.link(provisoire, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(provisoire)
     _prive(path)
     return path.read_text().strip()
 
