@@ -63,7 +63,7 @@ def mesurer(fichier: str, jeu: str, mode: str) -> None:
 
 def generer_jeu(fichier: str, jeu: str, n: str, n_agents: str, n_et: str, zipper: str) -> None:
     """Child process: write the synthetic file and pickle the staff file and the manifest."""
-    from socle.personnel.annuaire.synthetique import generer
+    from socle.fictif.annuaire import generer
 
     t0 = time.perf_counter()
     j = generer(fichier, int(n), n_agents=int(n_agents), n_et=int(n_et), n_ej=2, graine=2026, zipper=zipper == "1")

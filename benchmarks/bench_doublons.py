@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from socle.fictif.doublons import TYPES_DOUBLONS, generer  # noqa: E402
 from socle.usagers.doublons import SEUIL_DEFAUT, detecter  # noqa: E402
-from socle.usagers.doublons.synthetique import TYPES_DOUBLONS, generer  # noqa: E402
 
 
 def _memoire(champ: str) -> int | None:

@@ -29,7 +29,8 @@ from socle.connecteurs.insi.client import ClientInsiSoap  # noqa: E402
 from socle.connecteurs.insi.configuration import CertificatsInsi, ConfigurationInsi  # noqa: E402
 from socle.connecteurs.insi.interface import TraitsRecherche  # noqa: E402
 from socle.connecteurs.insi.pki import assurer_pki  # noqa: E402
-from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, generer_identites, identites_cnam  # noqa: E402
+from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, identites_cnam  # noqa: E402
+from socle.fictif.insi import generer_identites  # noqa: E402
 
 
 def traits_de(fiches, n: int, rng: random.Random) -> list[TraitsRecherche]:

@@ -53,7 +53,7 @@ def main() -> None:
     from socle.organisations.models import Etablissement, OrganismeGestionnaire
     from socle.personnel import export, importer
     from socle.personnel.models import Professionnel
-    from tests.factories_personnel import csv_gabarit, ligne_valide
+    from tests.personnel.factories import csv_gabarit, ligne_valide
 
     def finess(n: int) -> str:
         return avec_cle_luhn(f"69{n:06d}")

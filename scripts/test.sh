@@ -48,7 +48,7 @@ fi
   ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
   [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
   echo "socle importé depuis $ici"
-  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not postgresql" "$@"
+  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure and not postgresql" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )
@@ -62,6 +62,6 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 # Everything but the browser, and the tests marked `postgresql`: workers in parallel (django-tasks-db), two
-# processes on one INS batch, backup/restore with pg_dump (tests/test_workers_postgresql.py, test_sauvegarde.py).
+# processes on one INS batch, backup/restore with pg_dump (tests/core/test_workers_postgresql.py, tests/web/test_sauvegarde.py).
 DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
-  .venv/bin/pytest -q -p no:cacheprovider -m "not browser or postgresql" --create-db "$@"
+  .venv/bin/pytest -q -p no:cacheprovider -m "(not browser and not coupure) or postgresql" --create-db "$@"

@@ -4,7 +4,7 @@ Two modes, chosen explicitly:
 - default (demo, development, tests): plain HTTP on 127.0.0.1 works, secrets are generated in the data folder;
 - production, `SOCLE_PRODUCTION=true`: start-up is refused (ImproperlyConfigured) without a real SECRET_KEY, with
   an empty or wildcard ALLOWED_HOSTS, or with DEBUG; cookies are Secure, HSTS and the HTTPS redirect are on,
-  and `socle check --deploy` is clean (tests/test_production.py). See deploy/ and the README.
+  and `socle check --deploy` is clean (tests/securite/test_production.py). See deploy/ and the README.
 
 Every variable may also be given as a file with the `_FILE` suffix (SECRET_KEY_FILE=/run/secrets/…), for
 systemd credentials and Docker secrets (django-environ's FileAwareEnv).
@@ -281,7 +281,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (Django's ContentSecurityPolicyMiddleware): scripts and style sheets from Socle only,
-# htmx served locally, no inline script or event handler anywhere (tests/test_production.py reads every
+# htmx served locally, no inline script or event handler anywhere (tests/securite/test_production.py reads every
 # template). Inline `style` attributes remain for the widths and colours of bars and timelines computed on the
 # server (style-src-attr); a <style> element is refused. htmx's own injected indicator style is turned off
 # (meta htmx-config in base.html).

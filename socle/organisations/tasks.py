@@ -105,7 +105,8 @@ def executer_import(import_id: int) -> ImportFiness:
 def echouer_bloques(delai: timedelta | None = None) -> int:
     """Imports whose worker died (no sign of life for `delai`) end in « Erreur » with what to do, instead of
     staying « En cours » forever. Called by the status page, `socle reminders` and `socle travaux-bloques`."""
-    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    if delai is None:
+        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
     n = 0
     for run in ImportFiness.bloques(delai):
         try:

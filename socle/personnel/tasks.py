@@ -58,7 +58,8 @@ def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> Im
 
 def echouer_bloques(delai: timedelta | None = None) -> int:
     """Staff imports whose worker died end « Refusé » with what to do, instead of staying « en cours »."""
-    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    if delai is None:
+        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
     n = 0
     for imp in ImportPersonnel.bloques(delai):
         try:

@@ -6,6 +6,7 @@ from socle.organisations.models import Etablissement
 from socle.personnel.services import syntheses, totaux_personnes
 from socle.prerequis import rules
 from socle.prerequis.services import vue_organisme
+from socle.usagers import affichage
 from socle.usagers.services import stats_identites as figures
 
 
@@ -44,16 +45,14 @@ def stats_rpps(etablissements: QuerySet[Etablissement]) -> dict:
             "taux_enregistres": _pct(t["enregistres"], concernes)}
 
 
-COULEURS_STATUTS = {"PROV": "#b3261e", "RECUP": "#e0a100", "VALI": "#5c8fd6", "QUAL": "#2e7d32"}
-
-
 def stats_identites(etablissements: QuerySet[Etablissement]) -> dict:
-    """Identity statuses (RNIV) of the usagers followed by these ESMS, from the usagers app's own figures."""
+    """Identity statuses (RNIV) of the usagers followed by these ESMS, from the usagers app's own figures and
+    colours (socle.usagers.affichage, the same as on the usagers screens)."""
     s = figures(etablissements, semaines=8)
     qualifiees = s["par_statut"].get("QUAL", 0)
     return {
         "total": s["total"], "qualifiee": qualifiees, "taux_qualifiees": _pct(qualifiees, s["total"]),
         "statuts": [{"libelle": x["libelle"], "nombre": x["n"], "pourcentage": x["pourcent"],
-                     "couleur": COULEURS_STATUTS.get(x["code"], "#888")} for x in s["statuts"]],
+                     "couleur": affichage.couleur(x["code"])} for x in s["statuts"]],
         "anomalies_total": s["anomalies_total"], "anomalies": s["anomalies"], "progression": s["progression"],
     }

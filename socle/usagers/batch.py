@@ -182,7 +182,8 @@ def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQua
 def interrompre_bloques(delai: timedelta | None = None) -> int:
     """Batches with no sign of life for `delai` (their worker died) become « Interrompu », resumable from the
     screen or by running `socle ins qualify` again: no line is lost, none is called twice."""
-    delai = delai or timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+    if delai is None:
+        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
     n = 0
     for lot in LotQualification.bloques(delai):
         with verrou_exclusif(f"lot-ins-{lot.pk}") as pris:

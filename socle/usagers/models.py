@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from socle.core.travaux import AvecCycle, cycle
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
+from . import affichage
+
 
 class Statut(models.TextChoices):
     """The 4 RNIV statuses [R-ST-01], labels exactly as RNIV."""
@@ -112,7 +114,7 @@ class Usager(models.Model):
 
     @property
     def badge(self) -> str:
-        return {"QUAL": "ok", "RECUP": "info", "VALI": "attention"}.get(self.statut, "alerte")
+        return affichage.badge(self.statut)
 
 
 class HistoriqueIdentite(models.Model):

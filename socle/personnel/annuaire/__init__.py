@@ -18,7 +18,7 @@ socle.personnel) builds one `FicheAgent` per professional of the OG and reads th
 
 `rapprocher(agents, lire_annuaire(path), finess_og)` gives the same result on any iterable of lines;
 `detail(agent, line, finess_og)` explains a score (nom, prénom, structure, profession, genre) for a
-review screen; `synthetique.generer` writes test files with a manifest of the expected outcome.
+review screen; `socle.fictif.annuaire.generer` writes test files with a manifest of the expected outcome.
 """
 
 from .engine import (

@@ -1,7 +1,7 @@
 """Normalisation des traits (RNIV R-FMT-01/02) et clé phonétique française.
 
 Les phonétiques anglaises (soundex, metaphone) ratent les cas français (PH/F, EAU/O, lettres finales muettes) :
-on applique donc une courte suite de règles françaises, testée dans tests/test_doublons.py.
+on applique donc une courte suite de règles françaises, testée dans tests/usagers/test_doublons.py.
 """
 
 from __future__ import annotations

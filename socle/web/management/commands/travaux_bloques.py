@@ -19,7 +19,7 @@ class Command(BaseCommand):
                             help="minutes sans signe de vie (défaut : SOCLE_TRAVAIL_DELAI_BLOQUE, 15)")
 
     def handle(self, *args, **opts):
-        delai = timedelta(minutes=opts["delai"]) if opts["delai"] else None
+        delai = timedelta(minutes=opts["delai"]) if opts["delai"] is not None else None
         n = {"imports FINESS": finess_bloques(delai), "imports du personnel": personnel_bloques(delai),
              "lots INSi": interrompre_bloques(delai)}
         self.stdout.write("Travaux bloqués clos : " + ", ".join(f"{k} {v}" for k, v in n.items()))

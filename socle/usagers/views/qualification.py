@@ -1,0 +1,110 @@
+"""Qualifying an identity: traits, document check, INSi call (MANU), accepting or rejecting the answer,
+checking a known INS again."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from socle.audit.models import Action
+from socle.audit.services import tracer
+
+from .. import rniv, services
+from ..forms import ControleForm, RejetForm, TraitsForm
+from ..models import AppelInsi, Usager
+from ._commun import _contexte_fiche, _usager_modifiable
+
+
+@login_required
+def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
+    """Type/edit traits, record the document check, call INSi (MANU), compare, accept or reject."""
+    usager = _usager_modifiable(request, pk)
+    initial = {k: getattr(usager, k) for k in TraitsForm.base_fields}
+    traits_form = TraitsForm(request.POST or None, initial=initial, statut=usager.statut)
+    controle_form = ControleForm(request.POST or None)
+    appel = None
+    if request.method == "POST":
+        action = request.POST.get("action", "enregistrer")
+        if traits_form.is_valid() and controle_form.is_valid():
+            try:
+                cd = controle_form.cleaned_data
+                res = services.qualifier_identite(
+                    usager, traits_form.cleaned_data, user=request.user, appeler=action == "appeler",
+                    controle=cd if cd.get("controle_fait") else None)
+                usager, appel = res.usager, res.appel
+                if res.justificatif:
+                    (messages.success if res.justificatif.haut_niveau else messages.warning)(
+                        request, res.justificatif.raison)
+                if action != "appeler":
+                    messages.success(request, "Identité enregistrée.")
+                    return redirect("usagers:qualifier", pk=usager.pk)
+            except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
+                traits_form.add_error(None, str(exc))
+            usager.refresh_from_db()
+            traits_form = TraitsForm(initial={k: getattr(usager, k) for k in TraitsForm.base_fields},
+                                     statut=usager.statut) if not traits_form.errors else traits_form
+            controle_form = ControleForm() if not controle_form.errors else controle_form
+    else:
+        tracer(Action.LECTURE, objet=usager, details={"ecran": "qualification"})
+    ctx = _contexte_fiche(usager)
+    ctx.update({"traits_form": traits_form, "controle_form": controle_form, "appel": appel,
+                "rejet_form": RejetForm(), "lignes": services.comparaison(usager, appel) if appel else []})
+    if request.htmx:
+        return render(request, "usagers/_zone_qualification.html", ctx)
+    return render(request, "usagers/qualifier.html", ctx)
+
+
+def _appel(request: HttpRequest, pk: int, appel_pk: int) -> tuple[Usager, AppelInsi]:
+    usager = _usager_modifiable(request, pk)
+    return usager, get_object_or_404(AppelInsi, pk=appel_pk, usager=usager)
+
+
+@login_required
+@require_POST
+def accepter(request: HttpRequest, pk: int, appel_pk: int) -> HttpResponse:
+    usager, appel = _appel(request, pk, appel_pk)
+    try:
+        usager = services.accepter_identite(usager, appel, user=request.user)
+    except rniv.RegleRniv as exc:
+        messages.error(request, str(exc))
+        return redirect("usagers:qualifier", pk=usager.pk)
+    messages.success(request, f"Identité INSi acceptée : {rniv.libelle_statut(usager.statut)}.")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
+@login_required
+@require_POST
+def rejeter(request: HttpRequest, pk: int, appel_pk: int) -> HttpResponse:
+    usager, appel = _appel(request, pk, appel_pk)
+    form = RejetForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Le motif du rejet est obligatoire.")
+        return redirect("usagers:qualifier", pk=usager.pk)
+    try:
+        services.rejeter_identite(usager, appel, form.cleaned_data["motif"], user=request.user)
+    except rniv.RegleRniv as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, "Réponse INSi rejetée ; l'identité est inchangée.")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
+@login_required
+@require_POST
+def verifier(request: HttpRequest, pk: int) -> HttpResponse:
+    usager = _usager_modifiable(request, pk)
+    try:
+        conforme, appel = services.verifier_ins(usager, user=request.user)
+    except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
+        messages.error(request, str(exc))
+    else:
+        if appel.cr == "ERR":
+            messages.error(request, f"Vérification impossible (erreur technique) : {appel.erreur}")
+        elif conforme:
+            messages.success(request, "INS confirmé par INSi.")
+        else:
+            messages.warning(request, "INSi ne confirme plus cet INS : l'identité a perdu le critère « récupérée ».")
+    return redirect("usagers:fiche", pk=usager.pk)
