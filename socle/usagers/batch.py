@@ -165,6 +165,17 @@ def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQua
                 _anomalie(ligne, usager, TypeAnomalie.TRAITS_INCOMPLETS, str(exc))
                 ligne.save()
             continue
+        if appel.cr == "ERR" and appel.reponse.get("reessayable") is False:
+            # The téléservice refused the call itself (certificate, configuration, request): nothing was
+            # processed, every next call would be refused the same way. Stop; this person waits to be called
+            # again when the batch is resumed after the fix.
+            with transaction.atomic():
+                services.enregistrer_appel(appel)
+                LigneLot.objects.filter(pk=ligne_id).update(etat=L.A_FAIRE, debut_appel=None)
+            lot.passer(LotQualification.Etat.INTERROMPU, message=(
+                f"Lot arrêté : le téléservice INSi refuse les appels ({appel.erreur[:300]}). Corrigez la cause "
+                "(certificat, configuration) puis reprenez le lot : personne n'est appelé deux fois."))
+            return lot
         with transaction.atomic():  # one commit for the answer, its trace, the identity and the line state
             services.enregistrer_appel(appel)
             ligne.appel = appel
