@@ -50,3 +50,16 @@ def journal_vide_entre_tests_transactionnels():
     DatabaseOperations.sql_flush = sql_flush
     yield
     DatabaseOperations.sql_flush = origine
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` (several processes on one database) belong to the PostgreSQL pass of
+    scripts/test.sh: on SQLite they are deselected (reported as such), never skipped."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    gardes = [i for i in items if i.get_closest_marker("postgresql") is None]
+    if len(gardes) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("postgresql") is not None])
+        items[:] = gardes

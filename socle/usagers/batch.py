@@ -3,7 +3,8 @@ given rate, take coherent answers, put every failure in the anomaly queue.
 
 Crash safety: each line is committed as APPEL *before* the call and with its result *after*. On a restart, a
 line still in APPEL may or may not have reached INSi: it is sent to the anomaly queue ("appel interrompu"),
-never re-called automatically — so nobody is called twice and nothing is lost.
+never re-called automatically — so nobody is called twice and nothing is lost. A batch is run by one process at
+a time (an exclusive lock that dies with its holder), so a line in APPEL always belongs to a dead process.
 
 A locked database (another process writing, SQLite) does not kill the batch: each line's writes are retried
 for a while (socle.core.bdd, setting SOCLE_BDD_VERROU_DELAI_MAX); the INSi call itself is never repeated."""
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from socle.core.bdd import reessayer_si_verrouillee
 from socle.core.travaux import TransitionInterdite
+from socle.core.verrous import verrou_exclusif
 
 from . import rniv, services
 from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomalie, Usager
@@ -123,7 +125,18 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
                  progression: Callable[[LotQualification, int], None] | None = None,
                  horloge: Callable[[], float] = time.monotonic) -> LotQualification:
     """Run (or resume) a batch. Safe to call again after any interruption. The calls are made on behalf of the
-    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none)."""
+    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none).
+
+    One process at a time runs a given batch, on any machine (socle.core.verrous: the lock dies with its
+    holder). A second `socle worker` given the same batch leaves it to the first and returns at once: it
+    would otherwise take the first one's call in progress for an interrupted one, and double the rate."""
+    with verrou_exclusif(f"lot-ins-{lot_id}") as pris:
+        if not pris:
+            return LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
+        return _executer_lot(lot_id, client=client, pause=pause, progression=progression, horloge=horloge)
+
+
+def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQualification:
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
         return lot
@@ -214,6 +227,9 @@ def interrompre_bloques(delai: timedelta | None = None) -> int:
         delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
     n = 0
     for lot in LotQualification.bloques(delai):
+        with verrou_exclusif(f"lot-ins-{lot.pk}") as pris:
+            if not pris:  # a live process still runs it (a slow call): not stuck
+                continue
         try:
             lot.passer(LotQualification.Etat.INTERROMPU, message=(
                 "Le traitement s'est arrêté sans finir (processus interrompu) : reprenez le lot ; les personnes "

@@ -91,8 +91,9 @@ def test_marking_a_step_with_evidence_is_checked_and_traced(client_de, og):
     ev = EvenementAudit.objects.filter(objet_type="prerequis.EtatEtape", objet_id=str(etat.pk)).get()
     assert ev.action == Action.CREATION and ev.details["apres"]["statut"] == "fait" and ev.utilisateur == chef
     r = c.get(f"/prerequis/preuves/{etat.pk}/")
+    # reading the whole streaming content closes the response (and its file); a second close() would send
+    # request_finished again, and close_old_connections would drop the test's PostgreSQL connection
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF contrat"
-    r.close()
     r = c.post(url, {"statut": "na"})
     assert "pourquoi" in r.content.decode()
     # another OG's user cannot download the evidence
