@@ -54,12 +54,12 @@ def journal_vide_entre_tests_transactionnels():
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgresql` (several processes on one database) belong to the PostgreSQL pass of
-    scripts/test.sh: on SQLite they are deselected (reported as such), never skipped."""
+    scripts/test.sh, tests marked `sqlite` (SQLite's own locking) to the SQLite passes: each is deselected on
+    the other database (reported as such), never skipped."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    gardes = [i for i in items if i.get_closest_marker("postgresql") is None]
+    autre = "sqlite" if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "postgresql"
+    gardes = [i for i in items if i.get_closest_marker(autre) is None]
     if len(gardes) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("postgresql") is not None])
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker(autre) is not None])
         items[:] = gardes

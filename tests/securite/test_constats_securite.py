@@ -309,8 +309,6 @@ class Verrou:
     after `duree` seconds, like another process writing for a moment."""
 
     def __init__(self):
-        if connection.vendor != "sqlite":
-            pytest.skip("verrou exclusif d'une base SQLite")
         self.cx = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None,
                                   check_same_thread=False)
         self.minuteries: list[threading.Timer] = []
@@ -365,6 +363,7 @@ def _socle_worker():
                  "--no-reload", stdout=StringIO())
 
 
+@pytest.mark.sqlite
 @pytest.mark.django_db(transaction=True)
 def test_constat_9_le_travailleur_attend_une_base_verrouillee_au_lieu_de_s_arreter(verrou, signaux, caplog):
     from django_tasks_db.management.commands import db_worker
@@ -391,6 +390,7 @@ def test_constat_9_le_travailleur_attend_une_base_verrouillee_au_lieu_de_s_arret
     assert resultat.status == "SUCCESSFUL" and resultat.return_value == "fini"
 
 
+@pytest.mark.sqlite
 @pytest.mark.django_db(transaction=True)
 def test_constat_9_le_lot_ins_reessaie_ses_ecritures_sur_une_base_verrouillee(verrou):
     et = EtablissementFactory(categorie_code="500")
