@@ -23,7 +23,8 @@ echo "== gabarits (djlint)"
 echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
 echo "== tests (SQLite)"
-.venv/bin/pytest -q -p no:cacheprovider "$@"
+# Tests marked `postgresql` (several processes on one database) belong to the PostgreSQL pass below.
+.venv/bin/pytest -q -p no:cacheprovider -m "not postgresql" "$@"
 echo "== dépôt autonome : clone neuf du dernier commit dans un dossier temporaire (rien à côté)"
 # The clone runs with this .venv's interpreter and libraries, but PYTHONPATH and the working directory make
 # `socle` and `tests` import from the clone (checked below). Uncommitted changes are not in the clone.
@@ -49,7 +50,7 @@ fi
   echo "socle importé depuis $ici"
   # The attack suite (marker attaque, tests/securite/test_attaques.py) runs in the SQLite and PostgreSQL passes;
   # it reads nothing outside the repository, so it is not run a third time here.
-  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure and not attaque" "$@"
+  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure and not postgresql and not attaque" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )
@@ -62,5 +63,7 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
+# Everything but the browser, and the tests marked `postgresql`: workers in parallel (django-tasks-db), two
+# processes on one INS batch, backup/restore with pg_dump (tests/core/test_workers_postgresql.py, tests/web/test_sauvegarde.py).
 DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
-  .venv/bin/pytest -q -p no:cacheprovider -m "not browser and not coupure" --create-db "$@"
+  .venv/bin/pytest -q -p no:cacheprovider -m "(not browser and not coupure) or postgresql" --create-db "$@"
