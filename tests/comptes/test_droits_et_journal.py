@@ -1,10 +1,14 @@
+from datetime import date
+
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
-from socle.audit.models import AppendOnlyError, EvenementAudit
+from socle.audit.models import Action, AppendOnlyError, EvenementAudit
+from socle.audit.services import tracer
 from socle.comptes import rights
-from socle.comptes.models import Fonction
+from socle.comptes.models import Fonction, Habilitation
+from socle.usagers.services import creer_usager
 from tests.comptes.factories import utilisateur_avec
 from tests.organisations.factories import EtablissementFactory, GrappeFactory, OrganismeFactory
 
@@ -88,3 +92,23 @@ def test_log_has_no_edit_url_in_admin(admin_client):
     assert response.status_code == 403
     event.refresh_from_db()
     assert event.identifiant == "x"
+
+
+def test_le_journal_ne_montre_pas_a_un_og_les_lectures_des_donnees_d_un_autre_og_par_une_personne_partagee(client_de):
+    """Attack suite finding: someone who works for two OGs read a usager of the second; the first OG's DPO saw the
+    line (the usager's name and birth date) because its actor is one of her people. A line about another OG's
+    data stays in that OG's journal."""
+    og, autre = OrganismeFactory(), OrganismeFactory()
+    et, et_autre = EtablissementFactory(organisme=og), EtablissementFactory(organisme=autre)
+    partagee = utilisateur_avec(Fonction.PROFESSIONNEL, etablissement=et)
+    Habilitation.objects.create(utilisateur=partagee, fonction=Fonction.ADMISSION, etablissement=et_autre)
+    traits = {"prenoms_naissance": "ALICE", "sexe": "F", "lieu_naissance": "69123"}
+    ici = creer_usager(og, et, {**traits, "nom_naissance": "DICI", "date_naissance": date(1950, 1, 2)})
+    ailleurs = creer_usager(autre, et_autre, {**traits, "nom_naissance": "DAILLEURS", "date_naissance": date(1951, 3, 4)})
+    for usager in (ici, ailleurs):
+        tracer(Action.LECTURE, objet=usager, utilisateur=partagee)
+    page = client_de(utilisateur_avec(Fonction.DPO, organisme=og)).get(reverse("audit:recherche")).content.decode()
+    assert "DICI" in page and partagee.username in page
+    assert "DAILLEURS" not in page and "04/03/1951" not in page
+    page = client_de(utilisateur_avec(Fonction.DPO, organisme=autre)).get(reverse("audit:recherche")).content.decode()
+    assert "DAILLEURS" in page and "DICI" not in page

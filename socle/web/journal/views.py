@@ -19,12 +19,13 @@ def recherche(request: HttpRequest) -> HttpResponse:
     rights.exiger(request.user, "journal")
     qs = EvenementAudit.objects.select_related("organisme")
     if not request.user.is_superuser:
-        # Events by people who work in her OG(s) (sign-in attempts on their accounts included), and events on her
-        # OG's data whoever the actor (a grappe's chef de projet, another OG's staff): never another OG's log.
+        # Events on her OG's data whoever the actor (a grappe's chef de projet, another OG's staff), and events by
+        # people who work in her OG(s) on no OG's data (sign-ins and attempts on their accounts, lists): never
+        # another OG's log, even when the actor also works there (shared staff of a GCSMS).
         organismes = rights.organismes_visibles(request.user, [Fonction.REPRESENTANT_LEGAL, Fonction.DPO])
         people = Habilitation.objects.filter(organisme__in=organismes).values("utilisateur") | \
             Habilitation.objects.filter(etablissement__organisme__in=organismes).values("utilisateur")
-        qs = qs.filter(Q(utilisateur__in=people) | Q(organisme__in=organismes))
+        qs = qs.filter(Q(organisme__in=organismes) | Q(utilisateur__in=people, organisme__isnull=True))
     f = {cle: request.GET.get(cle, "") for cle in ("qui", "action", "objet", "du", "au")}
     if f.get("qui"):
         qs = qs.filter(identifiant__icontains=f["qui"].strip())
