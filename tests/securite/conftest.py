@@ -45,7 +45,7 @@ def monde(django_db_setup, django_db_blocker, tmp_path_factory):
             ouvrir_sessions(m)
             planter_personas(m)
             ajouter_personne_partagee(m)
-            figer(m)
+            figer(m, media, tmp_path_factory.mktemp("media-intact"))
             BILAN.monde_pret = True
             BILAN.plantes = m.plantes
             yield m

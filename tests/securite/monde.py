@@ -22,6 +22,7 @@ import html
 import inspect
 import io
 import re
+import shutil
 import traceback
 import warnings
 import zipfile
@@ -39,6 +40,8 @@ from django.db import connection, models, transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 # ------------------------------------------------------------------------------------------------ payloads
 
@@ -86,7 +89,7 @@ def charges_de(valeur: str) -> set[str]:
 NAMESPACES_EXCLUS = {"admin"}  # Django's admin site: not Socle's screens (superusers only)
 ROUTES_EXCLUES = {"comptes:login"}  # the sign-in page: tried by the CSRF test only
 # Reachable without an account (LoginRequiredMiddleware exemptions): anything else must send to the login page.
-ROUTES_PUBLIQUES = {"web:sante"}
+ROUTES_PUBLIQUES = {"web:sante", "comptes:activer"}
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,10 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "comptes:equipe_og": {"finess": "og"},
     "comptes:ajouter_habilitation": {"finess": "og", "user_id": "utilisateur"},
     "comptes:cloturer_habilitation": {"pk": "habilitation"},
+    "comptes:renvoyer_activation": {"finess": "og", "user_id": "utilisateur"},
+    # the link's token is the credential itself: the suite holds a forged one (a valid link lets its holder
+    # choose the password, by design)
+    "comptes:activer": {"uidb64": "uid_utilisateur", "token": "jeton_faux"},
     "organisations:og_detail": {"finess": "og"},
     "organisations:et_detail": {"finess": "et"},
     "organisations:grappe_detail": {"pk": "grappe"},
@@ -274,6 +281,8 @@ CORPS: dict[str, object] = {
     "comptes:equipe_og": _compte,
     "comptes:ajouter_habilitation": lambda v: {"fonction": "admin_technique", "etablissement": v["et_pk"]},
     "comptes:cloturer_habilitation": lambda v: {},
+    "comptes:renvoyer_activation": lambda v: {},
+    "comptes:activer": lambda v: {"new_password1": "Attaque-mot-de-passe-1", "new_password2": "Attaque-mot-de-passe-1"},
     "organisations:import_finess": lambda v: {"fichier": _fichier("structures.csv", v["finess_csv"]),
                                               "ignorer_rejets": "on"},
     "personnel:nouveau": lambda v: {**_professionnel(), "metier": "Aide-soignante",
@@ -514,6 +523,18 @@ class Monde:
         self.noms_champs = [f"{m}.{f}" for m, f, _ in self.champs] + CHAMPS_LIBRES
         self.plantes: dict[str, set[str]] = {}  # field name -> payload kinds planted
         self.dernier_evenement = 0
+        self.media: Path | None = None
+        self.media_intact: Path | None = None
+
+    def restaurer_medias(self) -> None:
+        """Put back any uploaded file of the world that a request deleted or changed."""
+        if self.media_intact is None:
+            return
+        for f in self.media_intact.rglob("*"):
+            cible = self.media / f.relative_to(self.media_intact)
+            if f.is_file() and (not cible.exists() or cible.stat().st_size != f.stat().st_size):
+                cible.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(f, cible)
 
     def numero(self, nom_champ: str) -> int:
         return self.noms_champs.index(nom_champ)
@@ -704,7 +725,8 @@ def construire(media_root) -> Monde:
             "resultat": resultat.pk, "rpps_candidat": rpps_candidat, "import_finess": run_finess.pk,
             "certificat": certificat.pk, "preuve": preuve.pk, "habilitation": hab_collegue.pk,
             "utilisateur": collegue.pk, "etape_og": "contrat", "etape_esms": "lecteurs", "jalon": jalon.pk,
-            "identifiant": acteur.username,
+            "identifiant": acteur.username, "jeton_faux": "attaque-0000000000000000",
+            "uid_utilisateur": urlsafe_base64_encode(force_bytes(collegue.pk)),
             "finess_csv": _csv_finess(et1, og, "PRIS PAR L ATTAQUANT"),
             "personnel_csv": csv_gabarit([ligne_valide(50 + i, et1.finess)]),
             "p12_libre": en_p12(libre, cle_libre, "mdp-libre-1"), "p12_libre_mdp": "mdp-libre-1",
@@ -840,8 +862,13 @@ def ajouter_personne_partagee(monde: Monde) -> None:
     tracer(Action.LECTURE, objet=Usager.objects.get(pk=b.valeurs["usager"]), utilisateur=partage)
 
 
-def figer(monde: Monde) -> None:
+def figer(monde: Monde, media_root, copie) -> None:
+    """Snapshot each side's rows, the journal's last line, and the uploaded files (a request rolled back in the
+    database may still have deleted a file on disk: an import's file once committed)."""
     from socle.audit.models import EvenementAudit
+
+    monde.media, monde.media_intact = Path(media_root), Path(copie)
+    shutil.copytree(monde.media, monde.media_intact, dirs_exist_ok=True)
 
     for c in monde.cotes.values():
         c.base = instantane(c.og)
@@ -1019,6 +1046,8 @@ class Sonde:
                          if "/socle/" in f.filename and "/tests/" not in f.filename), "?")
             problemes.append(f"plantage {type(exc).__name__}: {str(exc)[:200]} ({lieu})")
         finally:
+            if set(ecritures) - TABLES_SANS_CONTROLE - {TABLE_JOURNAL}:
+                self.monde.restaurer_medias()
             client.cookies.clear()
             if persona.session:
                 client.cookies[settings.SESSION_COOKIE_NAME] = persona.session
