@@ -41,13 +41,4 @@ def etablissement(request: HttpRequest, finess: str) -> HttpResponse:
 
 
 def _tableau(etablissements, detail: bool = True) -> dict:
-    lignes = []
-    if detail:
-        for et in etablissements.select_related("organisme").order_by("organisme__raison_sociale", "nom"):
-            lignes.append({"et": et, **services.indicateurs(etablissements.filter(pk=et.pk))})
-    return {
-        "global": services.indicateurs(etablissements),
-        "connexions": services.connexions_par_profil(etablissements),
-        "lignes": lignes,
-        "nb_etablissements": etablissements.count(),
-    }
+    return services.tableau(etablissements, detail=detail)

@@ -74,8 +74,11 @@ class Jalon(models.Model):
 
     @classmethod
     def assurer_defauts(cls) -> None:
-        """Create the default milestones once; edited dates are kept."""
+        """Create the default milestones once; edited dates are kept. One query when they are all there."""
+        existants = set(cls.objects.filter(code__in=[j.code for j in JALONS_DEFAUT]).values_list("code", flat=True))
         for j in JALONS_DEFAUT:
+            if j.code in existants:
+                continue
             cls.objects.get_or_create(code=j.code, defaults={
                 "libelle": j.libelle, "programme": j.programme, "date_cible": j.date_cible, "etapes": list(j.etapes)})
 

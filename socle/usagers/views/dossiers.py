@@ -46,10 +46,13 @@ def index(request: HttpRequest) -> HttpResponse:
     statut = request.GET.get("statut", "")
     selection = ets.filter(finess=finess) if finess else ets
     qs = services.usagers_de(selection).select_related("organisme")
-    if q:
-        f = rniv.formater_nom(q)
+    texte, naissance = services.critere_recherche(q)
+    if naissance is not None:
+        qs = qs.filter(date_naissance=naissance)
+    if texte:
+        f = rniv.formater_nom(texte)
         qs = qs.filter(Q(nom_naissance__startswith=f) | Q(nom_utilise__startswith=f) | Q(prenoms_naissance__contains=f)
-                       | Q(matricule_ins__startswith=q))
+                       | Q(matricule_ins__startswith=texte))
     if statut in Statut.values:
         qs = qs.filter(statut=statut)
     total = qs.count()
