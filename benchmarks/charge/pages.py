@@ -56,21 +56,23 @@ def main() -> int:
     ap.add_argument("--seulement", default="", help="début du nom des types de pages à mesurer")
     args = ap.parse_args()
     cibles = json.loads(Path(args.cibles).read_text())
-    print(f"{'page':52} {'médiane':>9} {'max':>7} {'requêtes SQL':>13}")
+    print(f"{'page':52} {'médiane':>9} {'max':>7} {'CPU Python':>11} {'requêtes SQL':>13}")
     for nom, compte, url in pages(cibles):
         if args.seulement and not nom.startswith(args.seulement):
             continue
         client = Client()
         client.force_login(Utilisateur.objects.get(username=compte))
-        durees, nb = [], 0
+        durees, cpu, nb = [], [], 0
         for _ in range(args.n):
             with CaptureQueriesContext(connection) as q:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 r = client.get(url)
                 durees.append(1000 * (time.perf_counter() - t0))
+                cpu.append(1000 * (time.process_time() - c0))
             assert r.status_code == 200, (nom, url, r.status_code)
             nb = len(q.captured_queries)
-        print(f"{nom:52} {statistics.median(durees):7.0f} ms {max(durees):5.0f} ms {nb:13d}", flush=True)
+        print(f"{nom:52} {statistics.median(durees):7.0f} ms {max(durees):5.0f} ms {statistics.median(cpu):8.0f} ms "
+              f"{nb:13d}", flush=True)
         if args.profil and nom.startswith(args.profil):
             from pyinstrument import Profiler
 

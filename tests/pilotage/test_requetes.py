@@ -66,3 +66,16 @@ def test_totaux_rpps_rapides_egaux_au_tableau_du_personnel(region):
     assert ensemble["erreurs"] > 0 and ensemble["enregistres"] > 0 and ensemble["a_rechercher"] > 0
     for s in synths:
         assert par_esms[s.etablissement.pk] == totaux_personnes([s])
+
+
+def test_syntheses_legeres_memes_chiffres_que_les_lignes_completes(region):
+    _petite, grande = region
+    ets = list(Etablissement.objects.filter(organisme__grappes=grande).select_related("organisme"))
+    for complete, legere in zip(syntheses(ets), syntheses(ets, leger=True), strict=True):
+        assert complete.etablissement == legere.etablissement
+        assert [(lg.professionnel.pk, lg.situation.pk, lg.statut, lg.anomalies) for lg in complete.lignes] == \
+            [(lg.professionnel.pk, lg.situation.pk, lg.statut, lg.anomalies) for lg in legere.lignes]
+        for champ in ("enregistres", "a_rechercher", "a_enregistrer", "erreurs", "non_concernes",
+                      "identites_a_verifier", "ecps", "pourcentage"):
+            assert getattr(complete, champ) == getattr(legere, champ), champ
+        assert complete.par_role() == legere.par_role()
