@@ -23,7 +23,8 @@ echo "== gabarits (djlint)"
 echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
 echo "== tests (SQLite)"
-.venv/bin/pytest -q -p no:cacheprovider "$@"
+# Tests marked `postgresql` (several processes on one database) belong to the PostgreSQL pass below.
+.venv/bin/pytest -q -p no:cacheprovider -m "not postgresql" "$@"
 echo "== dépôt autonome : clone neuf du dernier commit dans un dossier temporaire (rien à côté)"
 # The clone runs with this .venv's interpreter and libraries, but PYTHONPATH and the working directory make
 # `socle` and `tests` import from the clone (checked below). Uncommitted changes are not in the clone.
@@ -47,7 +48,7 @@ fi
   ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
   [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
   echo "socle importé depuis $ici"
-  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure" "$@"
+  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure and not postgresql" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )
@@ -60,5 +61,7 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
+# Everything but the browser, and the tests marked `postgresql`: workers in parallel (django-tasks-db), two
+# processes on one INS batch, backup/restore with pg_dump (tests/core/test_workers_postgresql.py, tests/web/test_sauvegarde.py).
 DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
-  .venv/bin/pytest -q -p no:cacheprovider -m "not browser and not coupure" --create-db "$@"
+  .venv/bin/pytest -q -p no:cacheprovider -m "(not browser and not coupure) or postgresql" --create-db "$@"

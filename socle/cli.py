@@ -2,7 +2,8 @@
 
 `socle import-finess FILE` runs the `import_finess` management command; `socle check finess|rpps|nir N`
 validates an identifier (Django's own `check` stays reachable as `socle check` with other arguments);
-`socle worker` runs the background-task worker (django-tasks-db).
+`socle worker` runs the background-task worker (django-tasks-db's loop inside `socle_worker`, which waits and goes
+on when the database is locked instead of exiting).
 """
 
 import os
@@ -20,7 +21,7 @@ def translate(argv: list[str]) -> list[str]:
     if command == "worker":
         # Every queue (default, imports, ins) unless the caller picks some.
         extra = [] if any(a.startswith("--queue-name") for a in argv[2:]) else ["--queue-name", "*"]
-        return [argv[0], "db_worker", *extra, *argv[2:]]
+        return [argv[0], "socle_worker", *extra, *argv[2:]]
     if not command.startswith("-"):
         return [argv[0], command.replace("-", "_"), *argv[2:]]
     return argv

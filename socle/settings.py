@@ -1,37 +1,135 @@
-"""Socle settings, read from the environment (django-environ) with an embedded SQLite default."""
+"""Socle settings, read from the environment (django-environ) with an embedded SQLite default.
 
+Two modes, chosen explicitly:
+- default (demo, development, tests): plain HTTP on 127.0.0.1 works, secrets are generated in the data folder;
+- production, `SOCLE_PRODUCTION=true`: start-up is refused (ImproperlyConfigured) without a real SECRET_KEY, with
+  an empty or wildcard ALLOWED_HOSTS, or with DEBUG; cookies are Secure, HSTS and the HTTPS redirect are on,
+  and `socle check --deploy` is clean (tests/securite/test_production.py). See deploy/ and the README.
+
+Every variable may also be given as a file with the `_FILE` suffix (SECRET_KEY_FILE=/run/secrets/…), for
+systemd credentials and Docker secrets (django-environ's FileAwareEnv).
+"""
+
+import os
 import secrets
+import stat
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from socle import referentiels
 
 BASE_DIR = Path(__file__).resolve().parent
-env = environ.Env()
+
+
+class _VariablesEtFichiers(environ.FileAwareMapping):
+    """VAR or VAR_FILE (its content, without the final newline an editor or `echo` leaves)."""
+
+    def __getitem__(self, key):
+        valeur = super().__getitem__(key)
+        return valeur.strip() if self.env.get(f"{key}_FILE") else valeur
+
+
+env = environ.FileAwareEnv()
+env.ENVIRON = _VariablesEtFichiers()
 environ.Env.read_env(env.str("SOCLE_ENV_FILE", default=str(BASE_DIR.parent / ".env")))
 
+SOCLE_PRODUCTION = env.bool("SOCLE_PRODUCTION", default=False)
+
 DATA_DIR = Path(env.str("SOCLE_DATA_DIR", default=str(BASE_DIR.parent / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _prive(chemin: Path) -> None:
+    """Personal data and keys live under the data folder: nobody but Socle's account reads them. Applied to
+    what Socle creates and tightened on what an older version left readable (a 0644 database)."""
+    try:
+        etat = chemin.stat()
+    except FileNotFoundError:
+        return
+    if etat.st_uid == os.geteuid() and stat.S_IMODE(etat.st_mode) & 0o077:
+        chemin.chmod(stat.S_IMODE(etat.st_mode) & ~0o077)
+
+
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+_prive(DATA_DIR)
 
 
 def _local_secret(name: str, factory) -> str:
-    """A per-installation secret kept in the data folder when the environment gives none."""
+    """A per-installation secret kept in the data folder when the environment gives none (created 0600)."""
     path = DATA_DIR / name
     if not path.exists():
-        path.write_text(factory())
-        path.chmod(0o600)
+        # Written whole in a private temporary file, then linked in place: a process starting at the same time
+        # (web and worker) never reads a half-written key, and the first one's key wins.
+        fd, provisoire = tempfile.mkstemp(prefix=f"{name}.", dir=DATA_DIR)  # 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(factory())
+            os.link(provisoire, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(provisoire)
+    _prive(path)
     return path.read_text().strip()
 
 
-SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret(".secret_key", lambda: secrets.token_urlsafe(50))
-# Key used to encrypt stored secrets (certificate passwords). Fernet key, urlsafe base64 of 32 bytes.
+def _cle_faible(cle: str) -> bool:
+    """Django's own rule (security.W009): too short, too few distinct characters, or a generated placeholder."""
+    return len(cle) < 50 or len(set(cle)) < 5 or cle.startswith("django-insecure-")
+
+
+_SECRET_KEY_ENV = env.str("SECRET_KEY", default="")
+if SOCLE_PRODUCTION:
+    # In production the key must come from the environment (or SECRET_KEY_FILE): never one generated on the
+    # fly into the data folder of one machine (several machines must share it, and a backup must not be the
+    # only copy of what signs the sessions).
+    SECRET_KEY = _SECRET_KEY_ENV
+else:
+    SECRET_KEY = _SECRET_KEY_ENV or _local_secret(".secret_key", lambda: secrets.token_urlsafe(50))
+# Key used to encrypt stored secrets (certificate passwords). Fernet key, urlsafe base64 of 32 bytes. Generated
+# in the data folder if absent (`socle backup` keeps it); several machines share it (same variable or folder).
 SOCLE_SECRETS_KEY = env.str("SOCLE_SECRETS_KEY", default="") or _local_secret(
     ".secrets_key", lambda: __import__("cryptography.fernet", fromlist=["Fernet"]).Fernet.generate_key().decode()
 )
 DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if SOCLE_PRODUCTION else
+                         ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def _refus_production() -> list[str]:
+    """What SOCLE_PRODUCTION=true refuses, in French, all at once."""
+    refus = []
+    if not _SECRET_KEY_ENV:
+        refus.append("SECRET_KEY absente : donnez une clé secrète propre à l'installation (variable SECRET_KEY ou "
+                     "fichier SECRET_KEY_FILE), d'au moins 50 caractères, par exemple : python3 -c "
+                     "\"import secrets; print(secrets.token_urlsafe(50))\". La clé générée dans le dossier de "
+                     "données n'est acceptée que hors production.")
+    elif _cle_faible(_SECRET_KEY_ENV):
+        refus.append("SECRET_KEY trop faible : au moins 50 caractères dont 5 différents, et pas une clé "
+                     "« django-insecure- » (celle d'un modèle ou d'une démonstration).")
+    if not ALLOWED_HOSTS:
+        refus.append("ALLOWED_HOSTS vide : indiquez le ou les noms du site, séparés par des virgules "
+                     "(ALLOWED_HOSTS=socle.mon-organisme.fr).")
+    elif "*" in ALLOWED_HOSTS:
+        refus.append("ALLOWED_HOSTS=* refusé : indiquez les noms du site (l'en-tête Host n'est sinon pas vérifié).")
+    try:
+        __import__("cryptography.fernet", fromlist=["Fernet"]).Fernet(SOCLE_SECRETS_KEY)
+    except ValueError:
+        refus.append("SOCLE_SECRETS_KEY n'est pas une clé Fernet (32 octets en base64 URL, 44 caractères) : les "
+                     "mots de passe des certificats ne pourraient être ni chiffrés ni déchiffrés.")
+    if DEBUG:
+        refus.append("DEBUG=true interdit en production : les pages d'erreur afficheraient des données et réglages.")
+    return refus
+
+
+if SOCLE_PRODUCTION and (_refus := _refus_production()):
+    raise ImproperlyConfigured(
+        "Socle refuse de démarrer en mode production (SOCLE_PRODUCTION=true) :\n- " + "\n- ".join(_refus))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +142,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
@@ -56,6 +155,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Behind the reverse proxy: the client's address (audit journal) from X-Forwarded-For, trusted proxies only.
+    "socle.web.middleware.AdresseClientMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,10 +166,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: every view needs a signed-in person unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # No page or download of Socle is kept by a browser or proxy cache (Cache-Control: no-store).
+    "socle.web.middleware.PasDeCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socle.audit.middleware.AuditContextMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in (account or address locked out) into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socle.urls"
@@ -91,6 +197,12 @@ WSGI_APPLICATION = "socle.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'socle.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    _base = str(DATABASES["default"]["NAME"])
+    if _base and _base != ":memory:" and not _base.startswith("file:"):
+        # Created 0600 before SQLite opens it (SQLite gives its journal and WAL files the same mode).
+        Path(_base).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(_base, os.O_WRONLY | os.O_CREAT, 0o600))
+        _prive(Path(_base))
 else:
     # A PostgreSQL connection is a server process: opened once per web worker and kept SOCLE_BDD_CONNEXION_DUREE
     # seconds (0: one per request), checked before reuse. Opening one per request added about 10 ms to every page
@@ -104,6 +216,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after SOCLE_CONNEXION_ECHECS_MAX failed attempts on one account, or from one
+# address (SOCLE_CONNEXION_BLOCAGE_PAR: "username", "ip_address", or both, each counted apart), sign-in is refused
+# for SOCLE_CONNEXION_BLOCAGE_MINUTES, even with the right password; the lock-out is written in the access log.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("SOCLE_CONNEXION_ECHECS_MAX", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SOCLE_CONNEXION_BLOCAGE_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = env.list("SOCLE_CONNEXION_BLOCAGE_PAR", default=["username", "ip_address"])
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "socle.comptes.views.reponse_blocage"  # the French lock-out page (HTTP 429)
+AXES_VERBOSE = False  # the access log (socle.audit) records failures and lock-outs
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the access log already: no second copy with IPs
+AXES_ENABLE_ADMIN = True
+# One-time activation link of a new account (e-mailed; the person chooses her password): valid this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("SOCLE_ACTIVATION_DUREE", default=3 * 24 * 3600)
+
 LOGIN_URL = "comptes:login"
 LOGIN_REDIRECT_URL = "web:accueil"
 LOGOUT_REDIRECT_URL = "comptes:login"
@@ -116,7 +243,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected files (`socle collectstatic`), served by WhiteNoise from the application; outside the data folder
+# in the Docker image (SOCLE_STATIC_ROOT), since they hold nothing private.
+STATIC_ROOT = Path(env.str("SOCLE_STATIC_ROOT", default=str(DATA_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -124,7 +253,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = DATA_DIR / "media"  # deposited files (proofs, imports): never served directly, 0700 / 0600
+MEDIA_ROOT.mkdir(mode=0o700, exist_ok=True)
+_prive(MEDIA_ROOT)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 TASKS = {
     "default": {
@@ -132,6 +265,14 @@ TASKS = {
         "QUEUES": ["default", "imports", "ins"],
     }
 }
+
+# A locked database (SQLite: one writer at a time) is waited for, never fatal to a background job: per-line writes of
+# the INS batch retry for at most SOCLE_BDD_VERROU_DELAI_MAX seconds; `socle worker` waits (backoff up to
+# SOCLE_WORKER_ATTENTE_MAX seconds between tries) and goes on, and records a task's result for at most
+# SOCLE_WORKER_PATIENCE_RESULTAT seconds.
+SOCLE_BDD_VERROU_DELAI_MAX = env.float("SOCLE_BDD_VERROU_DELAI_MAX", default=60.0)
+SOCLE_WORKER_ATTENTE_MAX = env.float("SOCLE_WORKER_ATTENTE_MAX", default=30.0)
+SOCLE_WORKER_PATIENCE_RESULTAT = env.float("SOCLE_WORKER_PATIENCE_RESULTAT", default=3600.0)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="socle@localhost")
 # Mail (reminders, alerts). Default: messages written as files in var/mails (nothing leaves the machine);
@@ -145,9 +286,51 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
                            "OPTIONS": {"file_path": str(DATA_DIR / "mails")}}}
 
+# --- HTTP security (SOCLE_PRODUCTION turns the HTTPS-only parts on; each one can be set on its own) ---
+# Cookies: HttpOnly and SameSite always; Secure in production. Off by default so that the demo and a local trial
+# over plain HTTP on 127.0.0.1 can sign in (a browser drops a Secure cookie received over http).
+SOCLE_COOKIES_SECURE = env.bool("SOCLE_COOKIES_SECURE", default=SOCLE_PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SOCLE_COOKIES_SECURE
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), never reads the cookie
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = env.str("SOCLE_COOKIES_SAMESITE", default="Lax")
+if SOCLE_COOKIES_SECURE:  # __Host- prefix: the browser keeps them only from HTTPS, for this exact host
+    SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "__Host-sessionid", "__Host-csrftoken"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# HTTPS: HSTS and the redirect of http:// to https:// (nginx redirects too). Behind the reverse proxy, the
+# scheme comes from X-Forwarded-Proto, which the proxy must set (deploy/nginx/socle.conf) and which only the
+# proxy may reach gunicorn with (gunicorn listens on 127.0.0.1 or a socket).
+SECURE_HSTS_SECONDS = env.int("SOCLE_HSTS_SECONDS", default=365 * 24 * 3600 if SOCLE_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SOCLE_HSTS_INCLUDE_SUBDOMAINS", default=SOCLE_PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SOCLE_HSTS_PRELOAD", default=SOCLE_PRODUCTION)  # a hint: inert until submitted
+SECURE_SSL_REDIRECT = env.bool("SOCLE_SSL_REDIRECT", default=SOCLE_PRODUCTION)
+if env.bool("SOCLE_PROXY_HTTPS", default=SOCLE_PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses (or networks) of the reverse proxies whose X-Forwarded-For gives the client's address, recorded
+# in the audit journal (socle.web.middleware.AdresseClientMiddleware). Empty: REMOTE_ADDR as received.
+SOCLE_PROXIES = env.list("SOCLE_PROXIES", default=["127.0.0.1", "::1"] if SOCLE_PRODUCTION else [])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's ContentSecurityPolicyMiddleware): scripts and style sheets from Socle only,
+# htmx served locally, no inline script or event handler anywhere (tests/securite/test_production.py reads every
+# template). Inline `style` attributes remain for the widths and colours of bars and timelines computed on the
+# server (style-src-attr); a <style> element is refused. htmx's own injected indicator style is turned off
+# (meta htmx-config in base.html).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @contextmanager
 def page_chromium(**options):
     """Yield a Playwright page in headless Debian chromium; Django's ORM is used from the same thread.
-    `options` go to the browser context (e.g. accept_downloads=True)."""
+    `options` go to the browser context (e.g. accept_downloads=True). Anything the Content-Security-Policy
+    refused on the way (inline script or style, outside resource) fails the test."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -20,11 +21,16 @@ def page_chromium(**options):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=os.environ.get("SOCLE_CHROMIUM", "/usr/bin/chromium"),
                                      headless=True, args=CHROMIUM_ARGS)
+        refus_csp: list[str] = []
         try:
             context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, **options)
-            yield context.new_page()
+            page = context.new_page()
+            page.on("console", lambda m: refus_csp.append(f"{page.url} : {m.text}")
+                    if "Content Security Policy" in m.text else None)
+            yield page
         finally:
             browser.close()
+        assert not refus_csp, "Refusé par la CSP :\n" + "\n".join(refus_csp)
 
 
 def se_connecter(page, base_url: str, username: str, password: str) -> None:

@@ -8,10 +8,11 @@
 #
 # Settings (environment): DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socle_charge, or
 # …/socle_charge_quick with --quick), CHARGE_UTILISATEURS (50), CHARGE_CADENCE (10 new clients/s), CHARGE_DUREE
-# (2m), CHARGE_WORKERS (gunicorn workers, 4), CHARGE_PORT (8765), CHARGE_PAUSE_MIN/MAX (1/3 s between two pages),
+# (2m), CHARGE_WORKERS (gunicorn workers; default: deploy/gunicorn.conf.py's, 2 × cores + 1), CHARGE_PORT (8765), CHARGE_PAUSE_MIN/MAX (1/3 s between two pages),
 # CHARGE_REGION (1: one chef de projet on the 300-ESMS grappe), CHARGE_CHARGE_MAX (1.5: the machine's load
 # average under which the run starts) and CHARGE_ATTENTE (0: seconds to wait for it, then run anyway with a
-# warning). Needs the `charge` extra: bash scripts/bootstrap.sh charge
+# warning). gunicorn runs with the production configuration (deploy/gunicorn.conf.py), on plain HTTP on the loopback.
+# Needs the `charge` extra: bash scripts/bootstrap.sh charge
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RACINE="$PWD"
@@ -24,7 +25,7 @@ if [ "$QUICK" = 1 ]; then
 else
   export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/socle_charge}"
   UTILISATEURS="${CHARGE_UTILISATEURS:-50}"; CADENCE="${CHARGE_CADENCE:-10}"; DUREE="${CHARGE_DUREE:-2m}"
-  WORKERS="${CHARGE_WORKERS:-4}"; SORTIE="$RACINE/var/charge/resultats"
+  WORKERS="${CHARGE_WORKERS:-}"; SORTIE="$RACINE/var/charge/resultats"
 fi
 PORT="${CHARGE_PORT:-8765}"
 PY="$RACINE/.venv/bin/python"
@@ -53,10 +54,11 @@ while :; do
 done
 echo "charge de la machine avant la mesure : $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== gunicorn ($WORKERS workers) sur 127.0.0.1:$PORT"
-export SOCLE_CONNEXION_ECHECS_MAX="${SOCLE_CONNEXION_ECHECS_MAX:-1000}"  # django-axes, if present: no lock-out
-"$RACINE/.venv/bin/gunicorn" socle.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --timeout 60 --graceful-timeout 10 --log-level warning > "${SORTIE}_gunicorn.log" 2>&1 &
+echo "== gunicorn (deploy/gunicorn.conf.py, ${WORKERS:-défaut de la configuration de production} workers) sur 127.0.0.1:$PORT"
+export SOCLE_CONNEXION_ECHECS_MAX="${SOCLE_CONNEXION_ECHECS_MAX:-1000}"  # django-axes: no lock-out of a test account
+[ -n "$WORKERS" ] && export SOCLE_GUNICORN_WORKERS="$WORKERS"
+SOCLE_GUNICORN_BIND="127.0.0.1:$PORT" SOCLE_GUNICORN_LOGLEVEL=warning SOCLE_GUNICORN_ACCESSLOG="${SORTIE}_acces.log" \
+  "$RACINE/.venv/bin/gunicorn" --config deploy/gunicorn.conf.py socle.wsgi:application > "${SORTIE}_gunicorn.log" 2>&1 &
 GUNICORN=$!
 arreter() { kill "$GUNICORN" 2>/dev/null || true; wait "$GUNICORN" 2>/dev/null || true; }
 trap arreter EXIT

@@ -27,11 +27,14 @@ class Action(models.TextChoices):
     ECHEC_CONNEXION = "echec_connexion", _("Échec de connexion")
     DECONNEXION = "deconnexion", _("Déconnexion")
     APPEL_SERVICE = "appel_service", _("Appel à un service national")
+    BLOCAGE_CONNEXION = "blocage_connexion", _("Connexion bloquée (trop d'échecs)")
 
 
 class EvenementAudit(models.Model):
-    """One line of the access log: who read or changed what, when, from where. Never updated nor deleted
-    through the application (ORM refuses it, and a database trigger refuses UPDATE)."""
+    """One line of the access log: who read or changed what, when, from where, and which organisation the object
+    belongs to (`organisme`, so that its DPO sees reads of its data by people of another organisation). Never
+    updated nor deleted through the application: the ORM refuses it, and database triggers refuse UPDATE and
+    DELETE even in raw SQL."""
 
     horodatage = models.DateTimeField(_("horodatage"), auto_now_add=True, db_index=True)
     utilisateur = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, db_constraint=False,
@@ -44,6 +47,11 @@ class EvenementAudit(models.Model):
     adresse_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     chemin = models.CharField(_("chemin"), max_length=500, blank=True)
     details = models.JSONField(_("détails"), default=dict, blank=True)
+    # The organisation whose data the event concerns (the object's OG), when tracer() can tell. No database
+    # constraint and nothing done on deletion: a journal line outlives the organisation it names.
+    organisme = models.ForeignKey("organisations.OrganismeGestionnaire", verbose_name=_("organisme concerné"),
+                                  null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="+")
 
     objects = AuditQuerySet.as_manager()
 

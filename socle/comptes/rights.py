@@ -174,6 +174,8 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "pilotage": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
     "gerer_comptes": (frozenset({F.REPRESENTANT_LEGAL}), "organisme_seul"),
     "journal": (frozenset({F.REPRESENTANT_LEGAL, F.DPO}), "esms"),
+    # a grappe's milestones: chef de projet on the grappe; an OG's: on the OG or one of its grappes
+    "modifier_jalons": (frozenset({F.CHEF_PROJET}), "organisme"),
 }
 ACTIONS = frozenset(REGLES)
 

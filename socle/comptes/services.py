@@ -1,11 +1,16 @@
 """Account management by an OG's représentant légal: create people, give and end habilitations, within her OG."""
 
-import secrets
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from socle.audit.models import Action
@@ -33,18 +38,54 @@ def personnes_de(organisme: OrganismeGestionnaire):
 
 @transaction.atomic
 def creer_compte(auteur, organisme: OrganismeGestionnaire, *, username: str, prenom: str, nom: str, email: str,
-                 fonction: str, etablissement: Etablissement | None = None) -> tuple[Utilisateur, str]:
-    """Create an account with one first habilitation; returns the user and a one-time password to hand over."""
+                 fonction: str, etablissement: Etablissement | None = None, base_url: str = "") -> Utilisateur:
+    """Create an account with one first habilitation and e-mail its activation link (`base_url`: the site's
+    address, e.g. https://socle.example.org). No password is made, shown or sent: the person chooses hers."""
     if not organismes_administres(auteur).filter(pk=organisme.pk).exists():
         raise PermissionDenied(_("Seul le représentant légal de l'organisme peut créer des comptes."))
     if Utilisateur.objects.filter(username=username).exists():
         raise ValidationError({"username": _("L'identifiant « %(username)s » est déjà pris.") % {"username": username}})
-    password = secrets.token_urlsafe(12)
-    user = Utilisateur.objects.create_user(username=username, password=password, first_name=prenom,
+    user = Utilisateur.objects.create_user(username=username, password=None, first_name=prenom,
                                            last_name=nom.upper(), email=email)
-    tracer(Action.CREATION, objet=user, utilisateur=auteur, details={"organisme": organisme.finess})
+    tracer(Action.CREATION, objet=user, utilisateur=auteur, organisme=organisme,
+           details={"organisme": organisme.finess})
     habiliter(auteur, user, fonction, organisme=organisme, etablissement=etablissement)
-    return user, password
+    envoyer_activation(auteur, user, organisme, base_url)
+    return user
+
+
+def lien_activation(user: Utilisateur, base_url: str = "") -> str:
+    """One-time link (Django's password-reset token: it dies once the password is set, or after
+    PASSWORD_RESET_TIMEOUT seconds) to the page where the person chooses her password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return base_url.rstrip("/") + reverse("comptes:activer", args=[uid, default_token_generator.make_token(user)])
+
+
+def envoyer_activation(auteur, user: Utilisateur, organisme: OrganismeGestionnaire, base_url: str = "") -> None:
+    """E-mail the activation link to the account's own address (traced, without the link)."""
+    if not user.email:
+        raise ValidationError({"email": _("Le courriel est nécessaire pour envoyer le lien d'activation.")})
+    jours = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    corps = _("Bonjour %(prenom)s,\n\n"
+              "Un compte Socle vient d'être ouvert pour vous (%(organisme)s), identifiant : %(username)s.\n\n"
+              "Pour l'activer, choisissez votre mot de passe en suivant ce lien, utilisable une seule fois "
+              "pendant %(jours)s jour(s) :\n%(lien)s\n\n"
+              "Si vous n'attendiez pas ce message, ignorez-le et prévenez le représentant légal de votre "
+              "organisme.\n\nSocle") % {"prenom": user.first_name, "organisme": organisme.raison_sociale,
+                                        "username": user.username, "jours": jours,
+                                        "lien": lien_activation(user, base_url)}
+    send_mail(_("[Socle] Activez votre compte"), corps, settings.DEFAULT_FROM_EMAIL, [user.email])
+    tracer(Action.MODIFICATION, objet=user, utilisateur=auteur, organisme=organisme,
+           details={"lien_activation_envoye_a": user.email})
+
+
+def renvoyer_activation(auteur, organisme: OrganismeGestionnaire, user: Utilisateur, base_url: str = "") -> None:
+    """A new link for an account whose password was never set (lost or expired link)."""
+    if not organismes_administres(auteur).filter(pk=organisme.pk).exists():
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut gérer les comptes."))
+    if user.has_usable_password():
+        raise ValidationError(_("Ce compte est déjà activé : la personne a choisi son mot de passe."))
+    envoyer_activation(auteur, user, organisme, base_url)
 
 
 @transaction.atomic

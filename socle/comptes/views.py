@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from socle.audit.services import tracer_lecture_liste
+from socle.audit.models import Action
+from socle.audit.services import tracer, tracer_lecture_liste
 from socle.organisations.models import Grappe
 
 from . import services
@@ -40,15 +43,16 @@ def equipe(request: HttpRequest, finess: str | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            user, password = services.creer_compte(
+            user = services.creer_compte(
                 request.user, og, username=d["username"], prenom=d["prenom"], nom=d["nom"], email=d["email"],
-                fonction=d["fonction"], etablissement=d["etablissement"])
+                fonction=d["fonction"], etablissement=d["etablissement"], base_url=request.build_absolute_uri("/"))
         except ValidationError as exc:
             form.add_error("username", exc.message_dict.get("username", exc.messages))
         else:
-            messages.success(request, _("Compte « %(username)s » créé. Mot de passe provisoire à transmettre "
-                                        "en main propre : %(password)s") % {"username": user.username,
-                                                                            "password": password})
+            # No password travels anywhere: the person chooses hers through the one-time link sent to her.
+            messages.success(request, _("Compte « %(username)s » créé. Un lien d'activation, utilisable une seule "
+                                        "fois, a été envoyé à %(email)s : la personne y choisit son mot de passe.")
+                             % {"username": user.username, "email": user.email})
             return redirect("comptes:equipe_og", finess=og.finess)
     return render(request, "comptes/equipe.html", {
         "og": og, "administres": administres, "form": form,
@@ -78,6 +82,45 @@ def cloturer_habilitation(request: HttpRequest, pk: int) -> HttpResponse:
     og = hab.organisme or hab.etablissement.organisme
     return redirect("comptes:equipe_og", finess=og.finess)
 
+
+
+@login_required
+@require_POST
+def renvoyer_activation(request: HttpRequest, finess: str, user_id: int) -> HttpResponse:
+    og, _administres = _organisme(request, finess)
+    personne = get_object_or_404(services.personnes_de(og), pk=user_id)
+    try:
+        services.renvoyer_activation(request.user, og, personne, base_url=request.build_absolute_uri("/"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Nouveau lien d'activation envoyé à %(email)s.") % {"email": personne.email})
+    return redirect("comptes:equipe_og", finess=og.finess)
+
+
+def reponse_blocage(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lock-out answer (AXES_LOCKOUT_CALLABLE): a French page, HTTP 429 Too Many Requests."""
+    duree = settings.AXES_COOLOFF_TIME
+    return render(request, "comptes/bloque.html", {
+        "echecs_max": settings.AXES_FAILURE_LIMIT,
+        "minutes": max(1, int(duree.total_seconds() // 60)) if duree else None}, status=429)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class ActivationView(auth_views.PasswordResetConfirmView):
+    """The page of the activation link: the person chooses her password; the link then stops working (its token
+    depends on the password). Django moves the token out of the address before showing the form."""
+
+    template_name = "comptes/activation.html"
+    success_url = reverse_lazy("comptes:login")
+    reset_url_token = "choisir-mot-de-passe"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tracer(Action.MODIFICATION, objet=form.user, utilisateur=form.user,
+               details={"mot_de_passe": "choisi par la personne (lien d'activation)"})
+        messages.success(self.request, _("Mot de passe enregistré : vous pouvez vous connecter."))
+        return response
 
 
 class ConnexionView(auth_views.LoginView):

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.core.tableur import ecrire_ligne_csv, neutraliser
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import rules
@@ -214,10 +215,10 @@ class ResultatExport:
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
         w.writerow(["finess_et", "nom_naissance", "prenoms", "date_naissance", "motif"])
-        for e in self.exclus:
+        for e in self.exclus:  # read by a person in a spreadsheet: every text cell neutralised
             p = e.professionnel
-            w.writerow([e.finess, p.nom_naissance, ",".join(p.prenoms),
-                        p.date_naissance.strftime("%d/%m/%Y") if p.date_naissance else "", e.motif])
+            ecrire_ligne_csv(w, [e.finess, p.nom_naissance, ",".join(p.prenoms),
+                                 p.date_naissance.strftime("%d/%m/%Y") if p.date_naissance else "", e.motif])
         return buf.getvalue().encode("utf-8-sig")
 
     def situations_csv(self) -> bytes:
@@ -227,9 +228,9 @@ class ResultatExport:
         w.writerow(["nom_naissance", "prenoms", "date_naissance", "finess_et", "role", "genre_activite",
                     "date_prise_fonction"])
         for p, s in self.supplementaires:
-            w.writerow([p.nom_naissance, ",".join(p.prenoms), p.date_naissance.strftime("%d/%m/%Y"),
-                        s.etablissement.finess, s.role, s.genre_activite,
-                        s.date_prise_fonction.strftime("%d/%m/%Y") if s.date_prise_fonction else ""])
+            ecrire_ligne_csv(w, [p.nom_naissance, ",".join(p.prenoms), p.date_naissance.strftime("%d/%m/%Y"),
+                                 s.etablissement.finess, s.role, s.genre_activite,
+                                 s.date_prise_fonction.strftime("%d/%m/%Y") if s.date_prise_fonction else ""])
         return buf.getvalue().encode("utf-8-sig")
 
     def resume(self) -> str:
@@ -273,12 +274,20 @@ def valeur(structure: dict, col: dict, pro: Professionnel, s: SituationExercice)
     return v
 
 
+# Free-text fields of the RPPS+ file: the only ones whose formula-like start (=, +, -, @, tab, CR) is neutralised
+# with a leading quote (socle.core.tableur). The portal reads the file literally, so codes, dates, FINESS, the
+# e-mail and the phone number ("+33 6…" is a legitimate value there) are written as they are.
+CHAMPS_TEXTE_LIBRE = frozenset({"nom_naissance", "nom_usage", "prenoms", "premier_prenom", "prenom_usuel",
+                                "nom_exercice", "prenom_exercice", "metier"})
+
+
 def rendre_csv(structure: dict, lignes: Iterable[tuple[Professionnel, SituationExercice]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=structure["separateur"], lineterminator="\r\n")
-    w.writerow([c["entete"] for c in structure["colonnes"]])
+    w.writerow([neutraliser(c["entete"]) for c in structure["colonnes"]])  # headers come from an uploaded file
     for pro, s in lignes:
-        w.writerow([valeur(structure, c, pro, s) for c in structure["colonnes"]])
+        w.writerow([neutraliser(v) if c["champ"] in CHAMPS_TEXTE_LIBRE else v
+                    for c, v in ((c, valeur(structure, c, pro, s)) for c in structure["colonnes"])])
     return buf.getvalue().encode(structure["encodage"], errors="replace")
 
 

@@ -15,6 +15,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer
 from socle.comptes.models import Fonction, Habilitation
 from socle.core.identifiants import rpps_error
+from socle.core.tableur import ecrire_ligne_csv
 from socle.core.texte import cle_alphanumerique
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
@@ -413,7 +414,7 @@ def rapport_csv(run: RapprochementAnnuaire) -> bytes:
                 "prenom_exercice", "finess_site", "score", "decision", "candidats"])
     for r in run.resultats.select_related("professionnel").order_by("type", "pk"):
         p = r.professionnel
-        w.writerow([r.get_type_display(), p.nom_naissance if p else "", p.nom_usage if p else "",
+        ecrire_ligne_csv(w, [r.get_type_display(), p.nom_naissance if p else "", p.nom_usage if p else "",
                      ",".join(p.prenoms) if p else "", p.date_naissance.strftime("%d/%m/%Y") if p else "",
                      r.rpps or (p.rpps if p else ""), r.nom_exercice, r.prenom_exercice, r.finess_site,
                      f"{r.score:.2f}" if r.score is not None else "", r.get_decision_display() if r.decision else "",

@@ -5,8 +5,8 @@ from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
 
 @admin.register(Jalon)
 class JalonAdmin(admin.ModelAdmin):
-    list_display = ["libelle", "programme", "date_cible"]
-    list_editable = ["date_cible"]
+    list_display = ["libelle", "programme", "date_cible", "grappe", "organisme", "a_confirmer"]
+    list_filter = ["programme", "a_confirmer"]
 
 
 @admin.register(EtatEtape)

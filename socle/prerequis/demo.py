@@ -71,9 +71,10 @@ def peupler(ctx) -> None:
     jour = timezone.localdate()
     og0, og1, og2, og3 = ctx.organismes[:4]
     Jalon.assurer_defauts()
-    Jalon.objects.update_or_create(code="demo_copil", defaults={
+    # the demo grappe's own milestone, set (not "à confirmer") by its chef de projet
+    Jalon.objects.update_or_create(code="demo_copil", grappe=ctx.grappe, organisme=None, defaults={
         "libelle": "Comité de pilotage de la grappe (démo) : contrat et carte CDE", "programme": "ESMS Numérique",
-        "date_cible": jour + timedelta(days=7), "etapes": ["contrat", "cde_reception"]})
+        "date_cible": jour + timedelta(days=7), "etapes": ["contrat", "cde_reception"], "a_confirmer": False})
     EtatEtape.objects.filter(organisme__in=[og1, og2, og3]).delete()
 
     # OG 0: everything done, dates spread over the past months along the DAG.

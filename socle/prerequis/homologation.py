@@ -6,6 +6,7 @@ help to prepare the dossier, not a certified model.
 """
 
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
@@ -55,36 +56,44 @@ def manques(h: Homologation) -> list[str]:
     return out
 
 
+def _texte(valeur) -> str:
+    """User text for a reportlab Paragraph, whose argument is markup: escaped, so that `<b>` unclosed (an error),
+    `<img src=…>` (a server file embedded) or `<a href="javascript:…">` (a link) stay plain text."""
+    return escape(str(valeur))
+
+
 def pv_pdf(h: Homologation) -> bytes:
-    """The procès-verbal of the commission, as a PDF."""
+    """The procès-verbal of the commission, as a PDF. Every user text goes through `_texte`."""
     buf = BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
                             bottomMargin=2 * cm, title="Procès-verbal d'auto-homologation INS", author="Socle")
     st = getSampleStyleSheet()
     og = h.organisme
     el = [Paragraph("Procès-verbal d'auto-homologation INS", st["Title"]),
-          Paragraph(f"{og.raison_sociale} — FINESS juridique {og.finess}", st["Heading2"]),
+          Paragraph(f"{_texte(og.raison_sociale)} — FINESS juridique {_texte(og.finess)}", st["Heading2"]),
           Paragraph(f"Commission réunie le {h.date_commission:%d/%m/%Y}." if h.date_commission else
                     "Date de la commission : non renseignée.", st["Normal"]),
           Spacer(1, 0.4 * cm), Paragraph("Membres de la commission", st["Heading3"])]
-    el += [Paragraph(m.strip(), st["Normal"]) for m in h.membres.splitlines() if m.strip()]
+    el += [Paragraph(_texte(m.strip()), st["Normal"]) for m in h.membres.splitlines() if m.strip()]
     for section, items in CHECKLIST.items():
         el.append(Paragraph(section, st["Heading3"]))
         rows = [["Point", "Vérifié", "Observation"]]
         for code, lib in items:
             v = h.checklist.get(code, {})
-            rows.append([Paragraph(lib, st["BodyText"]), "oui" if v.get("ok") else "non",
-                         Paragraph(v.get("note", ""), st["BodyText"])])
+            rows.append([Paragraph(_texte(lib), st["BodyText"]), "oui" if v.get("ok") else "non",
+                         Paragraph(_texte(v.get("note", "")), st["BodyText"])])
         el.append(Table(rows, colWidths=[9 * cm, 2 * cm, 6 * cm], repeatRows=1))
     el += [Paragraph("Décision", st["Heading3"]),
-           Paragraph(f"{h.get_decision_display() or 'non renseignée'} pour une durée de {h.duree_mois} mois.",
-                     st["Normal"])]
+           Paragraph(f"{_texte(h.get_decision_display() or 'non renseignée')} pour une durée de "
+                     f"{h.duree_mois} mois.", st["Normal"])]
     if h.reserves:
-        el.append(Paragraph(f"Réserves : {h.reserves}", st["Normal"]))
+        el.append(Paragraph(f"Réserves : {_texte(h.reserves)}", st["Normal"]))
     el += [Paragraph("Registre des traitements (RGPD)", st["Heading3"]),
-           Paragraph(f"Finalité : {h.rgpd_finalite or '—'} ; base légale : {h.rgpd_base_legale or '—'} ; "
-                     f"données : {h.rgpd_categories or '—'} ; destinataires : {h.rgpd_destinataires or '—'} ; "
-                     f"conservation : {h.rgpd_duree or '—'} ; inscrit le "
+           Paragraph(f"Finalité : {_texte(h.rgpd_finalite or '—')} ; "
+                     f"base légale : {_texte(h.rgpd_base_legale or '—')} ; "
+                     f"données : {_texte(h.rgpd_categories or '—')} ; "
+                     f"destinataires : {_texte(h.rgpd_destinataires or '—')} ; "
+                     f"conservation : {_texte(h.rgpd_duree or '—')} ; inscrit le "
                      f"{h.rgpd_date_inscription:%d/%m/%Y}." if h.rgpd_date_inscription else
                      "Inscription au registre : non renseignée.", st["Normal"]),
            Spacer(1, 1 * cm),

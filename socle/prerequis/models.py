@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from socle.organisations.models import Etablissement, OrganismeGestionnaire
+from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
 
 from . import rules
 from .catalogue import ETAPES, JALONS_DEFAUT
@@ -56,30 +56,65 @@ class EtatEtape(models.Model):
 
 
 class Jalon(models.Model):
-    """A programme milestone (SONS, ESMS Numérique) with its target date and the steps it needs. Editable."""
+    """A programme milestone (SONS, ESMS Numérique) with its target date and the steps it needs.
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    It belongs to one grappe or one OG and only its chef de projet edits it (rights.REGLES "modifier_jalons":
+    chef de projet on that grappe; for an OG, on the OG or on one of its grappes). A milestone with neither is an
+    installation default (the programme calendar, catalogue.JALONS_DEFAUT or an operator's addition): read-only,
+    copied to each grappe, and to each OG outside any grappe, on first use, marked "à confirmer" until its chef de
+    projet confirms or changes its date."""
+
+    code = models.CharField(_("code"), max_length=40)
     libelle = models.CharField(_("libellé"), max_length=200)
     programme = models.CharField(_("programme"), max_length=60)
     date_cible = models.DateField(_("date cible"))
     etapes = models.JSONField(_("étapes requises"), default=list, blank=True)
+    grappe = models.ForeignKey(Grappe, verbose_name=_("grappe"), null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="jalons")
+    organisme = models.ForeignKey(OrganismeGestionnaire, verbose_name=_("organisme gestionnaire"), null=True,
+                                  blank=True, on_delete=models.CASCADE, related_name="jalons")
+    a_confirmer = models.BooleanField(_("date à confirmer"), default=False)
 
     class Meta:
         verbose_name = _("jalon du programme")
         verbose_name_plural = _("jalons du programme")
         ordering = ["date_cible", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(grappe__isnull=True) | Q(organisme__isnull=True),
+                                   name="prerequis_jalon_un_seul_porteur"),
+            models.UniqueConstraint(fields=["code"], condition=Q(grappe__isnull=True, organisme__isnull=True),
+                                    name="prerequis_jalon_defaut_unique"),
+            models.UniqueConstraint(fields=["grappe", "code"], condition=Q(grappe__isnull=False),
+                                    name="prerequis_jalon_grappe_unique"),
+            models.UniqueConstraint(fields=["organisme", "code"], condition=Q(organisme__isnull=False),
+                                    name="prerequis_jalon_og_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.libelle} ({self.date_cible:%d/%m/%Y})"
 
+    @property
+    def est_defaut(self) -> bool:
+        return self.grappe_id is None and self.organisme_id is None
+
+    @property
+    def porteur(self):
+        """The grappe or OG the milestone belongs to (None: an installation default)."""
+        return self.grappe or self.organisme
+
+    @classmethod
+    def defauts(cls):
+        return cls.objects.filter(grappe__isnull=True, organisme__isnull=True)
+
     @classmethod
     def assurer_defauts(cls) -> None:
-        """Create the default milestones once; edited dates are kept. One query when they are all there."""
-        existants = set(cls.objects.filter(code__in=[j.code for j in JALONS_DEFAUT]).values_list("code", flat=True))
+        """Create the installation's default milestones once (catalogue.JALONS_DEFAUT); existing ones are kept. One
+        query when they are all there (every dashboard asks)."""
+        existants = set(cls.defauts().filter(code__in=[j.code for j in JALONS_DEFAUT]).values_list("code", flat=True))
         for j in JALONS_DEFAUT:
             if j.code in existants:
                 continue
-            cls.objects.get_or_create(code=j.code, defaults={
+            cls.objects.get_or_create(code=j.code, grappe=None, organisme=None, defaults={
                 "libelle": j.libelle, "programme": j.programme, "date_cible": j.date_cible, "etapes": list(j.etapes)})
 
 

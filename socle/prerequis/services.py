@@ -1,12 +1,14 @@
 """Database-side services of the prerequisites cockpit: loading states, marking steps (audited), views'
 aggregates, certificates, reminders. The rules themselves live in rules.py."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,9 +35,105 @@ def aujourdhui() -> date:
     return timezone.localdate()
 
 
-def jalons() -> list[Jalon]:
+# --- milestones: each grappe's and each OG's own (models.Jalon) ---------------------------------------------
+
+def _copier_defauts(**porteur) -> None:
+    """Give a grappe or an OG the installation's default milestones it does not have yet, "à confirmer"."""
     Jalon.assurer_defauts()
-    return list(Jalon.objects.all())
+    deja = set(Jalon.objects.filter(**porteur).values_list("code", flat=True))
+    for d in Jalon.defauts().exclude(code__in=deja):
+        try:
+            with transaction.atomic():
+                Jalon.objects.create(code=d.code, libelle=d.libelle, programme=d.programme, date_cible=d.date_cible,
+                                     etapes=list(d.etapes), a_confirmer=True, **porteur)
+        except IntegrityError:  # another request copied it at the same moment
+            pass
+
+
+def jalons_grappe(grappe: Grappe) -> list[Jalon]:
+    _copier_defauts(grappe=grappe)
+    return list(grappe.jalons.all())
+
+
+def jalons_de(og: OrganismeGestionnaire) -> list[Jalon]:
+    """The milestones that apply to an OG: its grappes' (for one code in several grappes, the earliest date),
+    replaced code by code by the OG's own. An OG outside any grappe gets its own copy of the defaults."""
+    par_code: dict[str, Jalon] = {}
+    grappes = list(og.grappes.order_by("pk"))
+    for g in grappes:
+        for j in jalons_grappe(g):
+            if j.code not in par_code or j.date_cible < par_code[j.code].date_cible:
+                par_code[j.code] = j
+    if not grappes:
+        _copier_defauts(organisme=og)
+    for j in og.jalons.all():
+        par_code[j.code] = j
+    return sorted(par_code.values(), key=lambda j: (j.date_cible, j.code))
+
+
+def jalons_des(ogs: list[OrganismeGestionnaire]) -> dict[int, list[Jalon]]:
+    """`jalons_de` of several OG at once, in a few queries whatever their number (dashboards over a grappe);
+    the defaults a grappe or an OG lacks are copied first, as `jalons_de` does."""
+    membres = OrganismeGestionnaire.grappes.through.objects.filter(organismegestionnaire__in=ogs)
+    grappes_de: dict[int, list[int]] = defaultdict(list)
+    for og_id, g_id in membres.order_by("grappe_id").values_list("organismegestionnaire_id", "grappe_id"):
+        grappes_de[og_id].append(g_id)
+    grappes = sorted({g for gs in grappes_de.values() for g in gs})
+    seules = [og for og in ogs if not grappes_de[og.pk]]
+    Jalon.assurer_defauts()
+    codes = {j.code for j in Jalon.defauts()}
+    presents: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for g_id, og_id, code in Jalon.objects.filter(Q(grappe_id__in=grappes) | Q(organisme__in=seules)).values_list(
+            "grappe_id", "organisme_id", "code"):
+        presents[("g", g_id) if g_id else ("o", og_id)].add(code)
+    for g_id in grappes:
+        if codes - presents[("g", g_id)]:
+            _copier_defauts(grappe_id=g_id)
+    for og in seules:
+        if codes - presents[("o", og.pk)]:
+            _copier_defauts(organisme=og)
+    par_grappe: dict[int, list[Jalon]] = defaultdict(list)
+    propres: dict[int, list[Jalon]] = defaultdict(list)
+    for j in Jalon.objects.filter(Q(grappe_id__in=grappes) | Q(organisme__in=ogs)):
+        (par_grappe[j.grappe_id] if j.grappe_id else propres[j.organisme_id]).append(j)
+    out = {}
+    for og in ogs:
+        par_code: dict[str, Jalon] = {}
+        for g_id in grappes_de[og.pk]:
+            for j in par_grappe[g_id]:
+                if j.code not in par_code or j.date_cible < par_code[j.code].date_cible:
+                    par_code[j.code] = j
+        for j in propres[og.pk]:
+            par_code[j.code] = j
+        out[og.pk] = sorted(par_code.values(), key=lambda j: (j.date_cible, j.code))
+    return out
+
+
+def peut_modifier_jalon(user, jalon: Jalon) -> bool:
+    """Only the chef de projet of the milestone's grappe (or, for an OG's, of the OG or one of its grappes); the
+    installation's defaults are read-only."""
+    return not jalon.est_defaut and "modifier_jalons" in rights.capacites(user, jalon.porteur)
+
+
+def jalons_visibles(user):
+    """Milestones of the grappes and OGs the user sees (the calendar's form only edits these)."""
+    return Jalon.objects.filter(Q(grappe__in=rights.grappes_visibles(user))
+                                | Q(organisme__in=rights.organismes_visibles(user)))
+
+
+def modifier_jalon(user, jalon: Jalon, date_cible: date) -> Jalon:
+    """Set (or confirm) a milestone's target date; traced."""
+    if not peut_modifier_jalon(user, jalon):
+        raise PermissionError(_("Seul le chef de projet de la grappe ou de l'organisme qui porte ce jalon en "
+                                "modifie la date cible ; les jalons par défaut de l'installation ne se modifient "
+                                "pas."))
+    ancienne, a_confirmer = jalon.date_cible, jalon.a_confirmer
+    jalon.date_cible, jalon.a_confirmer = date_cible, False
+    jalon.save(update_fields=["date_cible", "a_confirmer"])
+    tracer(Action.MODIFICATION, objet=jalon, utilisateur=user,
+           details={"avant": str(ancienne), "apres": str(date_cible), "confirme": a_confirmer,
+                    "grappe": jalon.grappe_id, "organisme": jalon.organisme_id})
+    return jalon
 
 
 # --- states ---------------------------------------------------------------------------------------------------
@@ -125,14 +223,14 @@ def vue_organisme(og: OrganismeGestionnaire, fonctions: set[str] | None = None, 
     """Timeline, next actions and warnings of one OG. `fonctions`: the viewer's functions on the OG (for her
     next actions); `esms_fonctions`: her functions per ESMS (defaults to `fonctions`)."""
     return _vue(og, etats_og(og), etats_esms(og), list(etablissements_actifs(og)), fonctions, jour, esms_fonctions,
-                jalons() if js is None else js)
+                jalons_de(og) if js is None else js)
 
 
-def vues_organismes(ogs, jour: date | None = None, js: list | None = None) -> dict[int, VueOrganisme]:
-    """`vue_organisme` of several OG (no viewer's functions) in three queries whatever their number: what a
+def vues_organismes(ogs, jour: date | None = None) -> dict[int, VueOrganisme]:
+    """`vue_organisme` of several OG (no viewer's functions) in a few queries whatever their number: what a
     dashboard over a grappe needs."""
     ogs = list(ogs)
-    js = jalons() if js is None else js
+    js = jalons_des(ogs)
     eo: dict[int, dict[str, EtatEtape]] = {og.pk: {} for og in ogs}
     ee: dict[int, dict[int, dict[str, EtatEtape]]] = {og.pk: {} for og in ogs}
     for e in EtatEtape.objects.filter(organisme__in=ogs):
@@ -143,7 +241,7 @@ def vues_organismes(ogs, jour: date | None = None, js: list | None = None) -> di
     actifs: dict[int, list[Etablissement]] = {og.pk: [] for og in ogs}
     for et in Etablissement.objects.filter(organisme__in=ogs, etat=EtatFiness.ACTIF).order_by("nom"):
         actifs[et.organisme_id].append(et)
-    return {og.pk: _vue(og, eo[og.pk], ee[og.pk], actifs[og.pk], None, jour, None, js) for og in ogs}
+    return {og.pk: _vue(og, eo[og.pk], ee[og.pk], actifs[og.pk], None, jour, None, js[og.pk]) for og in ogs}
 
 
 def _vue(og, eo: dict, ee: dict, actifs: list, fonctions: set[str] | None, jour: date | None,
@@ -202,13 +300,12 @@ def frise(lignes: list[LigneEtape], jour: date, js: list | None = None) -> dict:
 def actions_de(user, jour: date | None = None) -> list[tuple[OrganismeGestionnaire, LigneEtape]]:
     """The person's next actions over every OG she sees, by the functions she holds there."""
     jour = jour or aujourdhui()
-    js = jalons()
     out = []
     par_og, par_et = carte_fonctions(user)
     for og in rights.organismes_visibles(user).order_by("raison_sociale"):
         f_og = par_og.get(og.pk, set())
         f_esms = {et.pk: par_et.get(et.pk, set()) for et in etablissements_actifs(og)}
-        vue = vue_organisme(og, f_og, jour, f_esms, js)
+        vue = vue_organisme(og, f_og, jour, f_esms)
         out += [(og, lg) for lg in vue.actions]
     return out
 
@@ -216,12 +313,11 @@ def actions_de(user, jour: date | None = None) -> list[tuple[OrganismeGestionnai
 def matrice_grappe(grappe: Grappe, user, filtre: str = "", jour: date | None = None) -> dict:
     """ESMS × step for the chef de projet; filtre "retard" or "bloque" keeps the rows having such a step."""
     jour = jour or aujourdhui()
-    js = jalons()
     lignes = []
     ogs = grappe.membres.filter(pk__in=rights.organismes_visibles(user)).order_by("raison_sociale")
     visibles = set(rights.etablissements_visibles(user).values_list("pk", flat=True))
     for og in ogs:
-        vue = vue_organisme(og, set(), jour, js=js)
+        vue = vue_organisme(og, set(), jour)
         for et, ls in vue.esms:
             if et.pk not in visibles:
                 continue
@@ -436,10 +532,9 @@ def _envoyer(cle: str, dest: str, sujet: str, corps: str, jour: date, une_fois: 
 def envoyer_rappels(jour: date | None = None) -> dict[str, int]:
     """E-mail the owners of late steps and of expiring certificates; idempotent per day."""
     jour = jour or aujourdhui()
-    js = jalons()
     envoyes = {"etapes": 0, "certificats": 0}
     for og in OrganismeGestionnaire.objects.filter(etats_prerequis__isnull=False).distinct():
-        vue = vue_organisme(og, set(), jour, js=js)
+        vue = vue_organisme(og, set(), jour)
         lignes = vue.lignes + [lg for _, ls in vue.esms for lg in ls]
         for lg in lignes:
             if not lg.en_retard:

@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
-from socle.audit.services import tracer
+from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
-from socle.comptes.models import Fonction, Utilisateur
+from socle.comptes.models import Utilisateur
 
 from . import calendrier, homologation, rules, services
 from .catalogue import ETAPES, Niveau
 from .certificats import CertificatError
 from .forms import CarteForm, CertificatForm, EtapeForm, HomologationForm, LecteurForm
-from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
+from .models import Carte, Certificat, EtatEtape, Homologation, Lecteur
 
 
 def _og(request, finess: str):
@@ -63,7 +63,7 @@ def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     par_og, par_et = services.carte_fonctions(request.user)
     f_esms = {et.pk: par_et.get(et.pk, set()) for et in services.etablissements_actifs(og)}
-    js = services.jalons()
+    js = services.jalons_de(og)
     vue = services.vue_organisme(og, par_og.get(og.pk, set()), esms_fonctions=f_esms, js=js)
     return render(request, "prerequis/og.html", {
         "vue": vue, "og": og, "jalons": js, "frise": services.frise(vue.lignes, services.aujourdhui(), js),
@@ -154,26 +154,26 @@ def _ogs_calendrier(request: HttpRequest) -> tuple[list, str | None]:
 @login_required
 def calendrier_vue(request: HttpRequest) -> HttpResponse:
     ogs, finess = _ogs_calendrier(request)
-    peut_jalons = request.user.is_superuser or rights.a_fonction(request.user, Fonction.CHEF_PROJET)
     if request.method == "POST":
-        if not peut_jalons:
-            raise PermissionDenied(_("Seul le chef de projet modifie les dates cibles des jalons."))
-        jalon = get_object_or_404(Jalon, pk=request.POST.get("jalon"))
+        # a milestone of a grappe or OG the user sees (else 404), edited by its own chef de projet (else 403)
+        jalon = get_object_or_404(services.jalons_visibles(request.user), pk=request.POST.get("jalon") or 0)
+        if not services.peut_modifier_jalon(request.user, jalon):
+            raise PermissionDenied(_("Seul le chef de projet de la grappe ou de l'organisme qui porte ce jalon en "
+                                     "modifie la date cible."))
         try:
             nouvelle = date.fromisoformat(request.POST.get("date_cible", ""))
         except ValueError:
             messages.error(request, _("Date cible invalide : format attendu JJ/MM/AAAA."))
         else:
-            ancienne = jalon.date_cible
-            jalon.date_cible = nouvelle
-            jalon.save(update_fields=["date_cible"])
-            tracer(Action.MODIFICATION, objet=jalon, details={"avant": str(ancienne), "apres": str(nouvelle)})
+            services.modifier_jalon(request.user, jalon, nouvelle)
             messages.success(request, _("Date cible de « %(jalon)s » enregistrée.") % {"jalon": jalon.libelle})
         return redirect(request.get_full_path())
     evts, avertissements = calendrier.evenements(ogs)
+    jalons, _par_og = calendrier.jalons_du_calendrier(ogs)
     return render(request, "prerequis/calendrier.html", {
         "evenements": evts, "avertissements": avertissements, "og": ogs[0] if finess else None,
-        "jalons": services.jalons(), "peut_jalons": peut_jalons})
+        "jalons": [(j, services.peut_modifier_jalon(request.user, j)) for j in jalons],
+        "peut_jalons": any(services.peut_modifier_jalon(request.user, j) for j in jalons)})
 
 
 @login_required
@@ -208,9 +208,12 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
                 tracer(Action.CREATION, objet=lect)
                 messages.success(request, _("Lecteurs ajoutés à l'inventaire."))
                 return redirect("prerequis:cartes", finess=og.finess)
+    cartes_og = list(Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"))
+    tracer_lecture_liste(cartes_og, "prerequis.Carte", f"Inventaire des cartes — {og.raison_sociale}",
+                         organisme=og)  # the holders' names
     return render(request, "prerequis/cartes.html", {
         "og": og, "carte_form": carte_form, "lecteur_form": lecteur_form,
-        "cartes": Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"),
+        "cartes": cartes_og,
         "lecteurs": Lecteur.objects.filter(etablissement__organisme=og).select_related("etablissement")})
 
 

@@ -3,7 +3,11 @@ given rate, take coherent answers, put every failure in the anomaly queue.
 
 Crash safety: each line is committed as APPEL *before* the call and with its result *after*. On a restart, a
 line still in APPEL may or may not have reached INSi: it is sent to the anomaly queue ("appel interrompu"),
-never re-called automatically — so nobody is called twice and nothing is lost."""
+never re-called automatically — so nobody is called twice and nothing is lost. A batch is run by one process at
+a time (an exclusive lock that dies with its holder), so a line in APPEL always belongs to a dead process.
+
+A locked database (another process writing, SQLite) does not kill the batch: each line's writes are retried
+for a while (socle.core.bdd, setting SOCLE_BDD_VERROU_DELAI_MAX); the INSi call itself is never repeated."""
 
 from __future__ import annotations
 
@@ -15,7 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from socle.core.bdd import reessayer_si_verrouillee
 from socle.core.travaux import TransitionInterdite
+from socle.core.verrous import verrou_exclusif
 
 from . import rniv, services
 from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomalie, Usager
@@ -76,11 +82,14 @@ def reprendre_interrompues(lot: LotQualification) -> int:
     """Lines left in APPEL by a crash: to the anomaly queue, never re-called."""
     n = 0
     for ligne in lot.lignes.filter(etat=L.APPEL).select_related("usager", "lot__etablissement"):
-        with transaction.atomic():
+        @transaction.atomic
+        def _ecrire(ligne=ligne):
             _anomalie(ligne, ligne.usager, TypeAnomalie.INTERROMPU,
                       "Traitement interrompu pendant l'appel INSi : réponse non enregistrée.")
             ligne.fin_appel = timezone.now()
             ligne.save()
+
+        reessayer_si_verrouillee(_ecrire, quoi=f"lot {lot.pk}, reprise de la ligne {ligne.pk}")
         n += 1
     return n
 
@@ -116,7 +125,18 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
                  progression: Callable[[LotQualification, int], None] | None = None,
                  horloge: Callable[[], float] = time.monotonic) -> LotQualification:
     """Run (or resume) a batch. Safe to call again after any interruption. The calls are made on behalf of the
-    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none)."""
+    ESMS's OG with its INSI-AUTO certificate (services.client_insi; AppelInsiRefuse before any change if none).
+
+    One process at a time runs a given batch, on any machine (socle.core.verrous: the lock dies with its
+    holder). A second `socle worker` given the same batch leaves it to the first and returns at once: it
+    would otherwise take the first one's call in progress for an interrupted one, and double the rate."""
+    with verrou_exclusif(f"lot-ins-{lot_id}") as pris:
+        if not pris:
+            return LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
+        return _executer_lot(lot_id, client=client, pause=pause, progression=progression, horloge=horloge)
+
+
+def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQualification:
     lot = LotQualification.objects.select_related("etablissement__organisme").get(pk=lot_id)
     if lot.etat == LotQualification.Etat.TERMINE:
         return lot
@@ -126,19 +146,23 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
         lot.passer(LotQualification.Etat.INTERROMPU, message=str(exc))
         raise
     reprendre_interrompues(lot)
-    lot.passer(LotQualification.Etat.EN_COURS, message="")
+    reessayer_si_verrouillee(lambda: lot.passer(LotQualification.Etat.EN_COURS, message=""), quoi=f"lot {lot.pk}")
     intervalle = 1.0 / lot.debit if lot.debit > 0 else 0.0
     prochain = horloge()
     faits = 0
     for ligne_id in list(lot.lignes.filter(etat=L.A_FAIRE).order_by("id").values_list("pk", flat=True)):
+        quoi = f"lot {lot.pk}, ligne {ligne_id}"
         # commit "call in progress" before calling: a crash after this point never leads to a second call
-        if not LigneLot.objects.filter(pk=ligne_id, etat=L.A_FAIRE).update(etat=L.APPEL, debut_appel=timezone.now()):
+        if not reessayer_si_verrouillee(lambda i=ligne_id: LigneLot.objects.filter(pk=i, etat=L.A_FAIRE).update(
+                etat=L.APPEL, debut_appel=timezone.now()), quoi=quoi):
             continue
-        ligne = LigneLot.objects.select_related("usager", "lot__etablissement").get(pk=ligne_id)
+        ligne = reessayer_si_verrouillee(lambda i=ligne_id: LigneLot.objects.select_related(
+            "usager", "lot__etablissement").get(pk=i), quoi=quoi)
         usager = ligne.usager
         if usager.statut == Statut.QUAL or usager.douteuse or usager.fictive or usager.fusionne_dans_id:
-            LigneLot.objects.filter(pk=ligne_id).update(etat=L.IGNOREE, fin_appel=timezone.now(),
-                                                       message="Qualifiée, douteuse, fictive ou fusionnée entre-temps")
+            reessayer_si_verrouillee(lambda i=ligne_id: LigneLot.objects.filter(pk=i).update(
+                etat=L.IGNOREE, fin_appel=timezone.now(),
+                message="Qualifiée, douteuse, fictive ou fusionnée entre-temps"), quoi=quoi)
             continue
         attente = prochain - horloge()
         if attente > 0:
@@ -147,22 +171,52 @@ def executer_lot(lot_id: int, *, client=None, pause: Callable[[float], None] = t
         try:
             appel = services.interroger_insi(usager, mode="AUTO", client=client)
         except (rniv.RegleRniv, ValueError) as exc:  # nothing was sent
-            with transaction.atomic():
+            @transaction.atomic
+            def _refus(ligne=ligne, usager=usager, message=str(exc)):
                 ligne.fin_appel = timezone.now()
-                _anomalie(ligne, usager, TypeAnomalie.TRAITS_INCOMPLETS, str(exc))
+                _anomalie(ligne, usager, TypeAnomalie.TRAITS_INCOMPLETS, message)
                 ligne.save()
+
+            reessayer_si_verrouillee(_refus, quoi=quoi)
             continue
-        with transaction.atomic():  # one commit for the answer, its trace, the identity and the line state
+        if appel.cr == "ERR" and appel.reponse.get("reessayable") is False:
+            # The téléservice refused the call itself (certificate, configuration, request): nothing was
+            # processed, every next call would be refused the same way. Stop; this person waits to be called
+            # again when the batch is resumed after the fix.
+            @transaction.atomic
+            def _arret(ligne_id=ligne_id, appel=appel):
+                services.enregistrer_appel(appel)
+                LigneLot.objects.filter(pk=ligne_id).update(etat=L.A_FAIRE, debut_appel=None)
+
+            reessayer_si_verrouillee(_arret, quoi=quoi)
+            message = (f"Lot arrêté : le téléservice INSi refuse les appels ({appel.erreur[:300]}). Corrigez la "
+                       "cause (certificat, configuration) puis reprenez le lot : personne n'est appelé deux fois.")
+            reessayer_si_verrouillee(lambda m=message: lot.passer(LotQualification.Etat.INTERROMPU, message=m),
+                                     quoi=f"lot {lot.pk}, arrêt")
+            return lot
+
+        essais = [0]
+
+        @transaction.atomic
+        def _resultat(ligne=ligne, usager=usager, appel=appel, essais=essais):
+            # one commit for the answer, its trace, the identity and the line state; after a locked database the
+            # whole unit is written again from the same answer (INSi is not called again), on fresh records
+            if essais[0]:
+                usager.refresh_from_db()
+                ligne.refresh_from_db()
+            essais[0] += 1
             services.enregistrer_appel(appel)
             ligne.appel = appel
             ligne.fin_appel = timezone.now()
             _traiter(ligne, usager, appel)
             ligne.save()
+
+        reessayer_si_verrouillee(_resultat, quoi=quoi)
         faits += 1
-        lot.signe_de_vie()
+        reessayer_si_verrouillee(lot.signe_de_vie, quoi=quoi)
         if progression:
             progression(lot, faits)
-    lot.passer(LotQualification.Etat.TERMINE)
+    reessayer_si_verrouillee(lambda: lot.passer(LotQualification.Etat.TERMINE), quoi=f"lot {lot.pk}, fin")
     return lot
 
 
@@ -173,6 +227,9 @@ def interrompre_bloques(delai: timedelta | None = None) -> int:
         delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
     n = 0
     for lot in LotQualification.bloques(delai):
+        with verrou_exclusif(f"lot-ins-{lot.pk}") as pris:
+            if not pris:  # a live process still runs it (a slow call): not stuck
+                continue
         try:
             lot.passer(LotQualification.Etat.INTERROMPU, message=(
                 "Le traitement s'est arrêté sans finir (processus interrompu) : reprenez le lot ; les personnes "

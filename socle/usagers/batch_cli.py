@@ -7,7 +7,9 @@ import json
 import sys
 
 from django.conf import settings
+from django.db import OperationalError
 
+from socle.core.bdd import base_verrouillee
 from socle.organisations.models import Etablissement
 
 from .batch import executer_lot, lot_inacheve, preparer_lot
@@ -47,6 +49,12 @@ def qualify(options) -> int:
         lot = executer_lot(lot.pk, progression=_prog)
     except PermissionError as exc:  # e.g. the OG's INSI-AUTO certificate was removed since: nothing was called
         err.write(f"Lot refusé : {exc}\n")
+        return 1
+    except OperationalError as exc:  # the database stayed locked beyond SOCLE_BDD_VERROU_DELAI_MAX
+        if not base_verrouillee(exc):
+            raise
+        err.write(f"Lot {lot.pk} interrompu : la base de données est restée verrouillée par un autre traitement. "
+                  "Relancez la même commande : le lot reprend où il s'est arrêté, sans rappeler personne.\n")
         return 1
     c = lot.compte()
     out.write(json.dumps({"lot": lot.pk, "etablissement": et.finess, "total": c["total"], "ins_recupere": c["ok"],

@@ -283,6 +283,7 @@ def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=Non
     except InsiErreurTechnique as exc:
         appel.cr = "ERR"
         appel.erreur = f"{exc} {exc.code} {exc.detail}".strip()
+        appel.reponse["reessayable"] = exc.reessayable  # a refusal that will not pass by itself stops a batch
     return appel
 
 

@@ -15,7 +15,8 @@ from tests.comptes.factories import utilisateur_avec
 from tests.organisations.factories import EtablissementFactory, GrappeFactory, OrganismeFactory
 
 pytestmark = pytest.mark.django_db
-PUBLIQUES = {"comptes:login", "web:sante"}
+# the activation link's page is public by nature: its one-time token is the credential
+PUBLIQUES = {"comptes:login", "comptes:activer", "web:sante"}
 
 
 def _motifs(resolver: URLResolver, prefixe: str = "", ns: str = ""):

@@ -72,8 +72,8 @@ def test_cli_translates_socle_commands():
     assert translate(["socle", "check", "finess", "1"]) == ["socle", "check_identifiant", "finess", "1"]
     assert translate(["socle", "check"]) == ["socle", "check"]
     assert translate(["socle", "import-finess", "f"]) == ["socle", "import_finess", "f"]
-    assert translate(["socle", "worker"]) == ["socle", "db_worker", "--queue-name", "*"]
-    assert translate(["socle", "worker", "--queue-name", "ins"]) == ["socle", "db_worker", "--queue-name", "ins"]
+    assert translate(["socle", "worker"]) == ["socle", "socle_worker", "--queue-name", "*"]
+    assert translate(["socle", "worker", "--queue-name", "ins"]) == ["socle", "socle_worker", "--queue-name", "ins"]
 
 
 def test_check_command_exit_codes(capsys):

@@ -91,8 +91,9 @@ def test_marking_a_step_with_evidence_is_checked_and_traced(client_de, og):
     ev = EvenementAudit.objects.filter(objet_type="prerequis.EtatEtape", objet_id=str(etat.pk)).get()
     assert ev.action == Action.CREATION and ev.details["apres"]["statut"] == "fait" and ev.utilisateur == chef
     r = c.get(f"/prerequis/preuves/{etat.pk}/")
+    # reading the whole streaming content closes the response (and its file); a second close() would send
+    # request_finished again, and close_old_connections would drop the test's PostgreSQL connection
     assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF contrat"
-    r.close()
     r = c.post(url, {"statut": "na"})
     assert "pourquoi" in r.content.decode()
     # another OG's user cannot download the evidence
@@ -250,8 +251,7 @@ def test_homologation_checklist_and_pv_pdf(client_de, og):
 
 
 def test_milestone_dates_are_editable_by_the_chef_de_projet_only(client_de, og):
-    Jalon.assurer_defauts()
-    j = Jalon.objects.get(code="sons_ins")
+    j = next(j for j in services.jalons_de(og) if j.code == "sons_ins")  # the OG's copy of the default
     rl = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=og)
     assert client_de(rl).post("/prerequis/calendrier/", {"jalon": j.pk, "date_cible": "2027-01-15"}).status_code == 403
     chef = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og)

@@ -379,3 +379,40 @@ def test_lot_exige_un_certificat_insi_du_cockpit(settings):
         batch.preparer_lot(et)
     deposer_certificat_insi(et.organisme, "INSI-AUTO")  # the PKCS#12, certificate and key
     batch.preparer_lot(et)
+
+
+class ClientRefuse:
+    """The real client of the OG until the n-th call, then the téléservice refuses every call (e.g. a revoked
+    certificate): a permanent error, not worth retrying."""
+
+    def __init__(self, n, organisme):
+        self.reel, self.n, self.faits = services.client_insi(organisme, "AUTO"), n, 0
+
+    def rechercher(self, traits, mode="AUTO"):
+        self.faits += 1
+        if self.faits >= self.n:
+            from socle.connecteurs.insi.interface import InsiErreurPermanente
+
+            raise InsiErreurPermanente("Certificat client refusé par le téléservice", code="certificat")
+        return self.reel.rechercher(traits, mode=mode)
+
+
+@pytest.mark.django_db
+def test_erreur_permanente_arrete_le_lot_sans_rien_perdre(journal):
+    """A permanent refusal stops the batch at once (no useless calls, no anomaly per person); after the fix,
+    resuming calls the remaining people, the refused one included, each once."""
+    et = EtablissementFactory()
+    gens = _peupler(et, n_trouves=6)
+    lot = batch.preparer_lot(et, debit=50)
+    client = ClientRefuse(4, et.organisme)
+    batch.executer_lot(lot.pk, client=client, pause=lambda s: None)
+    lot.refresh_from_db()
+    assert lot.etat == "interrompu" and "refuse les appels" in lot.message and client.faits == 4
+    assert not AnomalieIns.objects.filter(ligne__lot=lot, type="technique").exists()
+    assert lot.lignes.filter(etat="a_faire").count() == len(gens) - 3
+    batch.executer_lot(lot.pk, pause=lambda s: None)  # certificate replaced: resume
+    lot.refresh_from_db()
+    assert lot.etat == "termine" and not lot.lignes.filter(etat__in=["a_faire", "appel"]).exists()
+    par_nom = Counter(a.nom for a in journal.appels)
+    # the refused call never reached the stand-in: after the resume everyone reached it exactly once
+    assert all(n == 1 for n in par_nom.values()) and len(par_nom) == len(gens)

@@ -1,14 +1,22 @@
 """`socle ins search`: one INSi search by traits, the way the admission screen does (INSI-MANU, CNAM
-first-name practice), printed as one JSON line. Exit 0 for CR 00/01/02, 2 for a technical error.
+first-name practice), printed as one JSON line. Exit 0 for CR 00/01/02; 1 when INSi's answer cannot be trusted
+(unreadable, tampered, a field missing or malformed) or anything else unexpected happens; 2 for a technical
+error (service unreachable, SOAP fault, certificate). Every message is in French, never a traceback.
 
 An installation-level tool: it presents the installation's certificates (SOCLE_INSI_P12_* / CERT_*, or the
 local stand-in's test ones when SOCLE_INSI_URL is empty), not an organisation's."""
 
 import datetime as dt
 import json
+import logging
 import sys
 
 from .interface import InsiErreurTechnique, TraitsRecherche
+
+log = logging.getLogger(__name__)
+# The answer came back but cannot be trusted: unreadable XML ("reponse") or a field missing, malformed or an
+# unknown CR ("reponse_invalide", client.ReponseInvalide).
+CODES_REPONSE_INVALIDE = {"reponse", "reponse_invalide"}
 
 
 def ajouter_arguments_search(parser) -> None:
@@ -73,10 +81,20 @@ def search(options: dict) -> int:
         reponse = client_installation(mode=options.get("mode") or "MANU").rechercher(traits)
     except InsiErreurTechnique as exc:
         out.write(json.dumps({"cr": None, "erreur": str(exc), "code": exc.code}, ensure_ascii=False) + "\n")
+        if exc.code in CODES_REPONSE_INVALIDE:
+            err.write(f"Réponse INSi rejetée : {exc}\n")
+            return 1
         err.write(f"Erreur technique INSi : {exc}\n")
         return 2
-    except ValueError as exc:
+    except ValueError as exc:  # our own checks of the traits, in French
         err.write(f"{exc}\n")
         return 2
+    except Exception as exc:  # noqa: BLE001 - a CLI answers in French, never with a traceback
+        log.exception("ins search : échec inattendu")
+        out.write(json.dumps({"cr": None, "erreur": "échec inattendu", "code": "inattendu"}, ensure_ascii=False)
+                  + "\n")
+        err.write(f"Recherche INSi impossible : échec inattendu ({type(exc).__name__}). Aucune identité n'est "
+                  "retenue ; le détail est dans le journal du serveur.\n")
+        return 1
     out.write(json.dumps(resultat_json(reponse), ensure_ascii=False) + "\n")
     return 0

@@ -100,8 +100,41 @@ def _str(v) -> str:
     return "" if v is None else str(v).strip()
 
 
+CR_CONNUS = ("00", "01", "02")
+
+
+class ReponseInvalide(InsiErreurPermanente):
+    """INSi's answer parsed as XML but does not say what INSi says (missing or malformed field, unknown CR):
+    a tampered or broken answer. Never taken as an identity."""
+
+    def __init__(self, detail: str):
+        super().__init__("Réponse du téléservice INSi invalide ou altérée : elle n'est pas prise en compte.",
+                         code="reponse_invalide", detail=detail[:300])
+
+
 def lire_resultat(resultat) -> tuple[str, IdentiteINS | None]:
-    """RESULTAT (zeep object) -> (CR, identity). CR 00 carries INSACTIF, INSHISTO and the TIQ traits."""
+    """RESULTAT (zeep object) -> (CR, identity), or ReponseInvalide when a field is missing or malformed."""
+    try:
+        cr, identite = _lire_resultat(resultat)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise ReponseInvalide(f"{type(exc).__name__}: {exc}") from None
+    if cr not in CR_CONNUS:
+        raise ReponseInvalide(f"code retour « {cr[:20]} » inconnu")
+    if identite is not None:
+        manques = [nom for nom, ok in (
+            ("matricule", len(identite.matricule) == 13),
+            ("clé", len(identite.cle) == 2 and identite.cle.isdigit()),
+            ("nom de naissance", bool(identite.nom_naissance)),
+            ("prénoms", bool(identite.prenoms)),
+            ("sexe", identite.sexe in ("F", "M")),
+        ) if not ok]
+        if manques:
+            raise ReponseInvalide("champ(s) invalide(s) : " + ", ".join(manques))
+    return cr, identite
+
+
+def _lire_resultat(resultat) -> tuple[str, IdentiteINS | None]:
+    """CR 00 carries INSACTIF, INSHISTO and the TIQ traits."""
     cr = _str(resultat.CR.CodeCR)
     individu = getattr(resultat, "INDIVIDU", None)
     if cr != "00" or individu is None:

@@ -58,7 +58,8 @@ def annuaire(request: HttpRequest, finess: str) -> HttpResponse:
     if run is not None:
         resultats = list(run.resultats.select_related("professionnel"))
         tracer_lecture_liste([r.professionnel for r in resultats if r.professionnel], "personnel.Professionnel",
-                             f"Rapprochement Annuaire — {og.raison_sociale}", request=request)
+                             f"Rapprochement Annuaire — {og.raison_sociale}", request=request,
+                             details={"rapprochement": run.pk, "resultats": [r.pk for r in resultats]})
         for t in ResultatRapprochement.Type:
             groupes[t.label] = [r for r in resultats if r.type == t]
     return render(request, "personnel/annuaire.html", {"og": og, "form": form, "run": run, "groupes": groupes})

@@ -7,6 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from socle.audit.models import Action
+from socle.audit.services import tracer
+
 from ..forms import UploadForm, mapping_form_class
 from ..importer import (
     COLONNES_GABARIT,
@@ -108,6 +111,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     echouer_bloques()  # a killed worker's import says so instead of staying « en cours »
     imp = _import(request, pk)
     rapport = imp.rapport or {}
+    tracer(Action.LECTURE, objet=imp, request=request, libelle=f"Import du personnel — {imp.nom_fichier}",
+           details={"problemes": len(rapport.get("problemes", []))})  # its report names people, row by row
     en_cours = imp.statut in (ImportPersonnel.Statut.EN_ANALYSE, ImportPersonnel.Statut.EN_COURS)
     template = "personnel/_import_etat.html" if request.htmx else "personnel/import_detail.html"
     return render(request, template, {

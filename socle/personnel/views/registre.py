@@ -109,6 +109,8 @@ def nouveau(request: HttpRequest, finess: str) -> HttpResponse:
 def modifier_situation(request: HttpRequest, pk: int) -> HttpResponse:
     s = get_object_or_404(SituationExercice.objects.select_related("professionnel", "etablissement").filter(
         professionnel__in=_professionnels(request)), pk=pk)
+    if request.method == "GET":
+        tracer(Action.LECTURE, objet=s.professionnel, request=request, details={"situation": s.pk})
     form = SituationForm(request.POST or None, instance=s)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from socle.audit.services import tracer_lecture_liste
 from socle.comptes import rights
 
 from .. import export as exp
@@ -28,6 +29,9 @@ def export_page(request: HttpRequest, finess: str) -> HttpResponse:
     og = _og(request, finess)
     ets = rights.etablissements_visibles(request.user, GESTION).filter(organisme=og)
     res = exp.exporter(ets.select_related("organisme"))
+    tracer_lecture_liste([e.professionnel for e in res.exclus], "personnel.Professionnel",  # the names shown
+                         f"Export RPPS+ (aperçu) — {og.raison_sociale}", request=request, organisme=og,
+                         details={"inclus": res.inclus, "fichiers": list(res.fichiers)})
     return render(request, "personnel/export.html", {"og": og, "res": res, "gabarit": exp.gabarit_actif(og),
                                                     "taille": exp.TAILLE_LOT})
 

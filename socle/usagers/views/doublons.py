@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from socle.audit.models import Action
-from socle.audit.services import tracer
+from socle.audit.services import tracer_lecture_liste
 from socle.comptes import rights
 
 from .. import rniv, services
@@ -36,8 +35,12 @@ def doublons(request: HttpRequest, finess: str = "") -> HttpResponse:
 
     ets = _ets_dossier(request.user).filter(organisme=og)
     paires = paires_probables(services.usagers_de(ets))
-    tracer(Action.LECTURE, objet=og, details={"ecran": "doublons probables", "paires": len(paires)})
-    return render(request, "usagers/doublons.html", {"og": og, "paires": paires[:300], "total": len(paires)})
+    montrees = paires[:300]
+    tracer_lecture_liste([u for p in montrees for u in (p["a"], p["b"])], "usagers.Usager",
+                         f"Doublons probables — {og.raison_sociale}", organisme=og,
+                         details={"ecran": "doublons probables", "paires": len(paires),
+                                  "paires_montrees": [[p["a"].pk, p["b"].pk] for p in montrees]})
+    return render(request, "usagers/doublons.html", {"og": og, "paires": montrees, "total": len(paires)})
 
 
 @login_required

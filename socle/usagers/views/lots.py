@@ -107,6 +107,8 @@ def anomalies_export(request: HttpRequest) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from socle.core.tableur import ajouter_ligne_xlsx
+
     ets = _exiger_dossier(request)
     qs = AnomalieIns.objects.filter(etablissement__in=ets, resolue_le__isnull=True).select_related(
         "usager", "etablissement").order_by("etablissement__nom", "type", "usager__nom_naissance")
@@ -123,11 +125,12 @@ def anomalies_export(request: HttpRequest) -> HttpResponse:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     lignes = list(qs[:20000])
-    for a in lignes:
+    for a in lignes:  # names typed by people: never stored as formulas (socle.core.tableur)
         c = conduites.conduite(a.type)
-        ws.append([a.etablissement.finess, a.etablissement.nom, a.usager.nom_naissance, a.usager.prenoms_naissance,
-                   a.usager.date_naissance, a.usager.sexe, a.get_type_display(), a.detail,
-                   timezone.localtime(a.creee_le).date(), c["verifier"], c["document"], c["contacter"], c["ensuite"]])
+        ajouter_ligne_xlsx(ws, [a.etablissement.finess, a.etablissement.nom, a.usager.nom_naissance,
+                                a.usager.prenoms_naissance, a.usager.date_naissance, a.usager.sexe,
+                                a.get_type_display(), a.detail, timezone.localtime(a.creee_le).date(), c["verifier"],
+                                c["document"], c["contacter"], c["ensuite"]])
         ws.cell(row=ws.max_row, column=5).number_format = "DD/MM/YYYY"
         ws.cell(row=ws.max_row, column=9).number_format = "DD/MM/YYYY"
     for col, largeur in zip("ABCDEFGHIJKLM", (12, 30, 20, 24, 12, 6, 28, 50, 12, 50, 30, 40, 40), strict=True):

@@ -2,6 +2,7 @@ from datetime import datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,13 +17,14 @@ from socle.comptes.models import Fonction, Habilitation
 def recherche(request: HttpRequest) -> HttpResponse:
     """Search the access log (représentant légal, DPO). Searching the log is itself logged."""
     rights.exiger(request.user, "journal")
-    qs = EvenementAudit.objects.all()
+    qs = EvenementAudit.objects.select_related("organisme")
     if not request.user.is_superuser:
-        # Only events by people who work in the same OG(s), so one OG does not read another's log.
+        # Events by people who work in her OG(s) (sign-in attempts on their accounts included), and events on her
+        # OG's data whoever the actor (a grappe's chef de projet, another OG's staff): never another OG's log.
         organismes = rights.organismes_visibles(request.user, [Fonction.REPRESENTANT_LEGAL, Fonction.DPO])
         people = Habilitation.objects.filter(organisme__in=organismes).values("utilisateur") | \
             Habilitation.objects.filter(etablissement__organisme__in=organismes).values("utilisateur")
-        qs = qs.filter(utilisateur__in=people)
+        qs = qs.filter(Q(utilisateur__in=people) | Q(organisme__in=organismes))
     f = {cle: request.GET.get(cle, "") for cle in ("qui", "action", "objet", "du", "au")}
     if f.get("qui"):
         qs = qs.filter(identifiant__icontains=f["qui"].strip())
@@ -39,7 +41,7 @@ def recherche(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(horodatage__lte=datetime.combine(datetime.strptime(f["au"], "%Y-%m-%d"), time.max, tz))
     except ValueError:
         pass
-    page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(f.get("page"))
+    page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(request.GET.get("page"))
 
     tracer(Action.LECTURE, objet_type="audit.EvenementAudit", objet_id="recherche", libelle="Recherche dans le journal",
            details={k: v for k, v in f.items() if k != "page"})

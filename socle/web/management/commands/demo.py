@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext, gettext_lazy
 
 from socle.comptes.demo import DEMO_PASSWORD
@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help=gettext("prépare la base sans lancer le serveur"))
 
     def handle(self, *args, **options):
+        if settings.SOCLE_PRODUCTION:
+            raise CommandError(gettext("La démonstration crée des comptes au mot de passe connu de tous : elle est "
+                                       "refusée en mode production (SOCLE_PRODUCTION=true)."))
         self.stdout.write(gettext("Mise à jour du schéma de la base…"))
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(gettext("Données de démonstration…"))

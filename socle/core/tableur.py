@@ -1,0 +1,52 @@
+"""Spreadsheet exports without formula injection (CSV injection, OWASP).
+
+A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula by
+Excel or LibreOffice when the file is opened (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``…). A staff member's
+name, an ESMS name or a comment typed by anyone can start that way. Every CSV and XLSX that Socle writes goes
+through this module:
+
+- ``neutraliser(valeur)``: the OWASP recommendation, a single quote before such a text, so the spreadsheet
+  shows it as text (the quote is visible in a text editor, hidden by Excel);
+- ``ecrire_ligne_csv(writer, valeurs)``: one CSV row, every text cell neutralised;
+- ``ajouter_ligne_xlsx(feuille, valeurs)``: one openpyxl row; text cells are neutralised *and* typed as strings
+  (openpyxl otherwise stores a text starting with ``=`` as a formula).
+
+Files read by a machine rather than a person (the RPPS+ mass-registration CSV for the national portal) must
+keep legitimate values such as a phone number ``+33…``: there only free-text fields (names, first names,
+professional names, job titles) are neutralised — see ``socle.personnel.export``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+DECLENCHEURS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def est_dangereux(valeur: Any) -> bool:
+    """A text a spreadsheet would run as a formula."""
+    return isinstance(valeur, str) and valeur.startswith(DECLENCHEURS)
+
+
+def neutraliser(valeur: Any) -> Any:
+    """The value, with a single quote in front when it is a text a spreadsheet would run as a formula.
+    Anything else (numbers, dates, None, harmless text) comes back unchanged."""
+    return "'" + valeur if est_dangereux(valeur) else valeur
+
+
+def neutraliser_ligne(valeurs: Iterable[Any]) -> list[Any]:
+    return [neutraliser(v) for v in valeurs]
+
+
+def ecrire_ligne_csv(writer, valeurs: Iterable[Any]) -> None:
+    """Write one row with a `csv.writer`, every text cell neutralised."""
+    writer.writerow(neutraliser_ligne(valeurs))
+
+
+def ajouter_ligne_xlsx(feuille, valeurs: Iterable[Any]) -> None:
+    """Append one row to an openpyxl worksheet: text cells neutralised and stored as strings, never formulas."""
+    feuille.append(neutraliser_ligne(valeurs))
+    for cellule in feuille[feuille.max_row]:
+        if isinstance(cellule.value, str):
+            cellule.data_type = "s"
