@@ -2,10 +2,10 @@
 accounts whose perimeters are what the locustfile expects."""
 
 import pytest
-from django.contrib.auth import authenticate
 from django.db import transaction
 
 from socle.comptes import rights
+from socle.comptes.models import Utilisateur
 from socle.fictif import charge
 from socle.organisations.models import Etablissement
 from socle.personnel.models import Professionnel
@@ -14,6 +14,12 @@ from socle.usagers.models import Usager
 pytestmark = pytest.mark.django_db
 
 PETITE = charge.Taille(organismes=4, esms_par_og=3, usagers=600, professionnels=120, og_par_grappe=2)
+
+
+def _compte(nom: str) -> Utilisateur:
+    user = Utilisateur.objects.get(username=nom)
+    assert user.is_active and user.check_password(charge.MOT_DE_PASSE)
+    return user
 
 
 def test_volumes_comptes_et_perimetres():
@@ -27,14 +33,13 @@ def test_volumes_comptes_et_perimetres():
     assert Usager.objects.filter(fusionne_dans__isnull=False).exists()
     assert Professionnel.objects.exclude(rpps="").exists()
     ids = charge.identifiants(PETITE)
-    user = authenticate(username=ids["admission"][0], password=charge.MOT_DE_PASSE)
-    assert user is not None
+    user = _compte(ids["admission"][0])
     assert rights.etablissements_visibles(user).get().finess == ids["admission"][0].removeprefix("adm-")
-    region = authenticate(username="cdp-region", password=charge.MOT_DE_PASSE)
+    region = _compte("cdp-region")
     assert rights.etablissements_visibles(region).count() == 12
-    cdp = authenticate(username=ids["chef_projet"][0], password=charge.MOT_DE_PASSE)
+    cdp = _compte(ids["chef_projet"][0])
     assert rights.etablissements_visibles(cdp).count() == 6
-    directrice = authenticate(username=ids["directrice"][0], password=charge.MOT_DE_PASSE)
+    directrice = _compte(ids["directrice"][0])
     assert set(rights.etablissements_visibles(directrice).values_list("organisme__raison_sociale", flat=True)) \
         == {"CHARGE ASSOCIATION 01"}
     assert ids["directrice"][0].removeprefix("dir-") == rights.organismes_couverts(directrice).get().finess

@@ -31,12 +31,13 @@ def _requetes(client, url: str) -> int:
 
 def test_tableau_de_grappe_nombre_de_requetes_fixe(region, client, django_assert_max_num_queries):
     petite, grande = region
-    client.force_login(Utilisateur.objects.get(username="cdp-01"))
     url_petite = reverse("pilotage:grappe", args=[petite.pk])
-    _requetes(client, url_petite)  # first view: the default milestones are created once
+    url_grande = reverse("pilotage:grappe", args=[grande.pk])
+    client.force_login(Utilisateur.objects.get(username="cdp-region"))
+    _requetes(client, url_grande)  # first view: each grappe gets its copy of the default milestones, once
+    client.force_login(Utilisateur.objects.get(username="cdp-01"))
     n_petite = _requetes(client, url_petite)  # 6 ESMS
     client.force_login(Utilisateur.objects.get(username="cdp-region"))
-    url_grande = reverse("pilotage:grappe", args=[grande.pk])
     with django_assert_max_num_queries(30):
         n_grande = _requetes(client, url_grande)  # 18 ESMS
     assert n_grande == n_petite
