@@ -68,12 +68,26 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 
+# CPU seconds used by a process and its live children (clock ticks of /proc/PID/stat: utime stime cutime cstime).
+TICKS=$(getconf CLK_TCK)
+cpu() { local total=0 p; for p in "$@"; do
+  [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat"))); done; echo "$total"; }
+cpu_serveur() { cpu "$GUNICORN" $(pgrep -P "$GUNICORN"); }
+cpu_postgres() { cpu $(psql "${DATABASE_URL%/*}/postgres" -Atc \
+  "select pid from pg_stat_activity where datname='$base' and pid <> pg_backend_pid()" 2>/dev/null); }
+CPU_SERVEUR0=$(cpu_serveur); T0=$SECONDS
+
 echo "== locust : $UTILISATEURS clients, +$CADENCE/s, $DUREE"
 CHARGE_CIBLES="$CIBLES" timeout --kill-after=30 600 "$RACINE/.venv/bin/locust" -f benchmarks/charge/locustfile.py \
   --headless -u "$UTILISATEURS" -r "$CADENCE" --run-time "$DUREE" --stop-timeout 10 \
   --host "http://127.0.0.1:$PORT" --csv "$SORTIE" --only-summary --exit-code-on-error 0 \
   > "${SORTIE}_locust.log" 2>&1 || { tail -30 "${SORTIE}_locust.log"; exit 1; }
 grep "^\[charge\]" "${SORTIE}_locust.log" || true
+# persistent connections: the PostgreSQL processes serving gunicorn are still there to be read
+CPU_PG=$(cpu_postgres); CPU_SERVEUR=$(( $(cpu_serveur) - CPU_SERVEUR0 )); DUREE_S=$((SECONDS - T0))
+awk -v s="$CPU_SERVEUR" -v p="$CPU_PG" -v t="$TICKS" -v d="$DUREE_S" 'BEGIN{
+  printf "CPU consommé pendant la course (%d s) : gunicorn %.0f s, PostgreSQL %.0f s (connexions encore ouvertes), soit %.2f cœur(s) en moyenne\n",
+    d, s/t, p/t, (s+p)/t/d }' | tee "${SORTIE}_cpu.txt"
 arreter
 trap - EXIT
 echo "== résultats (CSV : ${SORTIE}_stats.csv)"
