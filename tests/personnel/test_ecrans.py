@@ -449,3 +449,16 @@ def test_recherche_dans_la_liste_du_personnel_d_un_esms(og_rh, client_de):
     assert "ÉCLAIR-TEST" in page and "KIWI-TEST" not in page
     page = c.get(url, {"q": "animat"}).content.decode()  # the job title too
     assert "KIWI-TEST" in page and "ÉCLAIR-TEST" not in page
+
+
+def test_synthese_legere_comme_la_complete_y_compris_sans_prenoms(og_rh):
+    og, et, _ = og_rh
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, prenoms=[]), etablissement=et)
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, mobile="0478000000"), etablissement=et)
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, rpps=rpps_valide(3)), etablissement=et)
+    complete, legere = services.syntheses([et])[0], services.syntheses([et], leger=True)[0]
+    assert [(lg.professionnel.pk, lg.statut, lg.anomalies) for lg in complete.lignes] == \
+        [(lg.professionnel.pk, lg.statut, lg.anomalies) for lg in legere.lignes]
+    assert ("prenoms_naissance", "prénoms de naissance absents") in complete.lignes[0].anomalies + \
+        complete.lignes[1].anomalies + complete.lignes[2].anomalies
+    assert services.totaux_personnes([complete]) == services.totaux_personnes([legere])
