@@ -247,19 +247,22 @@ def contexte(organisme: OrganismeGestionnaire) -> Contexte:
 
 
 def contextes(organismes) -> dict[int, Contexte]:
-    """`contexte` of several OG in four queries whatever their number (an OG without its table or its rule set
+    """`contexte` of several OG in two queries whatever their number (an OG without its table or its rule set
     yet gets them first, as `contexte` does)."""
     ogs = list(organismes)
-    avec_table = set(MetierRole.objects.filter(organisme__in=ogs).order_by().values_list("organisme_id", flat=True)
-                     .distinct())
-    regles = {r.organisme_id: r for r in RegleEnregistrement.objects.filter(organisme__in=ogs)}
-    for og in ogs:
-        if og.pk not in avec_table or og.pk not in regles:
+
+    def lire():
+        metiers: dict[int, dict[str, MetierRole]] = {og.pk: {} for og in ogs}
+        for m in MetierRole.objects.filter(organisme__in=ogs):
+            metiers[m.organisme_id][m.cle] = m
+        return {r.organisme_id: r for r in RegleEnregistrement.objects.filter(organisme__in=ogs)}, metiers
+
+    regles, metiers = lire()
+    incomplets = [og for og in ogs if not metiers[og.pk] or og.pk not in regles]
+    if incomplets:  # once per OG, the first time
+        for og in incomplets:
             preremplir_organisme(og)
-            regles[og.pk] = RegleEnregistrement.objects.get(organisme=og)
-    metiers: dict[int, dict[str, MetierRole]] = {og.pk: {} for og in ogs}
-    for m in MetierRole.objects.filter(organisme__in=ogs):
-        metiers[m.organisme_id][m.cle] = m
+        regles, metiers = lire()
     return {og.pk: Contexte(regles[og.pk], metiers[og.pk]) for og in ogs}
 
 

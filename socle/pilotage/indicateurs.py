@@ -36,7 +36,7 @@ def stats_prerequis(etablissements: list[Etablissement], detail: bool = False) -
     ids = {et.pk for et in etablissements}
     ogs = {et.organisme_id: et.organisme for et in etablissements}
     tout, par_esms = [], {}
-    for vue in vues_organismes(ogs.values()).values():
+    for vue in vues_organismes(ogs.values(), etablissements=etablissements).values():
         lignes_og = list(vue.lignes)
         tout += lignes_og
         for et, ls in vue.esms:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from socle.comptes import rights
 from socle.comptes.models import Fonction
-from socle.organisations.models import EtatFiness
+from socle.organisations.models import Etablissement, EtatFiness
 
 from . import services
 
@@ -36,7 +36,7 @@ def grappe(request: HttpRequest, pk: int) -> HttpResponse:
 def etablissement(request: HttpRequest, finess: str) -> HttpResponse:
     rights.exiger_fonction(request.user, *PILOTES)
     et = get_object_or_404(rights.etablissements_visibles(request.user, PILOTES), finess=finess)
-    qs = rights.etablissements_visibles(request.user, PILOTES).filter(pk=et.pk)
+    qs = Etablissement.objects.filter(pk=et.pk)  # in her perimeter: checked just above
     return render(request, "pilotage/tableau.html", {"titre": et.nom, "etablissement": et, **_tableau(qs, detail=False)})
 
 

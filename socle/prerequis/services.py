@@ -79,23 +79,23 @@ def jalons_des(ogs: list[OrganismeGestionnaire]) -> dict[int, list[Jalon]]:
     for og_id, g_id in membres.order_by("grappe_id").values_list("organismegestionnaire_id", "grappe_id"):
         grappes_de[og_id].append(g_id)
     grappes = sorted({g for gs in grappes_de.values() for g in gs})
-    seules = [og for og in ogs if not grappes_de[og.pk]]
-    Jalon.assurer_defauts()
-    codes = {j.code for j in Jalon.defauts()}
-    presents: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for g_id, og_id, code in Jalon.objects.filter(Q(grappe_id__in=grappes) | Q(organisme__in=seules)).values_list(
-            "grappe_id", "organisme_id", "code"):
-        presents[("g", g_id) if g_id else ("o", og_id)].add(code)
-    for g_id in grappes:
-        if codes - presents[("g", g_id)]:
-            _copier_defauts(grappe_id=g_id)
-    for og in seules:
-        if codes - presents[("o", og.pk)]:
-            _copier_defauts(organisme=og)
-    par_grappe: dict[int, list[Jalon]] = defaultdict(list)
-    propres: dict[int, list[Jalon]] = defaultdict(list)
-    for j in Jalon.objects.filter(Q(grappe_id__in=grappes) | Q(organisme__in=ogs)):
-        (par_grappe[j.grappe_id] if j.grappe_id else propres[j.organisme_id]).append(j)
+    seules = {og.pk for og in ogs if not grappes_de[og.pk]}
+    codes = Jalon.assurer_defauts()
+
+    def lire() -> tuple[dict[int, list[Jalon]], dict[int, list[Jalon]]]:
+        par_grappe: dict[int, list[Jalon]] = defaultdict(list)
+        propres: dict[int, list[Jalon]] = defaultdict(list)
+        for j in Jalon.objects.filter(Q(grappe_id__in=grappes) | Q(organisme__in=ogs)):
+            (par_grappe[j.grappe_id] if j.grappe_id else propres[j.organisme_id]).append(j)
+        return par_grappe, propres
+
+    par_grappe, propres = lire()
+    a_copier = [{"grappe_id": g} for g in grappes if codes - {j.code for j in par_grappe[g]}]
+    a_copier += [{"organisme_id": o} for o in seules if codes - {j.code for j in propres[o]}]
+    if a_copier:  # once per grappe or OG, the first time
+        for porteur in a_copier:
+            _copier_defauts(**porteur)
+        par_grappe, propres = lire()
     out = {}
     for og in ogs:
         par_code: dict[str, Jalon] = {}
@@ -226,9 +226,9 @@ def vue_organisme(og: OrganismeGestionnaire, fonctions: set[str] | None = None, 
                 jalons_de(og) if js is None else js)
 
 
-def vues_organismes(ogs, jour: date | None = None) -> dict[int, VueOrganisme]:
+def vues_organismes(ogs, jour: date | None = None, etablissements: list | None = None) -> dict[int, VueOrganisme]:
     """`vue_organisme` of several OG (no viewer's functions) in a few queries whatever their number: what a
-    dashboard over a grappe needs."""
+    dashboard over a grappe needs. `etablissements`: only the ESMS lines of these (the active ones among them)."""
     ogs = list(ogs)
     js = jalons_des(ogs)
     eo: dict[int, dict[str, EtatEtape]] = {og.pk: {} for og in ogs}
@@ -239,7 +239,9 @@ def vues_organismes(ogs, jour: date | None = None) -> dict[int, VueOrganisme]:
         else:
             ee[e.organisme_id].setdefault(e.etablissement_id, {})[e.etape] = e
     actifs: dict[int, list[Etablissement]] = {og.pk: [] for og in ogs}
-    for et in Etablissement.objects.filter(organisme__in=ogs, etat=EtatFiness.ACTIF).order_by("nom"):
+    if etablissements is None:
+        etablissements = Etablissement.objects.filter(organisme__in=ogs, etat=EtatFiness.ACTIF).order_by("nom")
+    for et in sorted((e for e in etablissements if e.etat == EtatFiness.ACTIF), key=lambda e: e.nom):
         actifs[et.organisme_id].append(et)
     return {og.pk: _vue(og, eo[og.pk], ee[og.pk], actifs[og.pk], None, jour, None, js[og.pk]) for og in ogs}
 
