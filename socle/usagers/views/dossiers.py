@@ -33,14 +33,15 @@ from ._commun import (
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if not _ets_dossier(request.user).exists():
+    ets = _ets_dossier(request.user)
+    if not ets.exists():
         # The menu shows "Usagers & INS" to the représentant légal: send people without access to records to
         # what they may see (INSi batches, then the aggregated identity dashboard) rather than to a bare 403.
         if rights.etablissements_visibles(request.user, fonctions=FONCTIONS_LOT).exists():
             return redirect("usagers:lots")
         if rights.etablissements_visibles(request.user).exists():
             return redirect("usagers:tableau")
-    ets = _exiger_dossier(request)
+        ets = _exiger_dossier(request)  # refused, with the reason
     finess = request.GET.get("etablissement", "")
     q = request.GET.get("q", "").strip()
     statut = request.GET.get("statut", "")
@@ -99,10 +100,11 @@ def nouveau(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def fiche(request: HttpRequest, pk: int) -> HttpResponse:
-    usager = _usager(request, pk)
+    ets = _ets_dossier(request.user)
+    usager = _usager(request, pk, ets)
     tracer(Action.LECTURE, objet=usager)
     ctx = _contexte_fiche(usager)
-    ctx["ets_admission"] = _ets_dossier(request.user).filter(organisme=usager.organisme).order_by("nom")
+    ctx["ets_admission"] = ets.filter(organisme=usager.organisme).order_by("nom")
     ctx["attributs_form"] = AttributsForm(initial={"douteuse": usager.douteuse, "fictive": usager.fictive,
                                                    "homonyme": usager.homonyme})
     return render(request, "usagers/fiche.html", ctx)
