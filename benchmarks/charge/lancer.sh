@@ -3,12 +3,12 @@
 # personas' daily mix (locustfile.py), CSV statistics and a p50/p95 table against the goals (resume.py).
 # Loopback only, bounded in time; gunicorn is stopped at the end whatever happens.
 #
-#   bash benchmarks/charge/lancer.sh            # 30 OG, 300 ESMS, 100 000 usagers, 50 clients, 2 min
+#   bash benchmarks/charge/lancer.sh            # 30 OG, 300 ESMS, 100 000 usagers, 50 clients, 3 min
 #   bash benchmarks/charge/lancer.sh --quick    # small region, 5 clients, 20 s (checks that it all runs)
 #
 # Settings (environment): DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socle_charge, or
 # …/socle_charge_quick with --quick), CHARGE_UTILISATEURS (50), CHARGE_CADENCE (10 new clients/s), CHARGE_DUREE
-# (2m), CHARGE_WORKERS (gunicorn workers; default: deploy/gunicorn.conf.py's, 2 × cores + 1), CHARGE_PORT (8765), CHARGE_PAUSE_MIN/MAX (1/3 s between two pages),
+# (3m), CHARGE_WORKERS (gunicorn workers; default: deploy/gunicorn.conf.py's, 2 × cores + 1), CHARGE_PORT (8765), CHARGE_PAUSE_MIN/MAX (1/3 s between two pages),
 # CHARGE_REGION (1: one chef de projet on the 300-ESMS grappe), CHARGE_CHARGE_MAX (1.5: the machine's load
 # average under which the run starts) and CHARGE_ATTENTE (0: seconds to wait for it, then run anyway with a
 # warning). gunicorn runs with the production configuration (deploy/gunicorn.conf.py), on plain HTTP on the loopback.
@@ -24,7 +24,7 @@ if [ "$QUICK" = 1 ]; then
   WORKERS="${CHARGE_WORKERS:-2}"; SORTIE="$RACINE/var/charge/quick"
 else
   export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/socle_charge}"
-  UTILISATEURS="${CHARGE_UTILISATEURS:-50}"; CADENCE="${CHARGE_CADENCE:-10}"; DUREE="${CHARGE_DUREE:-2m}"
+  UTILISATEURS="${CHARGE_UTILISATEURS:-50}"; CADENCE="${CHARGE_CADENCE:-10}"; DUREE="${CHARGE_DUREE:-3m}"
   WORKERS="${CHARGE_WORKERS:-}"; SORTIE="$RACINE/var/charge/resultats"
 fi
 PORT="${CHARGE_PORT:-8765}"

@@ -12,8 +12,9 @@ CHARGE_PAUSE_MIN to CHARGE_PAUSE_MAX seconds between two pages:
 * chef de projet of the regional grappe (300 ESMS, one person, CHARGE_REGION=0 to leave her out): its dashboard.
 
 Requests are named by kind ("usagers : dossier", …) so the report gives p50/p95 per kind. The figures are reset
-once every person has signed in: a sign-in checks a PBKDF2 password (about 0.5 s of CPU each), and 50 of them
-at once would otherwise weigh on the first seconds; sign-ins keep their own line, and errors are all kept.
+CHARGE_CHAUFFE seconds (10) after every person has signed in: a sign-in checks a PBKDF2 password (about 0.5 s of
+CPU each), and 50 of them at once saturate the server for the first seconds; sign-ins keep their own line, and
+errors are all kept.
 
 Targets (accounts, usagers, ESMS, grappes) come from the file written by preparer.py (CHARGE_CIBLES)."""
 
@@ -24,6 +25,7 @@ import random
 import re
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, events, task
 
 CIBLES = json.loads(Path(os.environ.get(
@@ -41,7 +43,8 @@ def _comptes(persona: str):
 
 
 COMPTES = {p: _comptes(p) for p in ("admission", "directrice", "rh", "chef_projet", "chef_projet_region")}
-_connectes = {"n": 0, "remis": False}
+_connectes = {"n": 0, "programme": False, "remis": False}
+CHAUFFE = float(os.environ.get("CHARGE_CHAUFFE", "10"))  # seconds between the last sign-in and the reset
 
 
 def _remettre_a_zero(environment) -> None:
@@ -52,7 +55,8 @@ def _remettre_a_zero(environment) -> None:
             entree.reset()
     stats.total.reset()
     _connectes["remis"] = True
-    print(f"[charge] {_connectes['n']} personnes connectées : mesures remises à zéro (hors connexions)", flush=True)
+    print(f"[charge] {_connectes['n']} personnes connectées, {CHAUFFE:.0f} s plus tard : mesures remises à zéro "
+          "(hors connexions)", flush=True)
 
 
 class Persona(HttpUser):
@@ -65,8 +69,10 @@ class Persona(HttpUser):
         self.connexion()
         _connectes["n"] += 1
         runner = self.environment.runner
-        if not _connectes["remis"] and runner is not None and _connectes["n"] >= runner.target_user_count:
-            _remettre_a_zero(self.environment)
+        if not _connectes["programme"] and runner is not None and _connectes["n"] >= runner.target_user_count:
+            # the requests queued behind the last sign-ins still finish late: let them through first
+            _connectes["programme"] = True
+            gevent.spawn_later(CHAUFFE, _remettre_a_zero, self.environment)
 
     def connexion(self) -> None:
         r = self.client.get("/comptes/connexion/", name=f"{CONNEXION} : formulaire")
