@@ -11,6 +11,8 @@ or plainly invented, numbers carry valid keys.
 * ``annuaire``: a PS_LibreAcces_Personne_activite extract in the real layout, with the staff file it must be
   reconciled with and a manifest of the expected outcome (socle.personnel.annuaire);
 * ``insi``: national identities for the local INSi stand-in (socle.connecteurs.insi.standin).
+* ``charge``: a whole region (30 OG, 300 ESMS, 100 000 usagers, 30 000 professionals) with the persona accounts
+  of the load test (benchmarks/charge/).
 
 This package sits above the domain apps whose inputs it fabricates and may import them; no module of the product
 imports it (a `forbidden` contract of `lint-imports`, pyproject.toml). The demo builds its own data in

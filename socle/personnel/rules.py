@@ -5,7 +5,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -47,6 +47,7 @@ def normaliser_mobile(valeur: str) -> str:
     return v
 
 
+@lru_cache(maxsize=65536)  # pure; a board over a grappe checks the same thousands of numbers at each view
 def mobile_error(valeur: str) -> str | None:
     v = normaliser_mobile(valeur)
     if not v:
@@ -56,6 +57,7 @@ def mobile_error(valeur: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # pure, and Django's validator costs about 10 µs an address
 def email_error(valeur: str) -> str | None:
     if not valeur:
         return "e-mail absent : il est obligatoire pour activer l'e-CPS"
@@ -225,15 +227,43 @@ class Contexte:
 
     regles: RegleEnregistrement
     metiers: dict[str, MetierRole] = field(default_factory=dict)
+    _deja_rpps: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def metier(self, titre: str) -> MetierRole | None:
         return self.metiers.get(normaliser_metier(titre)) if titre else None
+
+    def profession_deja_rpps(self, metier: str) -> str | None:
+        """`profession_deja_rpps` under these rules, once per job title (a board reads thousands of lines
+        with a few dozen titles)."""
+        if metier not in self._deja_rpps:
+            self._deja_rpps[metier] = profession_deja_rpps(metier, self.regles)
+        return self._deja_rpps[metier]
 
 
 def contexte(organisme: OrganismeGestionnaire) -> Contexte:
     preremplir_organisme(organisme)
     regles = RegleEnregistrement.objects.get(organisme=organisme)
     return Contexte(regles, {m.cle: m for m in MetierRole.objects.filter(organisme=organisme)})
+
+
+def contextes(organismes) -> dict[int, Contexte]:
+    """`contexte` of several OG in two queries whatever their number (an OG without its table or its rule set
+    yet gets them first, as `contexte` does)."""
+    ogs = list(organismes)
+
+    def lire():
+        metiers: dict[int, dict[str, MetierRole]] = {og.pk: {} for og in ogs}
+        for m in MetierRole.objects.filter(organisme__in=ogs):
+            metiers[m.organisme_id][m.cle] = m
+        return {r.organisme_id: r for r in RegleEnregistrement.objects.filter(organisme__in=ogs)}, metiers
+
+    regles, metiers = lire()
+    incomplets = [og for og in ogs if not metiers[og.pk] or og.pk not in regles]
+    if incomplets:  # once per OG, the first time
+        for og in incomplets:
+            preremplir_organisme(og)
+        regles, metiers = lire()
+    return {og.pk: Contexte(regles[og.pk], metiers[og.pk]) for og in ogs}
 
 
 def profession_deja_rpps(metier: str, regles: RegleEnregistrement) -> str | None:
@@ -266,7 +296,7 @@ def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Context
         return Statut(DEJA_RPPS, f"numéro RPPS {pro.rpps} connu")
     actives = [s for s in situations if situation_active(s)]
     for s in actives or situations:
-        profession = profession_deja_rpps(s.metier, ctx.regles)
+        profession = ctx.profession_deja_rpps(s.metier)
         if profession:
             return Statut(DEJA_RPPS, f"{profession} : déjà enregistré(e) au RPPS par son Ordre ou l'ARS — "
                                      "rechercher son numéro, ne pas primo-enregistrer")

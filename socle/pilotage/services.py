@@ -1,12 +1,13 @@
 """Figures for the dashboards of a directeur (her OG) and of a grappe's project lead (30 ESMS at a glance).
 
-Each domain app exposes its own figures as a plain function over a queryset of ESMS; this module only gathers
-them, so a dashboard never recomputes a domain rule."""
+Each domain app exposes its own figures as a plain function over a set of ESMS; this module only gathers
+them, so a dashboard never recomputes a domain rule. The per-ESMS lines come from the same grouped queries as
+the totals: the number of queries does not grow with the number of ESMS."""
 
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from socle.audit.models import Action, EvenementAudit
@@ -15,7 +16,8 @@ from socle.organisations.models import Etablissement
 
 from .indicateurs import stats_identites, stats_prerequis, stats_rpps
 
-# key -> function(etablissements_qs) -> dict of figures for those ESMS (adapters over each domain's own figures).
+# key -> function(etablissements, detail) -> (figures of the set, {ESMS id: figures}) (adapters over each
+# domain's own figures).
 INDICATEURS = {
     "identites": stats_identites,
     "rpps": stats_rpps,
@@ -23,21 +25,37 @@ INDICATEURS = {
 }
 
 
+def _liste(etablissements) -> list[Etablissement]:
+    return list(etablissements.select_related("organisme").order_by("organisme__raison_sociale", "nom"))
+
+
 def indicateurs(etablissements: QuerySet[Etablissement]) -> dict[str, dict]:
     """Every domain figure for a set of ESMS."""
-    return {key: fn(etablissements) for key, fn in INDICATEURS.items()}
+    ets = _liste(etablissements)
+    return {key: fn(ets)[0] for key, fn in INDICATEURS.items()}
 
 
-def personnes_du_perimetre(etablissements: QuerySet[Etablissement]) -> QuerySet[Habilitation]:
+def tableau(etablissements: QuerySet[Etablissement], detail: bool = True) -> dict:
+    """A dashboard: the figures of the set, one line per ESMS (`detail`), sign-ins per profile."""
+    ets = _liste(etablissements)
+    ensemble, par_esms = {}, {}
+    for key, fn in INDICATEURS.items():
+        ensemble[key], par_esms[key] = fn(ets, detail)
+    lignes = [{"et": et, **{key: par_esms[key].get(et.pk) for key in INDICATEURS}} for et in ets] if detail else []
+    return {"global": ensemble, "connexions": connexions_par_profil(ets), "lignes": lignes,
+            "nb_etablissements": len(ets)}
+
+
+def personnes_du_perimetre(etablissements) -> QuerySet[Habilitation]:
     """Habilitations that cover at least one of these ESMS (directly, via the OG or via a grappe)."""
-    ids = list(etablissements.values_list("pk", flat=True))
-    og_ids = list(etablissements.values_list("organisme_id", flat=True).distinct())
+    ids = [et.pk for et in etablissements]
+    og_ids = sorted({et.organisme_id for et in etablissements})
     return Habilitation.objects.filter(
         Q(etablissement_id__in=ids) | Q(organisme_id__in=og_ids) | Q(grappe__membres__in=og_ids)
     ).distinct()
 
 
-def connexions_par_profil(etablissements: QuerySet[Etablissement], jours: int = 30) -> list[dict]:
+def connexions_par_profil(etablissements, jours: int = 30) -> list[dict]:
     """Sign-ins over the last `jours` days by application function: connexions and distinct people.
     A person holding two functions counts in both lines (that is what a project lead wants to see)."""
     depuis = timezone.now() - timedelta(days=jours)
@@ -50,9 +68,9 @@ def connexions_par_profil(etablissements: QuerySet[Etablissement], jours: int = 
     for fonctions in fonctions_par_personne.values():
         for f in fonctions:
             counts[f]["inscrits"] += 1
-    for user_id in events.values_list("utilisateur_id", flat=True):
+    for user_id, n in events.order_by().values_list("utilisateur_id").annotate(n=Count("pk")):
         for f in fonctions_par_personne.get(user_id, ()):
-            counts[f]["connexions"] += 1
+            counts[f]["connexions"] += n
             counts[f]["personnes"].add(user_id)
     labels = dict(Fonction.choices)
     return [

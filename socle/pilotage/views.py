@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from socle.comptes import rights
 from socle.comptes.models import Fonction
-from socle.organisations.models import EtatFiness
+from socle.organisations.models import Etablissement, EtatFiness
 
 from . import services
 
@@ -36,18 +36,9 @@ def grappe(request: HttpRequest, pk: int) -> HttpResponse:
 def etablissement(request: HttpRequest, finess: str) -> HttpResponse:
     rights.exiger_fonction(request.user, *PILOTES)
     et = get_object_or_404(rights.etablissements_visibles(request.user, PILOTES), finess=finess)
-    qs = rights.etablissements_visibles(request.user, PILOTES).filter(pk=et.pk)
+    qs = Etablissement.objects.filter(pk=et.pk)  # in her perimeter: checked just above
     return render(request, "pilotage/tableau.html", {"titre": et.nom, "etablissement": et, **_tableau(qs, detail=False)})
 
 
 def _tableau(etablissements, detail: bool = True) -> dict:
-    lignes = []
-    if detail:
-        for et in etablissements.select_related("organisme").order_by("organisme__raison_sociale", "nom"):
-            lignes.append({"et": et, **services.indicateurs(etablissements.filter(pk=et.pk))})
-    return {
-        "global": services.indicateurs(etablissements),
-        "connexions": services.connexions_par_profil(etablissements),
-        "lignes": lignes,
-        "nb_etablissements": etablissements.count(),
-    }
+    return services.tableau(etablissements, detail=detail)

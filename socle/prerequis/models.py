@@ -107,11 +107,17 @@ class Jalon(models.Model):
         return cls.objects.filter(grappe__isnull=True, organisme__isnull=True)
 
     @classmethod
-    def assurer_defauts(cls) -> None:
-        """Create the installation's default milestones once (catalogue.JALONS_DEFAUT); existing ones are kept."""
+    def assurer_defauts(cls) -> set[str]:
+        """Create the installation's default milestones once (catalogue.JALONS_DEFAUT); existing ones are kept.
+        Returns the codes of every default milestone. One query when they are all there (every dashboard asks)."""
+        existants = set(cls.defauts().values_list("code", flat=True))
         for j in JALONS_DEFAUT:
+            if j.code in existants:
+                continue
             cls.objects.get_or_create(code=j.code, grappe=None, organisme=None, defaults={
                 "libelle": j.libelle, "programme": j.programme, "date_cible": j.date_cible, "etapes": list(j.etapes)})
+            existants.add(j.code)
+        return existants
 
 
 class TypeCarte(models.TextChoices):

@@ -1,6 +1,7 @@
 """Database-side services of the prerequisites cockpit: loading states, marking steps (audited), views'
 aggregates, certificates, reminders. The rules themselves live in rules.py."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -68,6 +69,44 @@ def jalons_de(og: OrganismeGestionnaire) -> list[Jalon]:
     for j in og.jalons.all():
         par_code[j.code] = j
     return sorted(par_code.values(), key=lambda j: (j.date_cible, j.code))
+
+
+def jalons_des(ogs: list[OrganismeGestionnaire]) -> dict[int, list[Jalon]]:
+    """`jalons_de` of several OG at once, in a few queries whatever their number (dashboards over a grappe);
+    the defaults a grappe or an OG lacks are copied first, as `jalons_de` does."""
+    membres = OrganismeGestionnaire.grappes.through.objects.filter(organismegestionnaire__in=ogs)
+    grappes_de: dict[int, list[int]] = defaultdict(list)
+    for og_id, g_id in membres.order_by("grappe_id").values_list("organismegestionnaire_id", "grappe_id"):
+        grappes_de[og_id].append(g_id)
+    grappes = sorted({g for gs in grappes_de.values() for g in gs})
+    seules = {og.pk for og in ogs if not grappes_de[og.pk]}
+    codes = Jalon.assurer_defauts()
+
+    def lire() -> tuple[dict[int, list[Jalon]], dict[int, list[Jalon]]]:
+        par_grappe: dict[int, list[Jalon]] = defaultdict(list)
+        propres: dict[int, list[Jalon]] = defaultdict(list)
+        for j in Jalon.objects.filter(Q(grappe_id__in=grappes) | Q(organisme__in=ogs)):
+            (par_grappe[j.grappe_id] if j.grappe_id else propres[j.organisme_id]).append(j)
+        return par_grappe, propres
+
+    par_grappe, propres = lire()
+    a_copier = [{"grappe_id": g} for g in grappes if codes - {j.code for j in par_grappe[g]}]
+    a_copier += [{"organisme_id": o} for o in seules if codes - {j.code for j in propres[o]}]
+    if a_copier:  # once per grappe or OG, the first time
+        for porteur in a_copier:
+            _copier_defauts(**porteur)
+        par_grappe, propres = lire()
+    out = {}
+    for og in ogs:
+        par_code: dict[str, Jalon] = {}
+        for g_id in grappes_de[og.pk]:
+            for j in par_grappe[g_id]:
+                if j.code not in par_code or j.date_cible < par_code[j.code].date_cible:
+                    par_code[j.code] = j
+        for j in propres[og.pk]:
+            par_code[j.code] = j
+        out[og.pk] = sorted(par_code.values(), key=lambda j: (j.date_cible, j.code))
+    return out
 
 
 def peut_modifier_jalon(user, jalon: Jalon) -> bool:
@@ -183,18 +222,41 @@ def vue_organisme(og: OrganismeGestionnaire, fonctions: set[str] | None = None, 
                   esms_fonctions: dict[int, set[str]] | None = None, js: list | None = None) -> VueOrganisme:
     """Timeline, next actions and warnings of one OG. `fonctions`: the viewer's functions on the OG (for her
     next actions); `esms_fonctions`: her functions per ESMS (defaults to `fonctions`)."""
+    return _vue(og, etats_og(og), etats_esms(og), list(etablissements_actifs(og)), fonctions, jour, esms_fonctions,
+                jalons_de(og) if js is None else js)
+
+
+def vues_organismes(ogs, jour: date | None = None, etablissements: list | None = None) -> dict[int, VueOrganisme]:
+    """`vue_organisme` of several OG (no viewer's functions) in a few queries whatever their number: what a
+    dashboard over a grappe needs. `etablissements`: only the ESMS lines of these (the active ones among them)."""
+    ogs = list(ogs)
+    js = jalons_des(ogs)
+    eo: dict[int, dict[str, EtatEtape]] = {og.pk: {} for og in ogs}
+    ee: dict[int, dict[int, dict[str, EtatEtape]]] = {og.pk: {} for og in ogs}
+    for e in EtatEtape.objects.filter(organisme__in=ogs):
+        if e.etablissement_id is None:
+            eo[e.organisme_id][e.etape] = e
+        else:
+            ee[e.organisme_id].setdefault(e.etablissement_id, {})[e.etape] = e
+    actifs: dict[int, list[Etablissement]] = {og.pk: [] for og in ogs}
+    if etablissements is None:
+        etablissements = Etablissement.objects.filter(organisme__in=ogs, etat=EtatFiness.ACTIF).order_by("nom")
+    for et in sorted((e for e in etablissements if e.etat == EtatFiness.ACTIF), key=lambda e: e.nom):
+        actifs[et.organisme_id].append(et)
+    return {og.pk: _vue(og, eo[og.pk], ee[og.pk], actifs[og.pk], None, jour, None, js[og.pk]) for og in ogs}
+
+
+def _vue(og, eo: dict, ee: dict, actifs: list, fonctions: set[str] | None, jour: date | None,
+         esms_fonctions: dict[int, set[str]] | None, js: list) -> VueOrganisme:
     jour = jour or aujourdhui()
-    js = jalons_de(og) if js is None else js
     fonctions = fonctions or set()
-    eo = etats_og(og)
     fen_og = rules.dates_au_plus_tot(eo, jour, IDS_OG)
     lignes = [_ligne(i, eo, jour, js, fen_og) for i in IDS_OG]
     actions = [lg for lg in lignes if lg.etape in rules.actions_suivantes(eo, fonctions, IDS_OG)]
     avert = rules.faisabilite(js, fen_og, eo, jour)
-    ee = etats_esms(og)
     esms = []
     vus: set[tuple[str, str]] = {(a.jalon, a.etape) for a in avert}
-    for et in etablissements_actifs(og):
+    for et in actifs:
         fusion = {**eo, **ee.get(et.pk, {})}
         fen = rules.dates_au_plus_tot(fusion, jour)
         ls = [_ligne(i, fusion, jour, js, fen, et) for i in IDS_ESMS]

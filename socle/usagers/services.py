@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import Lead
 from django.utils import timezone
 
 from socle.audit.models import Action
@@ -427,6 +430,23 @@ def rejeter_identite(usager: Usager, appel: AppelInsi, motif: str, *, user=None)
 
 # --- perimeter helpers ---------------------------------------------------------------------------------------
 
+_DATE_RECHERCHE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+
+
+def critere_recherche(q: str) -> tuple[str, date | None]:
+    """Split a search typed at the desk into (name or INS text, birth date): "12/03/1941" or "MARTIN 12/03/1941"
+    searches by birth date, the first search the RNIV advises before creating an identity. A date that does not
+    exist stays in the text (and then finds nobody)."""
+    m = _DATE_RECHERCHE.search(q or "")
+    if m:
+        try:
+            d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            return (q or "").strip(), None
+        return " ".join((q[:m.start()] + " " + q[m.end():]).split()), d
+    return (q or "").strip(), None
+
+
 def usagers_de(etablissements: QuerySet, actifs_seulement: bool = False) -> QuerySet[Usager]:
     q = Q(sejours__etablissement__in=etablissements)
     if actifs_seulement:
@@ -450,44 +470,80 @@ def lundi(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
+def suivis(etablissements) -> QuerySet[Usager]:
+    """People currently followed by these ESMS (a stay without exit date), merged records excluded: each once,
+    through a subquery (no join to deduplicate)."""
+    return Usager.objects.filter(
+        pk__in=Sejour.objects.filter(etablissement__in=etablissements, date_sortie__isnull=True).values("usager_id"),
+        fusionne_dans__isnull=True)
+
+
+def statuts_par_etablissement(etablissements) -> dict[int, Counter]:
+    """Identity statuses of the people each ESMS follows, in one grouped query (someone followed by two of these
+    ESMS counts in both)."""
+    rows = (Sejour.objects.filter(etablissement__in=etablissements, date_sortie__isnull=True,
+                                  usager__fusionne_dans__isnull=True)
+            .order_by().values("etablissement_id", "usager__statut").annotate(n=Count("usager_id", distinct=True)))
+    out: dict[int, Counter] = defaultdict(Counter)
+    for r in rows:
+        out[r["etablissement_id"]][r["usager__statut"]] += r["n"]
+    return out
+
+
+def progression_statuts(usagers: QuerySet[Usager], bornes: list[date]) -> list[Counter]:
+    """For each day of `bornes`, how many of `usagers` had each status at its start (Europe/Paris): the status
+    of the last history event before it, replayed in the database in one query. Each event is paired with the
+    next one of the same person (LEAD), and counts for a day when it came before and the next one did not."""
+    if not bornes:
+        return []
+    instants = [timezone.make_aware(datetime.combine(b, datetime.min.time())) for b in bornes]
+    evenements = (HistoriqueIdentite.objects.filter(usager__in=usagers.values("pk"), le__lt=max(instants))
+                  .order_by()
+                  .annotate(suivant=Window(Lead("le"), partition_by=[F("usager_id")], order_by=[F("le"), F("id")]))
+                  .values("nouveau_statut", "le", "suivant"))
+    try:
+        sql, params = evenements.query.sql_with_params()
+    except EmptyResultSet:  # no ESMS at all
+        return [Counter() for _ in bornes]
+    adapter = connection.ops.adapt_datetimefield_value
+    colonnes = ", ".join(["SUM(CASE WHEN t.le < %s AND (t.suivant IS NULL OR t.suivant >= %s) THEN 1 ELSE 0 END)"]
+                         * len(instants))
+    valeurs = [adapter(i) for i in instants for _ in (0, 1)]
+    out = [Counter() for _ in bornes]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT t.nouveau_statut, {colonnes} FROM ({sql}) t GROUP BY t.nouveau_statut",
+                    [*valeurs, *params])
+        for statut, *nombres in cur.fetchall():
+            for c, n in zip(out, nombres, strict=True):
+                if n:
+                    c[statut] += int(n)
+    return out
+
+
 def stats_identites(etablissements_qs, semaines: int = 12) -> dict:
     """Shares of identity statuses, anomaly queue by type, weekly progression — for one or many ESMS.
     Reused by the pilotage app. Counts people currently followed (no exit date), merged records excluded.
+    A fixed number of queries whatever the number of ESMS and people (grouped in the database).
 
     Returns {"total": int, "par_statut": {"PROV"|"RECUP"|"VALI"|"QUAL": int},
     "statuts": [{"code", "libelle", "n", "pourcent"}], "anomalies": [{"code", "libelle", "n"}] (open ones),
     "anomalies_total": int, "progression": [{"semaine": date (Monday), "total", "PROV", "RECUP", "VALI", "QUAL",
     "pourcent_qual"}] oldest first, replayed from the status history}."""
-    usagers = usagers_de(etablissements_qs, actifs_seulement=True)
-    ids = list(usagers.values_list("pk", flat=True))
-    par_statut = Counter(Usager.objects.filter(pk__in=ids).values_list("statut", flat=True))
+    usagers = suivis(etablissements_qs)
+    par_statut = Counter(dict(usagers.order_by().values_list("statut").annotate(n=Count("pk"))))
     total = sum(par_statut.values())
     statuts = [{"code": s, "libelle": rniv.LIBELLES[s], "n": par_statut.get(s, 0),
                 "pourcent": round(100 * par_statut.get(s, 0) / total, 1) if total else 0.0} for s in rniv.STATUTS]
-    anomalies = Counter(AnomalieIns.objects.filter(etablissement__in=etablissements_qs, resolue_le__isnull=True)
-                        .values_list("type", flat=True))
+    anomalies = Counter(dict(AnomalieIns.objects.filter(etablissement__in=etablissements_qs, resolue_le__isnull=True)
+                             .order_by().values_list("type").annotate(n=Count("pk"))))
     anomalies_l = [{"code": t.value, "libelle": t.label, "n": anomalies[t.value]} for t in TypeAnomalie
                    if anomalies.get(t.value)]
-    # weekly progression: replay the history up to the end of each week
+    # weekly progression: the status each person had at the end of each week
     fin = lundi(timezone.localdate()) + timedelta(days=7)
     debut = fin - timedelta(weeks=semaines)
-    timeline = defaultdict(list)
-    for uid, le, st in (HistoriqueIdentite.objects.filter(usager_id__in=ids).order_by("le", "id")
-                        .values_list("usager_id", "le", "nouveau_statut")):
-        timeline[uid].append((timezone.localtime(le).date(), st))
+    bornes = [debut + timedelta(weeks=w + 1) for w in range(semaines)]
     progression = []
-    for w in range(semaines):
-        borne = debut + timedelta(weeks=w + 1)
-        c = Counter()
-        for events in timeline.values():
-            last = None
-            for d, st in events:
-                if d < borne:
-                    last = st
-                else:
-                    break
-            if last:
-                c[last] += 1
+    for borne, c in zip(bornes, progression_statuts(usagers, bornes), strict=True):
         n = sum(c.values())
         progression.append({"semaine": borne - timedelta(days=7), "total": n,
                             **{s: c.get(s, 0) for s in rniv.STATUTS},

@@ -20,11 +20,11 @@ MENU = [
 ]
 
 
-def menu_for(request) -> list[dict]:
+def menu_for(request, peut: frozenset[str] | None = None) -> list[dict]:
     user = request.user
     if not user.is_authenticated:
         return []
-    peut = rights.capacites(user)
+    peut = rights.capacites(user) if peut is None else peut
     items = []
     for label, url_name, actions in MENU:
         if actions is not None and not peut & set(actions):

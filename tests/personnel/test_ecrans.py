@@ -435,3 +435,30 @@ def test_a_concerned_metier_without_role_or_genre_is_refused(og_rh, client_de):
     assert r.status_code == 200
     assert "Coordinatrice de parcours" in r.content.decode() and "doit indiquer le rôle (TRE_R85)" in r.content.decode()
     assert not MetierRole.objects.filter(organisme=og, metier="Coordinatrice de parcours").exists()
+
+
+def test_recherche_dans_la_liste_du_personnel_d_un_esms(og_rh, client_de):
+    og, et, rh = og_rh
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, nom_naissance="ÉCLAIR-TEST", prenoms=["Léa"]),
+                     etablissement=et, metier="Infirmière")
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, nom_naissance="KIWI-TEST", prenoms=["Hugo"]),
+                     etablissement=et, metier="Animateur")
+    c = client_de(rh)
+    url = reverse("personnel:esms", args=[et.finess])
+    page = c.get(url, {"q": "eclair"}).content.decode()  # accents and case ignored
+    assert "ÉCLAIR-TEST" in page and "KIWI-TEST" not in page
+    page = c.get(url, {"q": "animat"}).content.decode()  # the job title too
+    assert "KIWI-TEST" in page and "ÉCLAIR-TEST" not in page
+
+
+def test_synthese_legere_comme_la_complete_y_compris_sans_prenoms(og_rh):
+    og, et, _ = og_rh
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, prenoms=[]), etablissement=et)
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, mobile="0478000000"), etablissement=et)
+    SituationFactory(professionnel=ProfessionnelFactory(organisme=og, rpps=rpps_valide(3)), etablissement=et)
+    complete, legere = services.syntheses([et])[0], services.syntheses([et], leger=True)[0]
+    assert [(lg.professionnel.pk, lg.statut, lg.anomalies) for lg in complete.lignes] == \
+        [(lg.professionnel.pk, lg.statut, lg.anomalies) for lg in legere.lignes]
+    assert ("prenoms_naissance", "prénoms de naissance absents") in complete.lignes[0].anomalies + \
+        complete.lignes[1].anomalies + complete.lignes[2].anomalies
+    assert services.totaux_personnes([complete]) == services.totaux_personnes([legere])

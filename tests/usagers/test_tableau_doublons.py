@@ -133,3 +133,10 @@ def test_paire_jugee_distincte_n_est_plus_proposee(client_de):
     b.refresh_from_db()
     assert a.homonyme and b.homonyme and a.historique.filter(evenement="attribut").exists()
     assert "0 paire" in c.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_stats_identites_sans_esms():
+    s = services.stats_identites(Etablissement.objects.none(), semaines=3)
+    assert s["total"] == 0 and s["anomalies_total"] == 0
+    assert [p["total"] for p in s["progression"]] == [0, 0, 0]

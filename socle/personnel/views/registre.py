@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
+from socle.core.texte import cle_alphanumerique
 
 from .. import rules, services
 from ..forms import NouveauProfessionnelForm, ProfessionnelForm, SituationForm
@@ -28,11 +29,10 @@ def esms(request: HttpRequest, finess: str) -> HttpResponse:
     filtre = request.GET.get("statut", "")
     lignes = synth.lignes
     if q:
-        qn = services._norm(q)
-        lignes = [lg for lg in lignes if qn in services._norm(f"{lg.professionnel.nom_naissance} "
-                                                              f"{lg.professionnel.nom_usage} "
-                                                              f"{' '.join(lg.professionnel.prenoms)} "
-                                                              f"{lg.professionnel.rpps} {lg.situation.metier}")]
+        qn = cle_alphanumerique(q)
+        lignes = [lg for lg in lignes if qn in cle_alphanumerique(
+            f"{lg.professionnel.nom_naissance} {lg.professionnel.nom_usage} {' '.join(lg.professionnel.prenoms)} "
+            f"{lg.professionnel.rpps} {lg.situation.metier}")]
     if filtre == "erreur":
         lignes = [lg for lg in lignes if lg.en_erreur]
     elif filtre:

@@ -19,7 +19,7 @@ def index(request: HttpRequest) -> HttpResponse:
                                "chefs de projet.")
     ets = rights.etablissements_visibles(request.user, TABLEAU).select_related("organisme").order_by(
         "organisme__raison_sociale", "nom")
-    synth = services.syntheses(ets)
+    synth = services.syntheses(ets, leger=True)
     par_og: dict = {}
     for s in synth:
         par_og.setdefault(s.etablissement.organisme, []).append(s)
@@ -37,7 +37,7 @@ def tableau_grappe(request: HttpRequest, pk: int) -> HttpResponse:
         "organisme").order_by("organisme__raison_sociale", "nom")
     if not ets.exists():
         raise PermissionDenied("Aucun ESMS de cette grappe dans votre périmètre RPPS+.")
-    synth = services.syntheses(ets)
+    synth = services.syntheses(ets, leger=True)
     roles: dict = {}
     for s in synth:
         for r in s.par_role():

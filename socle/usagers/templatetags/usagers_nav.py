@@ -9,5 +9,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def droits_usagers(context) -> dict:
-    peut = rights.capacites(context["request"].user)
+    peut = context.get("socle_capacites")  # computed once per page by socle.web.context_processors
+    if peut is None:
+        peut = rights.capacites(context["request"].user)
     return {"dossier": "dossiers_usagers" in peut, "lot": "lots_ins" in peut}

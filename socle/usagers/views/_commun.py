@@ -20,9 +20,10 @@ def _ets_dossier(user):
     return rights.etablissements_visibles(user, fonctions=FONCTIONS_DOSSIER)
 
 
-def _usager(request: HttpRequest, pk: int) -> Usager:
-    """The usager if followed by one of the user's ESMS (or merged into such a record); 404 otherwise."""
-    ets = _ets_dossier(request.user)
+def _usager(request: HttpRequest, pk: int, ets=None) -> Usager:
+    """The usager if followed by one of the user's ESMS (`ets`, by default `_ets_dossier`), or merged into such a
+    record; 404 otherwise."""
+    ets = _ets_dossier(request.user) if ets is None else ets
     qs = Usager.objects.filter(Q(sejours__etablissement__in=ets) | Q(fusionne_dans__sejours__etablissement__in=ets))
     usager = qs.select_related("organisme").distinct().filter(pk=pk).first()
     if usager is None:
@@ -37,10 +38,10 @@ def _exiger_dossier(request: HttpRequest):
     return ets
 
 
-def _exiger_droit_usager(request: HttpRequest, usager: Usager) -> None:
+def _exiger_droit_usager(request: HttpRequest, usager: Usager, ets=None) -> None:
     if request.user.is_superuser:
         return
-    ets = _ets_dossier(request.user).filter(sejours__usager=usager)
+    ets = (_ets_dossier(request.user) if ets is None else ets).filter(sejours__usager=usager)
     if not ets.exists():
         raise PermissionDenied("Votre fonction ne permet pas de modifier cette identité.")
     if usager.fusionne_dans_id:
@@ -49,8 +50,9 @@ def _exiger_droit_usager(request: HttpRequest, usager: Usager) -> None:
 
 def _usager_modifiable(request: HttpRequest, pk: int) -> Usager:
     """The usager of `pk` (404 out of perimeter) that the user may change (403 otherwise)."""
-    usager = _usager(request, pk)
-    _exiger_droit_usager(request, usager)
+    ets = _ets_dossier(request.user)
+    usager = _usager(request, pk, ets)
+    _exiger_droit_usager(request, usager, ets)
     return usager
 
 

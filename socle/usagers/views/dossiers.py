@@ -33,23 +33,27 @@ from ._commun import (
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if not _ets_dossier(request.user).exists():
+    ets = _ets_dossier(request.user)
+    if not ets.exists():
         # The menu shows "Usagers & INS" to the représentant légal: send people without access to records to
         # what they may see (INSi batches, then the aggregated identity dashboard) rather than to a bare 403.
         if rights.etablissements_visibles(request.user, fonctions=FONCTIONS_LOT).exists():
             return redirect("usagers:lots")
         if rights.etablissements_visibles(request.user).exists():
             return redirect("usagers:tableau")
-    ets = _exiger_dossier(request)
+        ets = _exiger_dossier(request)  # refused, with the reason
     finess = request.GET.get("etablissement", "")
     q = request.GET.get("q", "").strip()
     statut = request.GET.get("statut", "")
     selection = ets.filter(finess=finess) if finess else ets
     qs = services.usagers_de(selection).select_related("organisme")
-    if q:
-        f = rniv.formater_nom(q)
+    texte, naissance = services.critere_recherche(q)
+    if naissance is not None:
+        qs = qs.filter(date_naissance=naissance)
+    if texte:
+        f = rniv.formater_nom(texte)
         qs = qs.filter(Q(nom_naissance__startswith=f) | Q(nom_utilise__startswith=f) | Q(prenoms_naissance__contains=f)
-                       | Q(matricule_ins__startswith=q))
+                       | Q(matricule_ins__startswith=texte))
     if statut in Statut.values:
         qs = qs.filter(statut=statut)
     total = qs.count()
@@ -96,10 +100,11 @@ def nouveau(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def fiche(request: HttpRequest, pk: int) -> HttpResponse:
-    usager = _usager(request, pk)
+    ets = _ets_dossier(request.user)
+    usager = _usager(request, pk, ets)
     tracer(Action.LECTURE, objet=usager)
     ctx = _contexte_fiche(usager)
-    ctx["ets_admission"] = _ets_dossier(request.user).filter(organisme=usager.organisme).order_by("nom")
+    ctx["ets_admission"] = ets.filter(organisme=usager.organisme).order_by("nom")
     ctx["attributs_form"] = AttributsForm(initial={"douteuse": usager.douteuse, "fictive": usager.fictive,
                                                    "homonyme": usager.homonyme})
     return render(request, "usagers/fiche.html", ctx)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -13,16 +12,6 @@ from socle.comptes import rights
 
 from .. import affichage, rniv, services
 from ..models import AnomalieIns
-
-
-def repartition_par_etablissement(ets) -> dict[int, Counter]:
-    rows = (services.Usager.objects.filter(sejours__etablissement__in=ets, sejours__date_sortie__isnull=True,
-                                           fusionne_dans__isnull=True)
-            .values("sejours__etablissement", "statut").annotate(n=Count("id", distinct=True)))
-    out: dict[int, Counter] = defaultdict(Counter)
-    for r in rows:
-        out[r["sejours__etablissement"]][r["statut"]] += r["n"]
-    return out
 
 
 def _barres(counter: Counter) -> dict:
@@ -46,7 +35,7 @@ def tableau(request: HttpRequest) -> HttpResponse:
         g = get_object_or_404(rights.grappes_visibles(request.user), pk=grappe_pk)
         selection, titre = ets_visibles.filter(organisme__grappes=g).distinct(), g.nom
     stats = services.stats_identites(selection)
-    rep = repartition_par_etablissement(ets_visibles)
+    rep = services.statuts_par_etablissement(ets_visibles)
     anomalies_et = Counter(AnomalieIns.objects.filter(etablissement__in=ets_visibles, resolue_le__isnull=True)
                            .values_list("etablissement_id", flat=True))
     lignes_et = [{"et": et, "anomalies": anomalies_et.get(et.pk, 0), **_barres(rep.get(et.pk, Counter()))}
