@@ -8,7 +8,8 @@
 #
 # Settings (environment): DATABASE_URL (default postgres://postgres@127.0.0.1:5432/socle_charge, or
 # …/socle_charge_quick with --quick), CHARGE_UTILISATEURS (50), CHARGE_CADENCE (10 new clients/s), CHARGE_DUREE
-# (3m), CHARGE_WORKERS (gunicorn workers; default: deploy/gunicorn.conf.py's, 2 × cores + 1), CHARGE_PORT (8765), CHARGE_PAUSE_MIN/MAX (1/3 s between two pages),
+# (3m), CHARGE_WORKERS (gunicorn workers; default: deploy/gunicorn.conf.py's, 2 × cores + 1), CHARGE_PORT (8765),
+# CHARGE_PAUSE_MIN/MAX (1/3 s between two pages), CHARGE_CHAUFFE (10 s between the last sign-in and the reset),
 # CHARGE_REGION (1: one chef de projet on the 300-ESMS grappe), CHARGE_CHARGE_MAX (1.5: the machine's load
 # average under which the run starts) and CHARGE_ATTENTE (0: seconds to wait for it, then run anyway with a
 # warning). gunicorn runs with the production configuration (deploy/gunicorn.conf.py), on plain HTTP on the loopback.
@@ -75,19 +76,23 @@ cpu() { local total=0 p; for p in "$@"; do
 cpu_serveur() { cpu "$GUNICORN" $(pgrep -P "$GUNICORN"); }
 cpu_postgres() { cpu $(psql "${DATABASE_URL%/*}/postgres" -Atc \
   "select pid from pg_stat_activity where datname='$base' and pid <> pg_backend_pid()" 2>/dev/null); }
-CPU_SERVEUR0=$(cpu_serveur); T0=$SECONDS
+machine() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }  # every process: user nice system irq softirq steal
+CPU_SERVEUR0=$(cpu_serveur); MACHINE0=$(machine); T0=$SECONDS
 
 echo "== locust : $UTILISATEURS clients, +$CADENCE/s, $DUREE"
-CHARGE_CIBLES="$CIBLES" timeout --kill-after=30 600 "$RACINE/.venv/bin/locust" -f benchmarks/charge/locustfile.py \
+CHARGE_CIBLES="$CIBLES" timeout --kill-after=30 900 /usr/bin/time -f "%U %S" -o "${SORTIE}_locust_cpu.txt" \
+  "$RACINE/.venv/bin/locust" -f benchmarks/charge/locustfile.py \
   --headless -u "$UTILISATEURS" -r "$CADENCE" --run-time "$DUREE" --stop-timeout 10 \
   --host "http://127.0.0.1:$PORT" --csv "$SORTIE" --only-summary --exit-code-on-error 0 \
   > "${SORTIE}_locust.log" 2>&1 || { tail -30 "${SORTIE}_locust.log"; exit 1; }
 grep "^\[charge\]" "${SORTIE}_locust.log" || true
 # persistent connections: the PostgreSQL processes serving gunicorn are still there to be read
-CPU_PG=$(cpu_postgres); CPU_SERVEUR=$(( $(cpu_serveur) - CPU_SERVEUR0 )); DUREE_S=$((SECONDS - T0))
-awk -v s="$CPU_SERVEUR" -v p="$CPU_PG" -v t="$TICKS" -v d="$DUREE_S" 'BEGIN{
-  printf "CPU consommé pendant la course (%d s) : gunicorn %.0f s, PostgreSQL %.0f s (connexions encore ouvertes), soit %.2f cœur(s) en moyenne\n",
-    d, s/t, p/t, (s+p)/t/d }' | tee "${SORTIE}_cpu.txt"
+CPU_PG=$(cpu_postgres); CPU_SERVEUR=$(( $(cpu_serveur) - CPU_SERVEUR0 )); MACHINE=$(( $(machine) - MACHINE0 ))
+DUREE_S=$((SECONDS - T0)); CPU_LOCUST=$(awk '{print $1 + $2}' "${SORTIE}_locust_cpu.txt" 2>/dev/null || echo 0)
+awk -v s="$CPU_SERVEUR" -v p="$CPU_PG" -v m="$MACHINE" -v l="$CPU_LOCUST" -v t="$TICKS" -v d="$DUREE_S" -v c="$(nproc)" 'BEGIN{
+  autres = m/t - s/t - p/t - l; if (autres < 0) autres = 0
+  printf "CPU pendant la course (%d s, %d cœurs) : gunicorn %.0f s, PostgreSQL %.0f s, locust %.0f s, soit %.2f cœur(s) ;\n", d, c, s/t, p/t, l, (s/t+p/t+l)/d
+  printf "le reste de la machine (autres processus) : %.2f cœur(s) en moyenne\n", autres/d }' | tee "${SORTIE}_cpu.txt"
 arreter
 trap - EXIT
 echo "== résultats (CSV : ${SORTIE}_stats.csv)"

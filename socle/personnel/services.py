@@ -121,15 +121,19 @@ def syntheses(etablissements, actifs_seulement: bool = True, leger: bool = False
     if leger:
         return _syntheses_legeres(ets, actifs_seulement)
     result = {et.pk: SyntheseEsms(et) for et in ets}
-    ctxs = rules.contextes(OrganismeGestionnaire.objects.filter(pk__in={et.organisme_id for et in ets}))
-    situations = (SituationExercice.objects.filter(etablissement__in=ets)
-                  .select_related("professionnel", "professionnel__organisme", "etablissement")
+    ogs = {og.pk: og for og in OrganismeGestionnaire.objects.filter(pk__in={et.organisme_id for et in ets})}
+    ctxs = rules.contextes(ogs.values())
+    # the ESMS and OG objects are the ones already there (one instance each, not one per line)
+    situations = (SituationExercice.objects.filter(etablissement__in=ets).select_related("professionnel")
                   .prefetch_related(Prefetch("professionnel__situations"))
                   .order_by("professionnel__nom_naissance", "professionnel__pk"))
     for s in situations:
         if actifs_seulement and not rules.situation_active(s):
             continue
+        s.etablissement = result[s.etablissement_id].etablissement
         pro = s.professionnel
+        if pro.organisme_id in ogs:
+            pro.organisme = ogs[pro.organisme_id]
         ctx = ctxs.get(pro.organisme_id)
         if ctx is None:
             ctx = ctxs[pro.organisme_id] = rules.contexte(pro.organisme)

