@@ -103,8 +103,8 @@ def _on_login(sender, request, user, **kwargs):
     """With the means of the sign-in (`request.socle_moyen_connexion`: psc, totp, mot_de_passe), for the
     dashboards' connections by means."""
     moyen = getattr(request, "socle_moyen_connexion", None)
-    tracer(Action.CONNEXION, objet=user, utilisateur=user, request=request,
-           details={"moyen": moyen} if moyen else None)
+    details = {"moyen": moyen, **getattr(request, "socle_details_connexion", {})} if moyen else None
+    tracer(Action.CONNEXION, objet=user, utilisateur=user, request=request, details=details)
 
 
 @receiver(user_logged_out)

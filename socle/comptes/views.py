@@ -20,7 +20,7 @@ from socle.organisations.models import Grappe
 
 from . import authentification as authn
 from . import second_facteur, services
-from .demo import DEMO_PASSWORD, comptes_demo
+from .demo import DEMO_PASSWORD, code_totp_demo, comptes_demo
 from .forms import CompteForm, HabilitationForm
 from .models import Habilitation, Utilisateur
 
@@ -158,7 +158,7 @@ class ConnexionView(auth_views.LoginView):
         context["inactivite"] = "inactivite" in self.request.GET
         context["psc_terminee"] = "psc_terminee" in self.request.GET
         if getattr(settings, "SOCLE_DEMO", False):
-            context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD,
+            context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD, "totp": code_totp_demo(),
                                "comptes": comptes_demo()}
         return context
 
@@ -209,7 +209,9 @@ def second_facteur_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(authn.CLE_EN_ATTENTE, None)
             return reponse_blocage(request)
         erreur = _("Code incorrect ou déjà utilisé.")
-    return render(request, "comptes/second_facteur.html", {"erreur": erreur, "identifiant": user.username})
+    return render(request, "comptes/second_facteur.html", {
+        "erreur": erreur, "identifiant": user.username,
+        "code_demo": code_totp_demo() if getattr(settings, "SOCLE_DEMO", False) else ""})
 
 
 @login_required

@@ -188,23 +188,16 @@ def ouvrir_session(
     with transaction.atomic():
         _fonction_du_jour(compte, situation)
         Professionnel.objects.filter(compte=compte).update(psc_derniere_connexion=timezone.now())
+        # signing in with PSC proves her e-CPS is active
+        Professionnel.objects.filter(compte=compte, ecps_activee_le__isnull=True).update(
+            ecps_activee_le=timezone.localdate())
     request.socle_moyen_connexion = "psc"
+    request.socle_details_connexion = {
+        "etablissement": situation.etablissement.finess, "identifiant_national": identifiant,
+        "role": situation.role, "genre_activite": situation.genre_activite}
     auth.login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
     authn.marquer(request, "psc", situation.etablissement_id)
     request.session[CLE_JETONS] = jetons_chiffres
-    tracer(
-        Action.CONNEXION,
-        objet=situation.professionnel,
-        utilisateur=compte,
-        libelle=f"Situation choisie pour la session : {situation.etablissement.nom}",
-        details={
-            "moyen": "psc",
-            "etablissement": situation.etablissement.finess,
-            "identifiant_national": identifiant,
-            "role": situation.role,
-            "genre_activite": situation.genre_activite,
-        },
-    )
 
 
 def chiffrer(connexion: ConnexionPsc) -> str:
