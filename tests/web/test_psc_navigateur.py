@@ -71,6 +71,7 @@ def test_secretaire_sans_rpps_mot_de_passe_et_totp(live_server):
         page.fill("#id_code", "000000")
         page.click("button[type=submit]")
         assert "Code incorrect" in page.content()
+        page.wait_for_timeout(1500)  # django-otp refuses any code for 1 s after a wrong one
         page.fill("#id_code", code_totp("secretaire-totp"))
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
