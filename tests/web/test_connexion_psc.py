@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.test import Client
 
 from socle.audit.models import Action, EvenementAudit
 from socle.comptes import rights
@@ -273,3 +274,33 @@ def test_blocage_apres_echecs_repetes(client, bouchon, infirmiere, settings):
         psc_outils.aller_retour(client, bouchon, f"8{pro.rpps}")
     bouchon.defaut = ""
     assert psc_outils.aller_retour(client, bouchon, f"8{pro.rpps}").status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_le_bouchon_sert_les_professionnels_du_registre(client, settings):
+    """As in `socle demo`: the sign-in page offers PSC, whose stand-in (started on demand) lists the registry's
+    professionals with realistic SubjectRefPro claims, the demo nurse first; she gets the choice of her EHPAD."""
+    from django.core.management import call_command
+
+    call_command("demo", "--no-serve")
+    configuration.installer_bouchon(None)
+    b = configuration.bouchon()
+    try:
+        settings.SOCLE_DEMO = True
+        page = client.get("/comptes/connexion/").content.decode()
+        assert "Se connecter avec Pro Santé Connect" in page
+        identites = b.identites()
+        claire = identites[0]
+        assert claire.nom == "DÉMO-PSC-INFIRMIERE" and claire.subject_name_id.startswith("8")
+        activites = [a for e in claire.exercices for a in e["activities"]]
+        assert claire.exercices[0]["codeProfession"] == "60" and len(activites) == 2
+        assert all(len(a["numeroFinessSite"]) == 9 and a["numeroFinessetablissementJuridique"] for a in activites)
+        assert len(identites) > 20 and identites[-1].nom == "INCONNU-DEMO"
+        reponse = psc_outils.aller_retour(client, b, claire.subject_name_id)
+        assert reponse["Location"] == "/comptes/pro-sante-connect/situation/"
+        client.post("/comptes/deconnexion/")
+        assert psc_outils.aller_retour(Client(), b, identites[-1].subject_name_id).status_code == 403
+    finally:
+        settings.SOCLE_DEMO = False
+        configuration.installer_bouchon(None)
+        b.arreter()
