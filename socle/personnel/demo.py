@@ -155,13 +155,13 @@ def _infirmiere_psc(ctx) -> None:
         ehpad = [e for e in ctx.etablissements if e.organisme_id == og.pk][:2]
     naissance = date(1988, 6, 14)
     pro = Professionnel.objects.create(
-        organisme=og, civilite="MME", nom_naissance="DÉMO-PSC-INFIRMIERE", prenoms=["Claire"], prenom_usuel="Claire",
+        organisme=og, civilite="MME", nom_naissance="INFIRMIERE-PSC-DEMO", prenoms=["Claire"], prenom_usuel="Claire",
         sexe="F", date_naissance=naissance, commune_naissance="69381", email="claire.infirmiere@demo.invalid",
         mobile="0612345678", rpps=rpps_fictif(990001), rpps_enregistre_le=timezone.make_aware(datetime(2025, 3, 3)),
-        ecps_activee_le=date(2025, 3, 10), cle=cle_identite("DÉMO-PSC-INFIRMIERE", "Claire", naissance, "F"))
+        ecps_activee_le=date(2025, 3, 10), cle=cle_identite("INFIRMIERE-PSC-DEMO", "Claire", naissance, "F"))
     for et in ehpad:
         SituationExercice.objects.create(professionnel=pro, etablissement=et, metier="Infirmière", profession="60",
-                                         nom_exercice="DÉMO-PSC-INFIRMIERE", prenom_exercice="Claire",
+                                         nom_exercice="INFIRMIERE-PSC-DEMO", prenom_exercice="Claire",
                                          date_prise_fonction=date(2024, 1, 1))
     ctx.notes.append(f"Pro Santé Connect (bouchon local) : « Se connecter avec Pro Santé Connect », identité "
-                     f"« Claire DÉMO-PSC-INFIRMIERE » (8{pro.rpps}), infirmière dans {len(ehpad)} EHPAD.")
+                     f"« Claire INFIRMIERE-PSC-DEMO » (8{pro.rpps}), infirmière dans {len(ehpad)} EHPAD.")

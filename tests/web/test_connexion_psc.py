@@ -291,7 +291,7 @@ def test_demo_le_bouchon_sert_les_professionnels_du_registre(client, settings):
         assert "Se connecter avec Pro Santé Connect" in page
         identites = b.identites()
         claire = identites[0]
-        assert claire.nom == "DÉMO-PSC-INFIRMIERE" and claire.subject_name_id.startswith("8")
+        assert claire.nom == "INFIRMIERE-PSC-DEMO" and claire.subject_name_id.startswith("8")
         activites = [a for e in claire.exercices for a in e["activities"]]
         assert claire.exercices[0]["codeProfession"] == "60" and len(activites) == 2
         assert all(len(a["numeroFinessSite"]) == 9 and a["numeroFinessetablissementJuridique"] for a in activites)

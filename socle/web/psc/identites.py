@@ -72,5 +72,5 @@ def identites_du_registre(limite: int = 300) -> list[IdentiteTest]:
             )
         )
     # the demo's nurse first, then the rest; the unknown professional last
-    identites.sort(key=lambda i: (not i.nom.startswith("DÉMO-PSC"), i.nom))
+    identites.sort(key=lambda i: (not i.nom.endswith("-PSC-DEMO"), i.nom))
     return [*identites, INCONNU]
