@@ -239,8 +239,10 @@ def activer_second_facteur(request: HttpRequest) -> HttpResponse:
 @require_POST
 def codes_secours(request: HttpRequest) -> HttpResponse:
     """New recovery codes (the previous ones stop working), for a session strongly authenticated."""
-    if not getattr(request.user, "authentification_forte", False) or \
-            not second_facteur.a_second_facteur(request.user):
+    if not second_facteur.a_second_facteur(request.user):
+        messages.info(request, _("Activez d'abord votre second facteur : les codes de secours viennent avec lui."))
+        return redirect("comptes:activer_second_facteur")
+    if not getattr(request.user, "authentification_forte", False):
         raise PermissionDenied(_("Connectez-vous avec votre second facteur pour obtenir de nouveaux codes."))
     return render(request, "comptes/codes_secours.html",
                   {"codes": second_facteur.nouveaux_codes_secours(request.user), "nouveau": False})

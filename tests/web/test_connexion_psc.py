@@ -304,3 +304,37 @@ def test_demo_le_bouchon_sert_les_professionnels_du_registre(client, settings):
         settings.SOCLE_DEMO = False
         configuration.installer_bouchon(None)
         b.arreter()
+
+
+def test_retour_sans_demande_en_cours_refuse(client, bouchon):
+    """A callback whose state matches no sign-in started in this browser (forged or replayed) is refused."""
+    reponse = client.get("/comptes/pro-sante-connect/retour/?code=vole&state=inconnu")
+    assert reponse.status_code == 302 and reponse["Location"] == "/comptes/connexion/"
+    assert "_auth_user_id" not in client.session
+    assert "aucune demande de connexion en cours" in client.get("/comptes/connexion/").content.decode()
+    ev = EvenementAudit.objects.filter(action=Action.ECHEC_CONNEXION).latest("pk")
+    assert ev.details["motif"] == "state"
+    assert not any(e["evenement"] == "token" for e in bouchon.journal)  # no code was exchanged
+
+
+def test_pkce_le_code_seul_ne_suffit_pas(client, bouchon, infirmiere):
+    """PKCE S256: the authorization code alone (stolen on the way back) cannot be exchanged without Socle's
+    verifier, kept in the session; Socle's own exchange then works."""
+    import requests
+
+    pro, s1, s2 = infirmiere
+    s2.delete()
+    bouchon._identites = [psc_outils.identite_de(pro, [s1])]
+    depart = client.get("/comptes/pro-sante-connect/")
+    assert "code_challenge_method=S256" in depart["Location"] and "acr_values=eidas1" in depart["Location"]
+    assert "scope=openid+scope_all" in depart["Location"] and "nonce=" in depart["Location"]
+    approbation = requests.post(depart["Location"], data={"identite": f"8{pro.rpps}", "decision": "approuver"},
+                                allow_redirects=False, timeout=10)
+    code = approbation.headers["Location"].split("code=")[1].split("&")[0]
+    vol = requests.post(f"{bouchon.url}/token", auth=("socle-test", psc_outils.SECRET), timeout=10,
+                        data={"grant_type": "authorization_code", "code": code,
+                              "redirect_uri": "http://testserver/comptes/pro-sante-connect/retour/"})
+    assert vol.status_code == 400 and "access_token" not in vol.text
+    retour = approbation.headers["Location"].split("/comptes/", 1)[1]
+    assert client.get("/comptes/" + retour).status_code == 302
+    assert "_auth_user_id" in client.session

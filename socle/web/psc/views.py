@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -54,6 +55,10 @@ def retour(request: HttpRequest) -> HttpResponse:
     try:
         psc = client.terminer(request)
     except RefusPsc as exc:
+        if exc.code == "state":  # no sign-in in progress in this browser (expired, replayed or forged): start again
+            services.refuser(request, exc.code, exc.message)
+            messages.error(request, exc.message)
+            return redirect("comptes:login")
         return _refus(request, exc.code, exc.message)
     identite = psc.identite
     sni = identite.subject_name_id
