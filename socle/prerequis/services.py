@@ -166,6 +166,19 @@ def etats_pour(og: OrganismeGestionnaire, etablissement: Etablissement | None = 
     return rules.appliquer_branches(etats, rules.branches(Dui.objects.filter(etablissement=etablissement).first()))
 
 
+def branches_og(og: OrganismeGestionnaire) -> set[str]:
+    """The branches of the chain the OG's own steps serve (from its active ESMS's DUI records)."""
+    actifs = list(etablissements_actifs(og))
+    duis = duis_de(actifs)
+    return rules.branches_organisme(duis.get(e.pk) for e in actifs)
+
+
+def plateforme_test() -> dict:
+    """What a test platform relaxes, for the screens to say it: the homologation check, extra test CAs."""
+    return {"homologation_exigee": homologation_exigee(),
+            "ac_test": list(getattr(settings, "SOCLE_CERTIFICATS_AC_TEST", []))}
+
+
 def etablissements_actifs(og: OrganismeGestionnaire):
     return og.etablissements.filter(etat=EtatFiness.ACTIF).order_by("nom")
 
