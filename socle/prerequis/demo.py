@@ -75,7 +75,7 @@ def peupler(ctx) -> None:
     # the demo grappe's own milestone, set (not "à confirmer") by its chef de projet
     Jalon.objects.update_or_create(code="demo_copil", grappe=ctx.grappe, organisme=None, defaults={
         "libelle": "Comité de pilotage de la grappe (démo) : contrat et carte CDE", "programme": "ESMS Numérique",
-        "date_cible": jour + timedelta(days=7), "etapes": ["contrat_cde", "cde_reception"], "a_confirmer": False})
+        "date_cible": jour + timedelta(days=5), "etapes": ["contrat_cde", "cde_reception"], "a_confirmer": False})
     EtatEtape.objects.filter(organisme__in=[og1, og2, og3]).delete()
 
     # OG 0: everything done, dates spread over the past months along the DAG.

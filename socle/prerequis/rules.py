@@ -167,14 +167,16 @@ def dates_au_plus_tot(etats: Mapping, aujourdhui: date, etapes: Iterable[str] | 
 
 
 def en_retard(etape_id: str, etats: Mapping, aujourdhui: date, jalons: Iterable = ()) -> bool:
-    """Late: in progress beyond its longest typical delay, or not done after a milestone that needs it."""
+    """Late: in progress beyond its longest typical delay, or not done after a confirmed milestone that needs it."""
     if est_termine(etats, etape_id):
         return False
     st = etats.get(etape_id)
     if st is not None and st.statut == EN_COURS and st.date_envoi:
         if aujourdhui > st.date_envoi + timedelta(days=ETAPES[etape_id].delai_max):
             return True
-    return any(etape_id in j.etapes and j.date_cible < aujourdhui for j in jalons)
+    # a default date nobody confirmed yet ("à confirmer") makes nobody late: it only warns (faisabilite)
+    return any(etape_id in j.etapes and j.date_cible < aujourdhui and not getattr(j, "a_confirmer", False)
+               for j in jalons)
 
 
 def faisabilite(jalons: Iterable, fenetres: Mapping[str, Fenetre], etats: Mapping,
@@ -182,6 +184,7 @@ def faisabilite(jalons: Iterable, fenetres: Mapping[str, Fenetre], etats: Mappin
     """Warnings for each milestone whose steps cannot (or may not) be done by its target date."""
     out: list[Avertissement] = []
     for j in jalons:
+        libelle = j.libelle + (" (date à confirmer)" if getattr(j, "a_confirmer", False) else "")
         for i in j.etapes:
             if i not in fenetres or est_termine(etats, i):
                 continue
@@ -189,15 +192,15 @@ def faisabilite(jalons: Iterable, fenetres: Mapping[str, Fenetre], etats: Mappin
             titre = ETAPES[i].titre
             if j.date_cible < aujourdhui:
                 out.append(Avertissement(j.code, i, "depasse",
-                                         f"« {j.libelle} » : échéance du {j.date_cible:%d/%m/%Y} dépassée, "
+                                         f"« {libelle} » : échéance du {j.date_cible:%d/%m/%Y} dépassée, "
                                          f"« {titre} » n'est pas faite."))
             elif f.fin_min and f.fin_min > j.date_cible:
                 out.append(Avertissement(j.code, i, "impossible",
-                                         f"« {j.libelle} » ({j.date_cible:%d/%m/%Y}) ne peut pas être tenu : "
+                                         f"« {libelle} » ({j.date_cible:%d/%m/%Y}) ne peut pas être tenu : "
                                          f"« {titre} » sera faite au plus tôt le {f.fin_min:%d/%m/%Y}."))
             elif f.fin_max and f.fin_max > j.date_cible:
                 out.append(Avertissement(j.code, i, "a_risque",
-                                         f"« {j.libelle} » ({j.date_cible:%d/%m/%Y}) est à risque : avec les délais "
+                                         f"« {libelle} » ({j.date_cible:%d/%m/%Y}) est à risque : avec les délais "
                                          f"habituels, « {titre} » peut finir le {f.fin_max:%d/%m/%Y}."))
     return out
 

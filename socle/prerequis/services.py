@@ -236,10 +236,10 @@ class VueOrganisme:
 
     @property
     def progression(self) -> tuple[int, int]:
-        total = len(self.lignes) + sum(len(ls) for _, ls in self.esms)
-        faits = sum(1 for lg in self.lignes if lg.statut in rules.TERMINES)
-        faits += sum(1 for _, ls in self.esms for lg in ls if lg.statut in rules.TERMINES)
-        return faits, total
+        """(done, applicable): a non-applicable step (declared so, or of a branch not taken) counts in neither."""
+        toutes = self.lignes + [lg for _, ls in self.esms for lg in ls]
+        applicables = [lg for lg in toutes if lg.statut != rules.NON_APPLICABLE]
+        return sum(1 for lg in applicables if lg.statut == rules.FAIT), len(applicables)
 
 
 def _ligne(eid: str, etats: dict, jour: date, js: list, fen: dict, et=None) -> LigneEtape:
