@@ -569,9 +569,9 @@ def certificat_insi_pret(organisme: OrganismeGestionnaire) -> tuple[bool, str]:
         return True, msg
     non_igc = [c for c in candidats if not c.emetteur_reconnu[0]]
     if non_igc:
-        c = non_igc[0]
-        return False, (f"Le certificat {c.cn} n° {c.numero_serie} n'est pas utilisable : "
-                       f"{c.emetteur_reconnu[1]}. Commandez le certificat sur la plateforme IGC Santé.")
+        raisons = " ; ".join(f"le certificat {c.cn} n° {c.numero_serie} n'est pas utilisable ({c.emetteur_reconnu[1]})"
+                             for c in non_igc)
+        return False, f"{raisons[0].upper()}{raisons[1:]}. Commandez le certificat sur la plateforme IGC Santé."
     if candidats:
         return False, ("Le certificat INSi de l'organisme n'est pas valide aujourd'hui (expiré ou pas encore actif) : "
                        "commandez-en un nouveau sur la plateforme IGC Santé.")

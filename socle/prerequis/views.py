@@ -22,7 +22,15 @@ from socle.organisations.models import EtatFiness
 from . import calendrier, homologation, rules, services
 from .catalogue import BRANCHES_LIBELLES, ETAPES, Niveau
 from .certificats import CertificatError
-from .forms import CarteForm, CertificatForm, DuiForm, EtapeForm, HomologationForm, LecteurForm, MandataireForm
+from .forms import (
+    CarteForm,
+    CertificatForm,
+    DuiForm,
+    EtapeForm,
+    HomologationForm,
+    LecteurForm,
+    MandataireForm,
+)
 from .models import Carte, Certificat, Dui, EtatEtape, Homologation, Lecteur, Mandataire
 
 
