@@ -158,6 +158,18 @@ def test_demo_grappe_states_blocked_and_next_actions(settings, tmp_path):
     assert v2.progression[0] == 0
     assert any(a.gravite == "impossible" and a.jalon == "demo_copil" for a in v2.avertissements)
 
+    # the demo's chain: DUI records choose the branches, CPE holders are not in RPPS+, a mandataire is listed
+    from socle.prerequis.models import Carte, Dui, Mandataire
+
+    assert Dui.objects.filter(etablissement__organisme=og0, insi_certificat=True, alimentation_dmp=True).exists()
+    assert Dui.objects.filter(etablissement__organisme=og3, insi_certificat=False).count() == 1
+    assert Carte.objects.filter(type="CPE").exists()
+    assert not Carte.objects.filter(type="CPE", date_inscription_rpps__isnull=False).exists()
+    assert all(not rules.controler_carte(c.type, c.canal, c.date_inscription_rpps, c.date_reception,
+                                         c.date_activation) for c in Carte.objects.all())
+    assert Mandataire.objects.filter(organisme=og3, commande_cartes=True).exists()
+    assert services.inventaire_certificats(list(og0.certificats.all())).dmp_complet
+
     v3 = services.vue_organisme(og3, {RL})
     f3, t3 = v3.progression
     assert 0 < f3 < t3
