@@ -3,6 +3,7 @@ from django.conf import settings
 
 from . import rniv
 from .models import Sexe, TypeJustificatif
+from .naissance import ChampDateNaissance
 
 
 def _largeur(form: forms.Form) -> None:
@@ -19,7 +20,7 @@ class TraitsForm(forms.Form):
                                         help_text="Séparés par un espace ; « JEAN-PIERRE MARIE » = 2 prénoms.")
     premier_prenom = forms.CharField(label="Premier prénom de naissance", max_length=100, required=False,
                                      help_text="Vide = le premier de la liste (R-FMT-04).")
-    date_naissance = forms.DateField(label="Date de naissance", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_naissance = ChampDateNaissance(label="Date de naissance")  # JJ/MM/AAAA, 00 allowed [R-DN-02]
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices)
     lieu_naissance = forms.CharField(label="Lieu de naissance (code INSEE)", max_length=5, min_length=5,
                                      help_text="Code de la commune à la date de naissance, ou 99 + code pays ; "
@@ -43,13 +44,6 @@ class TraitsForm(forms.Form):
         if err:
             raise forms.ValidationError(err)
         return code
-
-    def clean_date_naissance(self):
-        d = self.cleaned_data["date_naissance"]
-        err = rniv.date_naissance_erreur(d)
-        if err:
-            raise forms.ValidationError(err)
-        return d
 
 
 class CreationForm(TraitsForm):

@@ -11,6 +11,7 @@ from socle.core.travaux import AvecCycle, cycle
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import affichage
+from .naissance import DateLunaireField
 
 
 class Statut(models.TextChoices):
@@ -59,7 +60,7 @@ class Usager(models.Model):
     nom_naissance = models.CharField(_("nom de naissance"), max_length=100)
     prenoms_naissance = models.CharField(_("prénoms de naissance (dans l'ordre)"), max_length=200)
     premier_prenom = models.CharField(_("premier prénom de naissance"), max_length=100)
-    date_naissance = models.DateField(_("date de naissance"))
+    date_naissance = DateLunaireField(_("date de naissance"))  # as given, 00 allowed [R-DN-02]
     sexe = models.CharField(_("sexe"), max_length=1, choices=Sexe.choices)
     lieu_naissance = models.CharField(_("lieu de naissance (code INSEE commune ou pays 99xxx)"), max_length=5)
     # used traits [R-TR-02]

@@ -23,6 +23,7 @@ from socle.connecteurs.insi.interface import (
     ReponseInsi,
     TraitsRecherche,
 )
+from socle.core.naissance import DateLunaire, parse_saisie
 from socle.prerequis.services import certificat_insi_pret, certificat_pour
 
 from . import rniv
@@ -105,7 +106,7 @@ def historiser(usager: Usager, evenement: str, ancien: str, *, user=None, motif:
 
 
 def _traits(usager: Usager) -> dict:
-    return {k: (v.isoformat() if isinstance(v, date) else v)
+    return {k: (v.isoformat() if isinstance(v, date | DateLunaire) else v)
             for k in rniv.TRAITS_STRICTS + rniv.TRAITS_COMPLEMENTAIRES
             for v in [getattr(usager, k)]}
 
@@ -122,6 +123,11 @@ def normaliser_traits(data: dict) -> dict:
             out["premier_prenom"] = out["prenoms_naissance"].split(" ")[0]
     if "lieu_naissance" in out and out["lieu_naissance"]:
         out["lieu_naissance"] = out["lieu_naissance"].strip().upper()
+    if out.get("date_naissance"):  # stored as given, 00 allowed [R-DN-02]; unreadable: refused by R-DN-01
+        try:
+            out["date_naissance"] = DateLunaire.lire(out["date_naissance"])
+        except ValueError:
+            pass
     return out
 
 
@@ -165,18 +171,18 @@ def modifier_traits(usager: Usager, nouveaux: dict, *, user=None, motif: str = "
     changes = {}
     for k, v in nouveaux.items():
         old = anciens.get(k, getattr(usager, k, None))
-        cmp_v = v.isoformat() if isinstance(v, date) else v
+        cmp_v = v.isoformat() if isinstance(v, date | DateLunaire) else v
         if (old or "") != (cmp_v or ""):
             changes[k] = v
     if not changes:
         return usager
     ancien_statut = usager.statut
     nouveau_statut = rniv.verifier_modification(usager.statut, anciens, changes)
-    merged = {**anciens, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}}
-    merged["date_naissance"] = date.fromisoformat(str(merged["date_naissance"]))
+    merged = {**anciens, **{k: (v.isoformat() if isinstance(v, date | DateLunaire) else v) for k, v in changes.items()}}
+    merged["date_naissance"] = DateLunaire.lire(merged["date_naissance"])
     _valider_traits(merged, nouveau_statut)
     for k, v in changes.items():
-        setattr(usager, k, v)
+        setattr(usager, k, DateLunaire.lire(v) if k == "date_naissance" else v)
     usager.statut = nouveau_statut
     usager.save()
     historiser(usager, Ev.TRAITS, ancien_statut, user=user, motif=motif or (
@@ -237,9 +243,8 @@ def enregistrer_controle(usager: Usager, type_doc: str, *, user=None, ctx: rniv.
 def contexte_controle(usager: Usager) -> rniv.ContexteControle:
     sejour = usager.sejours.select_related("etablissement").filter(date_sortie__isnull=True).first()
     cat = sejour.etablissement.categorie_code if sejour else ""
-    age = (timezone.localdate() - usager.date_naissance).days // 365
     return rniv.ContexteControle(categorie_etablissement=cat, admission_directe_ehpad=(cat == "500"),
-                                 mineur=age < 18)
+                                 mineur=rniv.mineur_le(usager.date_naissance, timezone.localdate()))
 
 
 # --- INSi ----------------------------------------------------------------------------------------------------
@@ -394,7 +399,7 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
         # the checked document showed other traits: control to be redone
         usager.statut = rniv.transition(usager.statut, "controle_perdu")
     for k, v in nouveaux.items():
-        setattr(usager, k, date.fromisoformat(v) if k == "date_naissance" else v)
+        setattr(usager, k, DateLunaire.lire(v) if k == "date_naissance" else v)
     usager.matricule_ins, usager.cle_ins, usager.oid_ins = rep["matricule_ins"], rep["cle_ins"], rep["oid_ins"]
     usager.date_appel_insi = appel.le
     usager.save()
@@ -433,14 +438,14 @@ def rejeter_identite(usager: Usager, appel: AppelInsi, motif: str, *, user=None)
 _DATE_RECHERCHE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 
 
-def critere_recherche(q: str) -> tuple[str, date | None]:
+def critere_recherche(q: str) -> tuple[str, DateLunaire | None]:
     """Split a search typed at the desk into (name or INS text, birth date): "12/03/1941" or "MARTIN 12/03/1941"
     searches by birth date, the first search the RNIV advises before creating an identity. A date that does not
     exist stays in the text (and then finds nobody)."""
     m = _DATE_RECHERCHE.search(q or "")
     if m:
-        try:
-            d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        try:  # a lunar date (00/00/1962) is searched as given [R-DN-02]
+            d = parse_saisie(f"{m.group(1)}/{m.group(2)}/{m.group(3)}")
         except ValueError:
             return (q or "").strip(), None
         return " ".join((q[:m.start()] + " " + q[m.end():]).split()), d
