@@ -164,6 +164,9 @@ class Justificatif(models.Model):
                                     related_name="+")
     verifie_par_nom = models.CharField(_("vérifié par"), max_length=150, blank=True)
     verifie_le = models.DateTimeField(_("vérifié le"))
+    pays = models.CharField(_("pays de délivrance (ISO)"), max_length=2, blank=True)
+    # the admission screen's attempt: one document recorded once per attempt, whatever the clicks or reloads
+    tentative = models.CharField(max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("justificatif d'identité")
@@ -180,6 +183,8 @@ class Sejour(models.Model):
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="sejours")
     date_admission = models.DateField(_("date d'admission"))
     date_sortie = models.DateField(_("date de sortie"), null=True, blank=True)
+    # recorded at admission: opens the EHPAD exception of R-DOC-03 (LECV), a property of the stay, not of the ESMS
+    admission_directe_ehpad = models.BooleanField(_("admission directe en EHPAD"), default=False)
 
     class Meta:
         verbose_name = _("accompagnement (séjour)")
@@ -203,6 +208,10 @@ class AppelInsi(models.Model):
     reponse = models.JSONField(default=dict, blank=True)  # returned identity, verbatim
     erreur = models.TextField(blank=True)
     decision = models.CharField(max_length=10, blank=True)  # "", "acceptee", "rejetee"
+    # the admission screen's attempt (a double click or a reload replays it, never calls twice)
+    tentative = models.CharField(max_length=32, blank=True, db_index=True)
+    canal = models.CharField(_("canal"), max_length=5, blank=True,
+                             choices=[("", "Traits saisis"), ("CV", "Carte Vitale"), ("AV", "Appli carte Vitale")])
 
     class Meta:
         ordering = ["-le", "-id"]

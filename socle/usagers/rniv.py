@@ -86,7 +86,8 @@ def appel_insi_autorise(douteuse: bool, fictive: bool) -> tuple[bool, str]:
     return True, ""
 
 
-def transition(statut: str, evenement: str, *, douteuse: bool = False, fictive: bool = False) -> str:
+def transition(statut: str, evenement: str, *, douteuse: bool = False, fictive: bool = False,
+               sexe: str = "") -> str:
     """New status after an event [R-ST-03][R-ST-04][R-ST-05][R-ST-06].
 
     Events: "insi_ok" (INSi answered one identity coherent with the traits), "controle_ok" (high-trust device
@@ -114,7 +115,12 @@ def transition(statut: str, evenement: str, *, douteuse: bool = False, fictive: 
         i = c = False  # [R-ED-04] the checked document and the INSi answer no longer match the traits
     else:
         raise ValueError(evenement)
-    return statut_de(i, c)
+    nouveau = statut_de(i, c)
+    if nouveau != PROV and sexe and sexe not in ("M", "F"):
+        # [R-SX-01] sex I (indéterminé) exists only on a provisoire identity: no way out of PROV with it
+        raise RegleRniv("R-SX-01", f"Sexe « {sexe} » : une {LIBELLES[nouveau].lower()} ne peut avoir que le sexe F "
+                                   "ou M ; corrigez le sexe avant de contrôler le justificatif ou d'appeler INSi")
+    return nouveau
 
 
 def qualifiee_possible(insi_ok: bool, controle_ok: bool, apcv: bool = False) -> bool:
@@ -139,7 +145,7 @@ class ContexteControle:
     categorie_etablissement: str = ""  # FINESS category code, 500 = EHPAD
     admission_directe_ehpad: bool = False
     mineur: bool = False
-    pays_cni: str = "FR"
+    pays_cni: str = ""  # ISO alpha-2 of the issuing country, always chosen, never defaulted [R-DOC-01]
     mineur_ase: bool = False  # minor in the care of the ASE without an official identity document
     majeur_sans_document: bool = False  # adult who cannot obtain an official identity document
 
@@ -150,6 +156,8 @@ def controle_haut_niveau(type_doc: str, ctx: ContexteControle | None = None) -> 
     if type_doc in HAUT_NIVEAU:
         return True, "Dispositif d'identification à haut niveau de confiance (R-DOC-01)."
     if type_doc == "CN":
+        if not ctx.pays_cni:
+            return False, "Carte d'identité : le pays qui l'a délivrée n'est pas indiqué (R-DOC-01)."
         if ctx.pays_cni.upper() in PAYS_CNI_HAUT_NIVEAU:
             return True, "Carte d'identité d'un pays de l'UE/EEE, Suisse, Vatican, Monaco, Saint-Marin, Andorre (R-DOC-01)."
         return False, (f"Carte d'identité du pays « {ctx.pays_cni} » : pas de haut niveau de confiance, "
