@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.connecteurs.insi.lecteur import LIBELLES_CANAL, LecteurBouchon, LecteurErreur, lecteur_configure
 
 from .. import rniv, services
 from ..forms import ControleForm, RejetForm, TraitsForm
@@ -45,8 +46,17 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
     traits_form = TraitsForm(request.POST or None, initial=initial, statut=usager.statut)
     controle_form = ControleForm(request.POST or None)
     tentative = _tentative(request)
-    appel = None
-    if request.method == "POST":
+    appel, erreur_carte = None, ""
+    lecteur = lecteur_configure()
+    if request.method == "POST" and request.POST.get("action") == "carte":
+        # carte Vitale / ApCV read at the desk: INSi queried with the card, the typed traits untouched
+        traits_form, controle_form = TraitsForm(initial=initial, statut=usager.statut), ControleForm()
+        try:
+            lecture = lecteur.lire(request.POST.get("carte", ""))
+            appel = services.interroger_insi_carte(usager, lecture, user=request.user, tentative=tentative)
+        except (LecteurErreur, rniv.RegleRniv, services.AppelInsiRefuse) as exc:
+            erreur_carte = str(exc)
+    elif request.method == "POST":
         action = request.POST.get("action", "enregistrer")
         if traits_form.is_valid() and controle_form.is_valid():
             try:
@@ -75,7 +85,9 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
         appel = _reponse_en_attente(usager)
     ctx = _contexte_fiche(usager)
     ctx.update({"traits_form": traits_form, "controle_form": controle_form, "appel": appel,
-                "tentative": tentative, "rejet_form": RejetForm(),
+                "tentative": tentative, "rejet_form": RejetForm(), "erreur_carte": erreur_carte,
+                "cartes": [{"reference": LecteurBouchon.reference(c), "libelle": c.libelle} for c in lecteur.cartes()],
+                "canal": LIBELLES_CANAL.get(appel.canal, "") if appel else "",
                 "lignes": services.comparaison(usager, appel) if appel else []})
     if request.htmx:
         return render(request, "usagers/_zone_qualification.html", ctx)
