@@ -76,15 +76,13 @@ def test_double_clic_et_rechargement_avant_d_accepter(live_server, settings):
     homologuer(et.organisme)  # no INSi call by certificate before the OG's auto-homologation
     user = UtilisateurFactory(username="julie-admission")
     user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
+    TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)  # identities need the second factor
     u = services.creer_usager(et.organisme, et, {"nom_naissance": NOM_LENTEUR, "prenoms_naissance": "Lucie",
                                                  "sexe": "F", "date_naissance": date(1981, 7, 7),
                                                  "lieu_naissance": "33063"})
     try:
         with page_chromium() as page:
-            page.goto(f"{live_server.url}/comptes/connexion/")
-            page.fill("#id_username", "julie-admission")
-            page.fill("#id_password", "motdepasse-test")
-            page.click("button[type=submit]")
+            se_connecter(page, live_server.url, "julie-admission", "motdepasse-test")  # password, then TOTP
             page.goto(f"{live_server.url}/usagers/{u.pk}/qualifier/")
             page.select_option("#id_type_justificatif", "PA")
             page.select_option("#id_pays_cni", "FR")
