@@ -36,8 +36,13 @@ from socle.documents.validation import precompiler, valider_cda  # noqa: E402
 from socle.organisations.models import Etablissement, OrganismeGestionnaire  # noqa: E402
 from socle.usagers.models import Sejour, Usager  # noqa: E402
 
-TRAITEMENTS = ["Amlodipine 5 mg : 1 cp le matin", "Paracétamol 1 g si douleur", "Lévothyrox 50 µg",
-               "Furosémide 40 mg", "Donépézil 10 mg le soir"]
+TRAITEMENTS = [
+    "Amlodipine 5 mg : 1 cp le matin",
+    "Paracétamol 1 g si douleur",
+    "Lévothyrox 50 µg",
+    "Furosémide 40 mg",
+    "Donépézil 10 mg le soir",
+]
 
 
 def main() -> None:
@@ -47,21 +52,46 @@ def main() -> None:
     args = ap.parse_args()
     n = 50 if args.quick else args.n
     call_command("migrate", verbosity=0)
-    og = OrganismeGestionnaire.objects.create(finess=avec_cle_luhn("69870000"), raison_sociale="BENCH DOCUMENTS")
-    et = Etablissement.objects.create(finess=avec_cle_luhn("69870001"), organisme=og, nom="EHPAD BENCH",
-                                      categorie_code="500", commune="LYON", code_postal="69003")
+    og = OrganismeGestionnaire.objects.create(
+        finess=avec_cle_luhn("69870000"), raison_sociale="BENCH DOCUMENTS"
+    )
+    et = Etablissement.objects.create(
+        finess=avec_cle_luhn("69870001"),
+        organisme=og,
+        nom="EHPAD BENCH",
+        categorie_code="500",
+        commune="LYON",
+        code_postal="69003",
+    )
     docs = []
     for i in range(n):
         corps = f"2{40 + i % 50:02d}{1 + i % 12:02d}69123{i % 1000:03d}"
-        u = Usager.objects.create(organisme=og, nom_naissance=f"BENCH{i:05d}", prenoms_naissance="ALICE MARIE",
-                                  premier_prenom="ALICE", date_naissance=date(1940 + i % 50, 1 + i % 12, 1 + i % 28),
-                                  sexe="F", lieu_naissance="69123", statut="QUAL", matricule_ins=corps,
-                                  cle_ins=f"{nir_key(corps):02d}", oid_ins="1.2.250.1.213.1.4.10")
+        u = Usager.objects.create(
+            organisme=og,
+            nom_naissance=f"BENCH{i:05d}",
+            prenoms_naissance="ALICE MARIE",
+            premier_prenom="ALICE",
+            date_naissance=date(1940 + i % 50, 1 + i % 12, 1 + i % 28),
+            sexe="F",
+            lieu_naissance="69123",
+            statut="QUAL",
+            matricule_ins=corps,
+            cle_ins=f"{nir_key(corps):02d}",
+            oid_ins="1.2.250.1.213.1.4.10",
+        )
         Sejour.objects.create(usager=u, etablissement=et, date_admission=date(2024, 1, 1))
-        contenu = {"medecin_nom": "Dr BENCH", "medecin_telephone": "0472000000", "etablissement_prefere": "CHU",
-                   "antecedents": "Hypertension\nDiabète de type 2", "allergies": "Pénicilline",
-                   "traitements": "\n".join(TRAITEMENTS[: 1 + i % 5]), "directives_anticipees": "oui",
-                   "etat": ["62476001"] if i % 2 else [], "bmr": "non", "documents_annexes": ["DLU_009"]}
+        contenu = {
+            "medecin_nom": "Dr BENCH",
+            "medecin_telephone": "0472000000",
+            "etablissement_prefere": "CHU",
+            "antecedents": "Hypertension\nDiabète de type 2",
+            "allergies": "Pénicilline",
+            "traitements": "\n".join(TRAITEMENTS[: 1 + i % 5]),
+            "directives_anticipees": "oui",
+            "etat": ["62476001"] if i % 2 else [],
+            "bmr": "non",
+            "documents_annexes": ["DLU_009"],
+        }
         docs.append(services.creer_dlu(u, et, par=None, contenu=contenu, date_acte=date(2026, 12, 1)))
 
     t0 = time.perf_counter()
@@ -77,12 +107,16 @@ def main() -> None:
         validation.append(time.perf_counter() - t)
         invalides += not rapport.valide
     total = sum(generation) + sum(validation)
-    print(f"DLU générés et validés : {n} (invalides : {invalides}) ; taille moyenne "
-          f"{len(construire(docs[0])) / 1024:.1f} Ko")
+    print(
+        f"DLU générés et validés : {n} (invalides : {invalides}) ; taille moyenne "
+        f"{len(construire(docs[0])) / 1024:.1f} Ko"
+    )
     print(f"compilation des schématrons (une fois, cache froid) : {compilation:.1f} s")
-    print(f"par document : génération {statistics.mean(generation) * 1000:.1f} ms, validation "
-          f"{statistics.mean(validation) * 1000:.1f} ms (médiane {statistics.median(validation) * 1000:.1f} ms), "
-          f"total {total / n * 1000:.1f} ms ; {n} documents en {total:.1f} s")
+    print(
+        f"par document : génération {statistics.mean(generation) * 1000:.1f} ms, validation "
+        f"{statistics.mean(validation) * 1000:.1f} ms (médiane {statistics.median(validation) * 1000:.1f} ms), "
+        f"total {total / n * 1000:.1f} ms ; {n} documents en {total:.1f} s"
+    )
     if invalides:
         sys.exit(1)
 
