@@ -194,6 +194,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
             "opposition": services.opposition_alimentation(doc),
             "erreurs": doc.rapport.get("erreurs", []),
             "Statut": Statut,
+            "contenu": _contenu_affiche(doc),
         },
     )
 
