@@ -152,6 +152,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "comptes:ajouter_habilitation": {"finess": "og", "user_id": "utilisateur"},
     "comptes:cloturer_habilitation": {"pk": "habilitation"},
     "comptes:renvoyer_activation": {"finess": "og", "user_id": "utilisateur"},
+    "comptes:desactiver_compte": {"finess": "og", "user_id": "utilisateur"},
     # the link's token is the credential itself: the suite holds a forged one (a valid link lets its holder
     # choose the password, by design)
     "comptes:activer": {"uidb64": "uid_utilisateur", "token": "jeton_faux"},
@@ -282,6 +283,9 @@ CORPS: dict[str, object] = {
     "comptes:ajouter_habilitation": lambda v: {"fonction": "admin_technique", "etablissement": v["et_pk"]},
     "comptes:cloturer_habilitation": lambda v: {},
     "comptes:renvoyer_activation": lambda v: {},
+    "comptes:desactiver_compte": lambda v: {},
+    "comptes:mot_de_passe": lambda v: {"old_password": "pas-le-bon", "new_password1": "Attaque-mot-de-passe-1",
+                                       "new_password2": "Attaque-mot-de-passe-1"},
     "comptes:activer": lambda v: {"new_password1": "Attaque-mot-de-passe-1", "new_password2": "Attaque-mot-de-passe-1"},
     "organisations:import_finess": lambda v: {"fichier": _fichier("structures.csv", v["finess_csv"]),
                                               "ignorer_rejets": "on"},
