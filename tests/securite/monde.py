@@ -170,6 +170,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "personnel:organisme": {"finess": "og"},
     "personnel:import_upload": {"finess": "og"},
     "personnel:import_detail": {"pk": "import_personnel"},
+    "personnel:import_problemes_xlsx": {"pk": "import_personnel"},
     "personnel:import_colonnes": {"pk": "import_personnel"},
     "personnel:import_valider": {"pk": "import_personnel"},
     "personnel:export": {"finess": "og"},
