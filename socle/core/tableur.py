@@ -84,3 +84,19 @@ def fichier_xlsx(titre: str, entetes: Iterable[Any], lignes: Iterable[Iterable[A
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def reponse_tableur(nom: str, format_: str, entetes: Iterable[Any], lignes: Iterable[Iterable[Any]]):
+    """An HTTP download of a table as CSV or XLSX (`format_`), every cell neutralised; `nom` without extension."""
+    from django.http import HttpResponse
+
+    entetes = list(entetes)
+    contenu = fichier_xlsx(nom, entetes, lignes) if format_ == "xlsx" else fichier_csv(entetes, lignes)
+    format_ = "xlsx" if format_ == "xlsx" else "csv"
+    reponse = HttpResponse(contenu, content_type=FORMATS[format_])
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}.{format_}"'
+    return reponse

@@ -78,3 +78,40 @@ def connexions_par_profil(etablissements, jours: int = 30) -> list[dict]:
          "inscrits": c["inscrits"]}
         for f, c in counts.items() if c["inscrits"]
     ]
+
+
+# Sortable columns of the per-ESMS table (?tri=cle or ?tri=-cle): key -> value of a line.
+TRIS = {
+    "esms": lambda l: (l["et"].nom or "").lower(),
+    "finess": lambda l: l["et"].finess,
+    "organisme": lambda l: (l["et"].organisme.raison_sociale or "").lower(),
+    "ins": lambda l: (l["identites"] or {}).get("taux_qualifiees", -1),
+    "rpps": lambda l: (l["rpps"] or {}).get("taux_enregistres", -1),
+    "prerequis": lambda l: (l["prerequis"] or {}).get("taux_faits", -1),
+}
+
+
+def trier(lignes: list[dict], tri: str) -> tuple[list[dict], str]:
+    """The lines sorted by `tri` ("ins", "-ins"…), and the sort applied ("" when unknown: the default order)."""
+    cle = tri.lstrip("-")
+    if cle not in TRIS:
+        return lignes, ""
+    return sorted(lignes, key=TRIS[cle], reverse=tri.startswith("-")), tri
+
+
+ENTETES_EXPORT = ["FINESS", "ESMS", "Organisme", "FINESS EJ", "INS qualifiées", "Usagers", "% INS qualifiées",
+                  "Professionnels avec RPPS", "Professionnels concernés", "% RPPS", "Erreurs RPPS+",
+                  "Étapes faites", "Étapes applicables", "% étapes faites", "Étapes bloquées", "Étapes en retard"]
+
+
+def lignes_export(tab: dict) -> list[list]:
+    """The dashboard's per-ESMS table as rows for a spreadsheet (the same figures as the screen)."""
+    out = []
+    for l in tab["lignes"]:
+        i, r, p = l["identites"] or {}, l["rpps"] or {}, l["prerequis"] or {}
+        out.append([l["et"].finess, l["et"].nom, l["et"].organisme.raison_sociale, l["et"].organisme.finess,
+                    i.get("qualifiee", 0), i.get("total", 0), round(i.get("taux_qualifiees", 0.0), 1),
+                    r.get("enregistres", 0), r.get("concernes", 0), round(r.get("taux_enregistres", 0.0), 1),
+                    r.get("erreurs", 0), p.get("faites", 0), p.get("total", 0), round(p.get("taux_faits", 0.0), 1),
+                    p.get("bloquees", 0), p.get("en_retard", 0)])
+    return out

@@ -24,10 +24,13 @@ def _listes() -> dict[str, tuple[str, dict]]:
     """route -> (persona, kwargs of the URL), on the demo data."""
     et = rights.etablissements_visibles(Utilisateur.objects.get(username="rh")).order_by("finess").first()
     grappe = Grappe.objects.get()
+    og = rights.organismes_couverts(Utilisateur.objects.get(username="directrice")).first()
     return {
         "audit:recherche": ("directrice", {}),
         "organisations:et_list": ("chefprojet", {}),
         "organisations:og_list": ("chefprojet", {}),
+        "organisations:og_detail": ("directrice", {"finess": og.finess}),
+        "organisations:grappe_detail": ("chefprojet", {"pk": grappe.pk}),
         "personnel:esms": ("rh", {"finess": et.finess}),
         "prerequis:grappe": ("chefprojet", {"pk": grappe.pk}),
         "usagers:anomalies": ("admission", {}),
