@@ -4,3 +4,4 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXTRAIT_FINESS = FIXTURES / "finess-structures-extrait.json"  # real extract of the FINESS JSON flux "structures"
+AXE_CORE = FIXTURES / "axe.min.js"  # axe-core, accessibility rules injected in the browser tests

@@ -13,7 +13,7 @@ FONDS = {rules.FAIT: "#e3f4e8", rules.EN_COURS: "#fff4d6"}  # matrix cells: ligh
 BARRES = {rules.FAIT: "#2e8b57", rules.EN_COURS: "#e6a23c"}  # timeline bars
 BARRE_A_FAIRE = "#aab4be"
 FOND_RETARD = "#fde2e1"
-TEXTE_BLOQUEE = "#999"
+TEXTE_BLOQUEE = "#5c6370"  # grey, yet 6:1 on white (WCAG AA); the 🔒 icon tells it too
 
 
 def badge(statut: str) -> str:
