@@ -82,12 +82,12 @@ def connexions_par_profil(etablissements, jours: int = 30) -> list[dict]:
 
 # Sortable columns of the per-ESMS table (?tri=cle or ?tri=-cle): key -> value of a line.
 TRIS = {
-    "esms": lambda l: (l["et"].nom or "").lower(),
-    "finess": lambda l: l["et"].finess,
-    "organisme": lambda l: (l["et"].organisme.raison_sociale or "").lower(),
-    "ins": lambda l: (l["identites"] or {}).get("taux_qualifiees", -1),
-    "rpps": lambda l: (l["rpps"] or {}).get("taux_enregistres", -1),
-    "prerequis": lambda l: (l["prerequis"] or {}).get("taux_faits", -1),
+    "esms": lambda lg: (lg["et"].nom or "").lower(),
+    "finess": lambda lg: lg["et"].finess,
+    "organisme": lambda lg: (lg["et"].organisme.raison_sociale or "").lower(),
+    "ins": lambda lg: (lg["identites"] or {}).get("taux_qualifiees", -1),
+    "rpps": lambda lg: (lg["rpps"] or {}).get("taux_enregistres", -1),
+    "prerequis": lambda lg: (lg["prerequis"] or {}).get("taux_faits", -1),
 }
 
 
@@ -107,9 +107,9 @@ ENTETES_EXPORT = ["FINESS", "ESMS", "Organisme", "FINESS EJ", "INS qualifiées",
 def lignes_export(tab: dict) -> list[list]:
     """The dashboard's per-ESMS table as rows for a spreadsheet (the same figures as the screen)."""
     out = []
-    for l in tab["lignes"]:
-        i, r, p = l["identites"] or {}, l["rpps"] or {}, l["prerequis"] or {}
-        out.append([l["et"].finess, l["et"].nom, l["et"].organisme.raison_sociale, l["et"].organisme.finess,
+    for lg in tab["lignes"]:
+        i, r, p = lg["identites"] or {}, lg["rpps"] or {}, lg["prerequis"] or {}
+        out.append([lg["et"].finess, lg["et"].nom, lg["et"].organisme.raison_sociale, lg["et"].organisme.finess,
                     i.get("qualifiee", 0), i.get("total", 0), round(i.get("taux_qualifiees", 0.0), 1),
                     r.get("enregistres", 0), r.get("concernes", 0), round(r.get("taux_enregistres", 0.0), 1),
                     r.get("erreurs", 0), p.get("faites", 0), p.get("total", 0), round(p.get("taux_faits", 0.0), 1),

@@ -81,9 +81,9 @@ def grappe(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("format") in ("csv", "xlsx"):
         from socle.core.tableur import reponse_tableur
 
-        lignes = [[l["og"].raison_sociale, l["og"].finess, l["etablissement"].nom, l["etablissement"].finess,
+        lignes = [[lg["og"].raison_sociale, lg["og"].finess, lg["etablissement"].nom, lg["etablissement"].finess,
                    *[c["libelle"] + (" (en retard)" if c["retard"] else "") + (" (bloquée)" if c["bloquee"] else "")
-                     for c in l["cellules"]], l["faits"], l["applicables"]] for l in m["lignes"]]
+                     for c in lg["cellules"]], lg["faits"], lg["applicables"]] for lg in m["lignes"]]
         return reponse_tableur(f"matrice-prerequis-grappe-{g.pk}", request.GET["format"],
                                ["Organisme", "FINESS EJ", "ESMS", "FINESS ET", *[e.titre for e in m["etapes"]],
                                 "Étapes faites", "Étapes applicables"], lignes)

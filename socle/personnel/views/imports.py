@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
-from socle.comptes import rights
 from socle.audit.services import tracer
+from socle.comptes import rights
 
 from ..forms import UploadForm, mapping_form_class
 from ..importer import (
