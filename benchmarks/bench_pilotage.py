@@ -78,6 +78,8 @@ def main() -> int:
     print(f"Données : {bilan.comptes.get('esms')} ESMS, {bilan.comptes.get('usagers')} usagers, "
           f"{bilan.comptes.get('professionnels')} professionnels "
           f"({'déjà chargées' if bilan.deja_charge else f'chargées en {time.perf_counter() - t0:.0f} s'})")
+    with connection.cursor() as c:  # fresh statistics, as autovacuum gives a live database after a bulk load
+        c.execute("ANALYZE")
     ids = charge.identifiants(taille)
     pages = [("grappe de 30 ESMS" if not quick else "grappe (petite région)", ids["chef_projet"][0]),
              ("grappe régionale de 300 ESMS" if not quick else "grappe régionale (petite région)",

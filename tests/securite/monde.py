@@ -359,11 +359,12 @@ def corps_generique(v: dict) -> dict:
 def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
-            "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1"}
+            "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
+            "tri": "-ins", "format": "xlsx"}  # the export of a list or dashboard, with the other side's data
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page"}
+                "action", "du", "au", "page", "tri", "format"}
 
 
 def cles_get_du_produit() -> set[str]:
