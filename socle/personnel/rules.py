@@ -237,6 +237,7 @@ class Contexte:
     regles: RegleEnregistrement
     metiers: dict[str, MetierRole] = field(default_factory=dict)
     _deja_rpps: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _statuts: dict[tuple, "Statut"] = field(default_factory=dict, repr=False)
 
     def metier(self, titre: str) -> MetierRole | None:
         return self.metiers.get(normaliser_metier(titre)) if titre else None
@@ -300,9 +301,21 @@ class Statut:
 
 
 def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
-    """À enregistrer / non concerné / déjà au RPPS, with the reason, from the OG's rules."""
+    """À enregistrer / non concerné / déjà au RPPS, with the reason, from the OG's rules. Without an RPPS number
+    the answer depends only on what the key below holds: a board of thousands of people with a few dozen job
+    titles computes each case once."""
     if pro.rpps:
         return Statut(DEJA_RPPS, f"numéro RPPS {pro.rpps} connu")
+    aujourd_hui = date.today()
+    cle = (pro.acces_dui, bool(pro.mssante), bool(pro.consulte_dmp),
+           tuple((s.metier, s.genre_activite, situation_active(s, aujourd_hui)) for s in situations))
+    connu = ctx._statuts.get(cle)
+    if connu is None:
+        connu = ctx._statuts[cle] = _statut(pro, situations, ctx)
+    return connu
+
+
+def _statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
     actives = [s for s in situations if situation_active(s)]
     for s in actives or situations:
         profession = ctx.profession_deja_rpps(s.metier)
