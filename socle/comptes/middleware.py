@@ -18,7 +18,7 @@ from . import authentification as authn
 
 # URL namespaces whose screens show NIR/INS or documents (rights.AUTHENTIFICATION_FORTE), with the pages that do
 # not (aggregated figures).
-ESPACES_SENSIBLES: dict[str, frozenset[str]] = {"usagers": frozenset({"tableau"})}
+ESPACES_SENSIBLES: dict[str, frozenset[str]] = {"usagers": frozenset({"tableau"}), "documents": frozenset()}
 
 
 class AuthentificationMiddleware:

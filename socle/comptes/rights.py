@@ -192,7 +192,7 @@ ACTIONS = frozenset(REGLES)
 # Actions that show NIR/INS (usagers' records, INSi batches) or documents: only in a session strongly
 # authenticated, by Pro Santé Connect or by password + second factor (`comptes.authentification`). The screens of
 # these actions refuse other sessions (`comptes.middleware.ESPACES_SENSIBLES`), and `capacites` leaves them out.
-AUTHENTIFICATION_FORTE = frozenset({"dossiers_usagers", "lots_ins"})
+AUTHENTIFICATION_FORTE = frozenset({"dossiers_usagers", "lots_ins", "documents", "documents_esms"})
 
 
 def authentification_forte(user) -> bool:

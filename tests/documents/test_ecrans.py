@@ -10,6 +10,7 @@ from socle.audit.models import EvenementAudit
 from socle.comptes.models import Fonction
 from socle.documents import services
 from socle.documents.models import Document, Statut
+from tests.authentification import connecter_fort
 from tests.comptes.factories import utilisateur_avec
 from tests.documents.factories import (  # noqa: F401
     CONTENU_DLU,
@@ -30,7 +31,7 @@ def _post_dlu(client, resident, ehpad):
 
 
 def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, infirmiere):
-    client.force_login(infirmiere)
+    connecter_fort(client, infirmiere)
     r = _post_dlu(client, resident, ehpad)
     doc = Document.objects.get()
     assert r.status_code == 302 and r["Location"] == reverse("documents:document", args=[doc.pk])
@@ -50,7 +51,7 @@ def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, i
 
 
 def test_envoi_refuse_identite_non_qualifiee(client, resident_prov, ehpad, infirmiere):
-    client.force_login(infirmiere)
+    connecter_fort(client, infirmiere)
     doc = services.creer_pdf(
         resident_prov,
         ehpad,
@@ -66,7 +67,7 @@ def test_envoi_refuse_identite_non_qualifiee(client, resident_prov, ehpad, infir
 
 
 def test_depot_pdf_limites(client, resident, ehpad, infirmiere, settings):
-    client.force_login(infirmiere)
+    connecter_fort(client, infirmiere)
     url = reverse("documents:deposer", args=[resident.pk])
     base = {
         "etablissement": ehpad.pk,
@@ -108,7 +109,7 @@ def test_matrice_refus_403_trace(client, resident, ehpad, infirmiere, role, genr
             date_acte=date(2026, 11, 3),
         )
     lecteur = professionnel_avec_compte(ehpad, profession="99", role=role, genre=genre, n=7)
-    client.force_login(lecteur)
+    connecter_fort(client, lecteur)
     r = client.get(reverse("documents:document", args=[doc.pk]))
     refus = EvenementAudit.objects.filter(
         objet_type="documents.Document", objet_id=str(doc.pk), details__refus="matrice", utilisateur=lecteur
@@ -128,11 +129,11 @@ def test_hors_perimetre_404_et_file_esms(client, resident, ehpad, infirmiere):
     from tests.organisations.factories import EtablissementFactory
 
     ailleurs = professionnel_avec_compte(EtablissementFactory(), n=9)
-    client.force_login(ailleurs)
+    connecter_fort(client, ailleurs)
     assert client.get(reverse("documents:document", args=[doc.pk])).status_code == 404
     assert client.get(reverse("documents:usager", args=[resident.pk])).status_code == 404
     directrice = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=ehpad.organisme)
-    client.force_login(directrice)
+    connecter_fort(client, directrice)
     page = client.get(reverse("documents:esms")).content.decode()
     assert "En attente (1)" in page and resident.nom_naissance in page
     assert client.get(reverse("documents:document", args=[doc.pk])).status_code == 404  # no content for her

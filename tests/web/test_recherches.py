@@ -13,6 +13,7 @@ from django.urls import reverse
 from socle.comptes import rights
 from socle.comptes.models import Utilisateur
 from socle.organisations.models import Grappe
+from tests.authentification import connecter_fort
 from tests.securite.monde import toutes_les_routes
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,12 @@ def _listes() -> dict[str, tuple[str, dict]]:
         "usagers:tableau": ("directrice", {}),
         "pilotage:index": ("directrice", {}),
         "pilotage:grappe": ("chefprojet", {"pk": grappe.pk}),
+        "documents:esms": ("infirmiere", {}),
     }
+
+
+# Views that read the query string without being lists: the sign-in with Pro Santé Connect keeps `next`.
+PAS_DES_LISTES = {"psc:connexion"}
 
 
 def _cles(source: str) -> set[str]:
@@ -58,12 +64,11 @@ def test_chaque_recherche_et_chaque_filtre_de_chaque_liste_repond():
     call_command("demo", "--no-serve")
     listes = _listes()
     routes = {r.nom: r for r in toutes_les_routes()}
-    lisent = {nom for nom, r in routes.items() if _cles(r.source)}
+    lisent = {nom for nom, r in routes.items() if _cles(r.source)} - PAS_DES_LISTES
     assert lisent <= set(listes), f"listes sans leur ligne dans _listes() : {sorted(lisent - set(listes))}"
     essais = 0
     for nom, (persona, kwargs) in listes.items():
-        client = Client()
-        client.force_login(Utilisateur.objects.get(username=persona))
+        client = connecter_fort(Client(), Utilisateur.objects.get(username=persona))
         url = reverse(nom, kwargs=kwargs)
         r = client.get(url)
         assert r.status_code == 200, f"{nom} ({persona}) : {r.status_code}"
