@@ -3,9 +3,11 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from socle.core.dates import DateFrField, DateTexteInput
+
 from .models import Carte, Homologation, Lecteur, Statut
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateTexteInput()
 MAX_PREUVE = 10 * 1024 * 1024
 MAX_CERT = 1024 * 1024
 EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", "txt", "eml", "msg", "zip"}
@@ -13,8 +15,8 @@ EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", 
 
 class EtapeForm(forms.Form):
     statut = forms.ChoiceField(label=_("Statut"), choices=Statut.choices)
-    date_envoi = forms.DateField(label=_("Date d'envoi / de début"), required=False, widget=DATE)
-    date_fait = forms.DateField(label=_("Date de réalisation"), required=False, widget=DATE)
+    date_envoi = DateFrField(label=_("Date d'envoi / de début"), required=False)
+    date_fait = DateFrField(label=_("Date de réalisation"), required=False)
     preuve = forms.FileField(label=_("Pièce justificative"), required=False)
     motif = forms.CharField(label=_("Motif (si non applicable)"), required=False, max_length=300)
     commentaire = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -36,6 +38,7 @@ class CarteForm(forms.ModelForm):
         fields = ["type", "titulaire_nom", "titulaire", "etablissement", "date_commande", "date_inscription_rpps",
                   "date_reception", "date_activation"]
         widgets = {f: DATE for f in ["date_commande", "date_inscription_rpps", "date_reception", "date_activation"]}
+        field_classes = dict.fromkeys(widgets, DateFrField)
 
     def __init__(self, *args, organisme=None, utilisateurs=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,6 +68,7 @@ class LecteurForm(forms.ModelForm):
         model = Lecteur
         fields = ["etablissement", "modele", "nombre", "poste", "cryptolib_installee", "date_installation"]
         widgets = {"date_installation": DATE}
+        field_classes = {"date_installation": DateFrField}
 
     def __init__(self, *args, organisme=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,3 +97,4 @@ class HomologationForm(forms.ModelForm):
                   "rgpd_base_legale", "rgpd_categories", "rgpd_destinataires", "rgpd_duree", "rgpd_date_inscription"]
         widgets = {"date_commission": DATE, "rgpd_date_inscription": DATE,
                    "membres": forms.Textarea(attrs={"rows": 3}), "reserves": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"date_commission": DateFrField, "rgpd_date_inscription": DateFrField}

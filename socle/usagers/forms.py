@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from socle.core.dates import DateFrField
+
 from . import rniv
 from .models import Sexe, TypeJustificatif
 
@@ -55,7 +57,7 @@ class TraitsForm(forms.Form):
 class CreationForm(TraitsForm):
     etablissement = forms.ModelChoiceField(label="ESMS qui accompagne la personne", queryset=None,
                                            empty_label="— choisir un ESMS —")
-    date_admission = forms.DateField(label="Date d'admission", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_admission = DateFrField(label="Date d'admission (JJ/MM/AAAA)")
 
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -312,7 +312,7 @@ CORPS: dict[str, object] = {
     "usagers:attributs": lambda v: {"homonyme": "on", "motif": "ATTAQUE"},
     "usagers:verifier": lambda v: {},
     "usagers:sejour_ajouter": lambda v: {"etablissement": v["et2_pk"], "date_admission": AUJOURDHUI},
-    "usagers:sejour_sortie": lambda v: {"date_sortie": AUJOURDHUI},
+    "usagers:sejour_sortie": lambda v: {"date_sortie": AUJOURDHUI, "confirmer": "1"},
     "usagers:lots": lambda v: {"etablissement": v["et_pk"], "debit": "50", "limite": "2", "rappeler": "on"},
     "usagers:lot_reprendre": lambda v: {},
     "usagers:anomalie_resoudre": lambda v: {"resolution": "ATTAQUE"},
