@@ -447,6 +447,30 @@ def critere_recherche(q: str) -> tuple[str, date | None]:
     return (q or "").strip(), None
 
 
+_INS_RECHERCHE = re.compile(r"^[0-9][0-9AB]\d{3,13}$")
+
+
+def filtre_recherche(texte: str) -> Q:
+    """What a desk search typed as text finds: an INS (with or without spaces and key, or its first digits), or
+    names in any order — "MARTIN Jeanne", "Jeanne MARTIN", "mart jea" — each word the start of a word of the
+    birth or used name or of a first name (birth, used). Accents and case do not matter (R-FMT-01)."""
+    compact = re.sub(r"[\s.]", "", texte or "").upper()
+    if _INS_RECHERCHE.match(compact):
+        if len(compact) == 15:
+            return Q(matricule_ins=compact[:13], cle_ins=compact[13:])
+        return Q(matricule_ins__startswith=compact[:13])
+    filtre = Q()
+    for mot in rniv.formater_nom(texte).split(" "):
+        if not mot:
+            continue
+        mot_q = Q()
+        for champ in ("nom_naissance", "nom_utilise", "prenoms_naissance", "prenom_utilise", "premier_prenom"):
+            mot_q |= (Q(**{f"{champ}__startswith": mot}) | Q(**{f"{champ}__contains": f" {mot}"})
+                      | Q(**{f"{champ}__contains": f"-{mot}"}))
+        filtre &= mot_q
+    return filtre
+
+
 def usagers_de(etablissements: QuerySet, actifs_seulement: bool = False) -> QuerySet[Usager]:
     q = Q(sejours__etablissement__in=etablissements)
     if actifs_seulement:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -50,9 +49,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if naissance is not None:
         qs = qs.filter(date_naissance=naissance)
     if texte:
-        f = rniv.formater_nom(texte)
-        qs = qs.filter(Q(nom_naissance__startswith=f) | Q(nom_utilise__startswith=f) | Q(prenoms_naissance__contains=f)
-                       | Q(matricule_ins__startswith=texte))
+        qs = qs.filter(services.filtre_recherche(texte))
     if statut in Statut.values:
         qs = qs.filter(statut=statut)
     total = qs.count()
