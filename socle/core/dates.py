@@ -32,12 +32,15 @@ def lire_date(texte: str, champ: str = "date") -> date:
     elif m:
         jour, mois, annee = (int(g) for g in m.groups())
     else:
-        raise DateInvalide(f"{champ.capitalize()} « {texte} » : format attendu {INDICATION} (ex. 05/03/1941).")
+        raise DateInvalide(
+            f"{champ.capitalize()} « {texte} » : format attendu {INDICATION} (ex. 05/03/1941)."
+        )
     try:
         return date(annee, mois, jour)
     except ValueError:
-        raise DateInvalide(f"{champ.capitalize()} « {texte} » : cette date n'existe pas "
-                           f"(jour {jour:02d}, mois {mois:02d}).") from None
+        raise DateInvalide(
+            f"{champ.capitalize()} « {texte} » : cette date n'existe pas (jour {jour:02d}, mois {mois:02d})."
+        ) from None
 
 
 def lire_date_optionnelle(texte: str, champ: str = "date") -> date | None:
@@ -53,9 +56,15 @@ class DateTexteInput(forms.TextInput):
     """A text input for a dd/mm/yyyy date: numeric keyboard, placeholder and pattern, never a native picker."""
 
     def __init__(self, attrs: dict | None = None):
-        base = {"placeholder": INDICATION, "inputmode": "numeric", "autocomplete": "off", "size": "10",
-                "maxlength": "10", "pattern": r"\d{1,2}/\d{1,2}/\d{4}",
-                "title": f"Date au format {INDICATION}"}
+        base = {
+            "placeholder": INDICATION,
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "size": "10",
+            "maxlength": "10",
+            "pattern": r"\d{1,2}/\d{1,2}/\d{4}",
+            "title": f"Date au format {INDICATION}",
+        }
         super().__init__({**base, **(attrs or {})})
 
     def format_value(self, value):
