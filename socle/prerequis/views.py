@@ -1,6 +1,5 @@
 """Cockpit screens. Views stay thin: rights through socle.comptes.rights, rules in rules.py / services.py."""
 
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
