@@ -24,6 +24,7 @@ from socle.connecteurs.insi.interface import (
     TraitsRecherche,
 )
 from socle.prerequis.services import certificat_insi_pret, certificat_pour
+from socle.referentiels import cog
 
 from . import rniv
 from .models import (
@@ -356,6 +357,8 @@ def comparaison(usager: Usager, appel: AppelInsi) -> list[dict]:
         differe = k in ecarts or (k == "premier_prenom" and rniv.formater_nom(a) != rniv.formater_nom(b))
         if k == "date_naissance":  # shown JJ/MM/AAAA (R-DN-01), compared on the ISO value
             a, b = _jjmmaaaa(a), _jjmmaaaa(b)
+        elif k == "lieu_naissance":  # compared on the code, shown with the place's name (INSEE COG)
+            a, b = cog.libelle(a), cog.libelle(b)
         rows.append({"champ": k, "libelle": lib, "saisi": a, "insi": b, "diff": differe or a != b})
     return rows
 

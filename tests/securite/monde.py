@@ -358,7 +358,7 @@ def requete_hostile(v: dict) -> dict:
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page"}
+                "action", "du", "au", "page", "lieu_naissance"}
 
 
 def cles_get_du_produit() -> set[str]:
