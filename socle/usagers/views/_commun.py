@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from socle.comptes import rights
 
-from .. import rniv
+from .. import affichage, rniv
 from ..models import Fusion, Usager
 
 FONCTIONS_DOSSIER = rights.fonctions_de("dossiers_usagers")
@@ -63,8 +63,8 @@ def _contexte_fiche(usager: Usager) -> dict:
         "ins_transmissible": rniv.ins_transmissible(usager.statut, usager.douteuse, usager.fictive),
         "nature_ins": rniv.nature_oid(usager.oid_ins) or "",
         "alerte_lieu": rniv.lieu_naissance_alerte(usager.lieu_naissance, usager.statut),
-        "historique": usager.historique.select_related("par")[:50],
-        "justificatifs": usager.justificatifs.all()[:20],
+        "historique": [affichage.ligne_historique(h) for h in usager.historique.select_related("par")[:50]],
+        "justificatifs": usager.justificatifs.select_related("verifie_par")[:20],
         "sejours": usager.sejours.select_related("etablissement"),
         "anomalies": usager.anomalies.filter(resolue_le__isnull=True),
         "fusions": Fusion.objects.filter(Q(source=usager) | Q(cible=usager)).select_related("source", "cible"),
