@@ -92,6 +92,8 @@ def anomalies(request: HttpRequest) -> HttpResponse:
     if type_:
         qs = qs.filter(type=type_)
     liste = list(qs[:300])
+    for a in liste:
+        a.conduite = conduites.conduite(a.type)
     tracer_lecture_liste([a.usager for a in liste], "usagers.Usager", "File des anomalies INS")
     return render(request, "usagers/anomalies.html", {
         "anomalies": liste, "type": type_, "etablissement": finess, "etablissements": ets.order_by("nom"),
