@@ -71,7 +71,8 @@ def _contexte_fiche(usager: Usager) -> dict:
         "ins_transmissible": rniv.ins_transmissible(usager.statut, usager.douteuse, usager.fictive),
         "nature_ins": rniv.nature_oid(usager.oid_ins) or "",
         "alerte_lieu": rniv.lieu_naissance_alerte(usager.lieu_naissance, usager.statut),
-        "historique": [affichage.ligne_historique(h) for h in usager.historique.select_related("par")[:50]],
+        # read only by the pages that show it (a template calls a callable): the qualification page does not
+        "historique": lambda: [affichage.ligne_historique(h) for h in usager.historique.select_related("par")[:50]],
         "justificatifs": usager.justificatifs.select_related("verifie_par")[:20],
         "sejours": usager.sejours.select_related("etablissement"),
         "anomalies": _avec_conduite(usager.anomalies.filter(resolue_le__isnull=True).select_related("etablissement")),
