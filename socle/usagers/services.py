@@ -32,7 +32,7 @@ from socle.core.verrous import verrou_exclusif
 from socle.prerequis.services import certificat_insi_pret, certificat_pour
 from socle.referentiels import cog
 
-from . import rniv
+from . import affichage, rniv
 from .models import (
     AnomalieIns,
     AppelInsi,
@@ -843,7 +843,8 @@ def verifier_ins(usager: Usager, *, user=None, client=None, mode: str = "MANU") 
         detail = f"INSi ne retrouve plus cette identité (code retour {appel.cr})"
     else:
         parts = [f"INSi renvoie le matricule {ins_retourne}"] if ins_retourne != avant["ins"] else []
-        parts += [f"{rniv.LIBELLES_TRAITS.get(k, k)} : « {a} » / INSi « {b} »" for k, (a, b) in ecarts.items()]
+        parts += [f"{rniv.LIBELLES_TRAITS.get(k, k)} : « {affichage.valeur_lisible(k, a)} » / INSi "
+              f"« {affichage.valeur_lisible(k, b)} »" for k, (a, b) in ecarts.items()]
         detail = "; ".join(parts)
     historiser(usager, Ev.VERIFICATION, ancien, user=user, motif=f"Vérification non conforme : {detail} (R-ST-06)",
                changements={"ins": [avant["ins"], ""], "oid_ins": [avant["oid_ins"], ""]})
