@@ -622,7 +622,7 @@ def critere_recherche(q: str) -> tuple[str, DateLunaire | None]:
     return (q or "").strip(), None
 
 
-_INS_RECHERCHE = re.compile(r"^[0-9][0-9AB]\d{3,13}$")
+_INS_RECHERCHE = re.compile(r"^(?:\d{5,15}|\d{6}[AB]\d{0,8})$")  # Corsica: 2A/2B in the département
 
 
 def filtre_recherche(texte: str) -> Q:

@@ -90,3 +90,6 @@ def test_recherche_nom_prenom_dans_les_deux_ordres_date_et_ins(client_de, admiss
     assert noms("2410369123456") == {"jeanne"}
     assert noms("2410369123456 99") == set()  # wrong key
     assert noms("24103") == {"jeanne"}  # first digits
+    type(jeanne).objects.filter(pk=jeanne.pk).update(matricule_ins="297022A020778", cle_ins="78")
+    assert noms("2 97 02 2A 020 778 78") == {"jeanne"}  # born in Corsica
+    assert noms("297022a") == {"jeanne"}
