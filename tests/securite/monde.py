@@ -453,8 +453,10 @@ NON_PLANTES = {
     "personnel.MetierRole": {"cle"},
     "personnel.MappingColonnes": {"format_date"},
     "personnel.ResultatRapprochement": {"rpps", "finess_site"},
-    "usagers.Usager": {"lieu_naissance", "matricule_ins", "cle_ins", "oid_ins", "reference_externe"},
-    "usagers.AppelInsi": {"cr", "decision"},
+    "usagers.Usager": {"lieu_naissance", "matricule_ins", "cle_ins", "oid_ins", "reference_externe",
+                       "date_naissance"},  # a DateLunaireField (AAAA-MM-JJ text), not free text
+    "usagers.AppelInsi": {"cr", "decision", "tentative"},
+    "usagers.Justificatif": {"pays", "tentative"},
     "prerequis.EtatEtape": {"etape"},
     "prerequis.Jalon": {"code"},
     "prerequis.Certificat": {"format", "cn", "numero_serie", "usage", "mot_de_passe_chiffre"},
