@@ -8,6 +8,7 @@ One cached loader (`table()`), without Django; lookups are plain functions over 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Lieu:
     departement: str = ""  # department name (communes)
     rattachement: str = ""  # current commune a former one belongs to, by name
     choix: str = ""  # the unique text a person picks (and may type) for this place
+    anciennes: tuple[str, ...] = ()  # a commune nouvelle: the former communes it took in, by name
 
     @property
     def libelle(self) -> str:
@@ -85,6 +87,10 @@ def table() -> TableCog:
     deps = {r["code"]: r["nom"] for r in _lignes(DEPARTEMENTS, ("code", "nom"))}
     brutes = _lignes(COMMUNES, ("code", "nom", "type", "departement", "rattachement"))
     noms_courants = {r["code"]: r["nom"] for r in brutes if r["type"] == "C"}
+    anciennes: dict[str, list[str]] = {}
+    for r in brutes:
+        if r["type"] in ("D", "A") and r["nom"] != noms_courants.get(r["rattachement"]):
+            anciennes.setdefault(r["rattachement"], []).append(r["nom"])
     lieux: list[Lieu] = []
     for n, r in enumerate(brutes, start=2):
         t = r["type"]
@@ -96,7 +102,8 @@ def table() -> TableCog:
             lieux.append(Lieu(r["code"], ratt, t, dep, ratt))
             continue
         suffixe = ", ancienne commune" if t in "DA" else ""
-        lieux.append(Lieu(r["code"], r["nom"], t, dep, ratt, f"{r['nom']} ({dep}{suffixe})"))
+        anc = tuple(sorted(anciennes.get(r["code"], []))) if t == "C" else ()
+        lieux.append(Lieu(r["code"], r["nom"], t, dep, ratt, f"{r['nom']} ({dep}{suffixe})", anc))
     for r in _lignes(PAYS, ("code", "nom")):
         lieux.append(Lieu(r["code"], r["nom"], "P", choix=f"{r['nom']} (pays)"))
     lieux.append(Lieu(INCONNU, "Lieu de naissance inconnu", "I", choix="Lieu de naissance inconnu"))
@@ -116,14 +123,7 @@ def table() -> TableCog:
             continue
         vus.add((lieu.code, cle(lieu.choix)))
         if len(comptes[cle(lieu.choix)]) > 1:
-            lieu = Lieu(
-                lieu.code,
-                lieu.nom,
-                lieu.type,
-                lieu.departement,
-                lieu.rattachement,
-                f"{lieu.choix} — {lieu.code}",
-            )
+            lieu = dataclasses.replace(lieu, choix=f"{lieu.choix} — {lieu.code}")
         par_choix[cle(lieu.choix)] = lieu
         choisissables.append((cle(lieu.nom), tuple(cle(lieu.choix).split()), lieu))
     return TableCog(

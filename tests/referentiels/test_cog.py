@@ -66,3 +66,10 @@ def test_chaque_choix_est_unique():
     t = cog.table()
     choix = [lieu.choix for _nom, _mots, lieu in t.choisissables]
     assert len(choix) == len({cog.cle(c) for c in choix}) > 37_000
+
+
+def test_commune_nouvelle_nomme_ses_anciennes_communes():
+    """A person born before a merger is born in the former commune: the commune nouvelle names them."""
+    arboys = next(x for x in cog.chercher("arboys") if x.code == "01015" and x.type == "C")
+    assert "Saint-Bois" in arboys.anciennes and "Arboys en Bugey" not in arboys.anciennes
+    assert cog.chercher("lyon")[0].anciennes == ()
