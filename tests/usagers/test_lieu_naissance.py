@@ -53,11 +53,11 @@ def test_champ_accessible_avec_suggestions(client_de, admission, etablissement):
     assert '<label for="id_lieu_naissance">Lieu de naissance (commune ou pays)</label>' in page
     assert '<datalist id="id_lieu_naissance-choix">' in page and 'id="id_lieu_naissance-aide"' in page
     options = c.get(reverse("usagers:lieux"), {"lieu_naissance": "st etienne"}).content.decode()
-    assert '<option value="Saint-Étienne (Loire)">42218 — commune nouvelle' in options  # Rochetaillée, 1973
+    assert '<option value="Saint-Étienne (Loire)">42218 — commune issue d\'une fusion' in options  # Rochetaillée, 1973
     options = c.get(reverse("usagers:lieux"), {"lieu_naissance": "arbign"}).content.decode()
     assert "Arbignieu (Ain, ancienne commune)" in options and "01015 — aujourd'hui Arboys en Bugey" in options
     options = c.get(reverse("usagers:lieux"), {"lieu_naissance": "arboys"}).content.decode()
-    assert re.search(r'<option value="Arboys en Bugey \(Ain\)">01015 — commune nouvelle : née avant la fusion à '
+    assert re.search(r'<option value="Arboys en Bugey \(Ain\)">01015 — commune issue d' r"'une fusion : née avant la fusion à "
                      r"[^<]*Saint-Bois[^<]* \? choisissez l'ancienne commune</option>", options)
 
 
