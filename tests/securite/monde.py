@@ -590,7 +590,7 @@ def construire(media_root) -> Monde:
     from socle.personnel.tasks import executer_import
     from socle.prerequis import services as prerequis
     from socle.prerequis.homologation import ITEMS
-    from socle.prerequis.models import Carte, Homologation, Jalon, Lecteur
+    from socle.prerequis.models import Carte, Dui, Homologation, Jalon, Lecteur, Mandataire
     from socle.usagers import services as usagers
     from socle.usagers.models import (
         AnomalieIns,
@@ -702,6 +702,8 @@ def construire(media_root) -> Monde:
         Carte.objects.create(organisme=og, etablissement=et1, type="CPS", titulaire_nom="x",
                              date_commande=date.today())
         Lecteur.objects.create(etablissement=et1, modele="x", poste="x")
+        Mandataire.objects.create(organisme=og, designation="x", commande_cartes=True, date_designation=date.today())
+        Dui.objects.create(etablissement=et1, produit="x", editeur="x", date_commande_sons=date.today())
         mdp = monde.libre(lettre, "prerequis.Certificat.mot_de_passe")  # shown by the reveal, escaped
         cert, cle_privee = ca.emettre("INSI-AUTO", organisation=f"OG {lettre}", serie=1000 + i)
         certificat = prerequis.enregistrer_certificat(og, en_p12(cert, cle_privee, mdp), "insi.p12", mdp,
