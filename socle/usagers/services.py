@@ -389,6 +389,10 @@ def creer_depuis_carte(organisme, etablissement, lecture, *, user=None, client=N
         return None, None, {"01": "INSi ne trouve aucune identité pour cette carte.",
                             "02": "INSi trouve plusieurs identités pour cette carte."}.get(rep.cr, f"CR {rep.cr}")
     ident = rep.identite
+    connu = Usager.objects.filter(organisme=organisme, matricule_ins=ident.matricule,
+                                  fusionne_dans__isnull=True).first()
+    if connu is not None:  # never a duplicate of a person already known by her INS
+        return connu, None, "Cette personne est déjà connue avec cet INS : son dossier est ouvert."
     usager = creer_usager(organisme, etablissement, {
         "nom_naissance": ident.nom_naissance, "prenoms_naissance": " ".join(ident.prenoms),
         "date_naissance": ident.date_naissance, "sexe": ident.sexe, "lieu_naissance": ident.lieu_naissance or "99999"},

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", dossiers.index, name="index"),
     path("nouveau/", dossiers.nouveau, name="nouveau"),
     path("lieux-de-naissance/", lieux.lieux, name="lieux"),
+    path("nouveau/carte/", qualification.nouveau_carte, name="nouveau_carte"),
     path("<int:pk>/", dossiers.fiche, name="fiche"),
     path("<int:pk>/qualifier/", qualification.qualifier, name="qualifier"),
     path("<int:pk>/insi/<int:appel_pk>/accepter/", qualification.accepter, name="accepter"),

@@ -306,6 +306,7 @@ CORPS: dict[str, object] = {
     "personnel:retour_portail": _retour_portail,
     "usagers:nouveau": lambda v: {**_traits(), "etablissement": v["et_pk"], "date_admission": AUJOURDHUI,
                                   "confirmer": "1"},
+    "usagers:nouveau_carte": lambda v: {"etablissement": v["et_pk"], "carte": "CV:297022A02077878"},
     "usagers:qualifier": lambda v: {**_traits(), "nom_utilise": "ATTAQUE", "action": "enregistrer",
                                     "type_justificatif": "CN", "pays_cni": "FR", "controle_fait": "on"},
     "usagers:accepter": lambda v: {},

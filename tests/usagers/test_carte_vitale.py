@@ -91,3 +91,19 @@ def test_carte_refusee_pour_une_identite_fictive_et_sans_carte(client_de, admiss
                                      {"action": "carte", "carte": ""}).content.decode()
     assert "Aucune carte lue" in html
     assert journal.appels == [] and not AppelInsi.objects.exists()
+
+
+def test_R_ST_04_creation_depuis_l_appli_carte_vitale_par_l_ecran(client_de, admission, etablissement, journal):
+    c = client_de(admission)
+    html = c.get(reverse("usagers:nouveau")).content.decode()
+    assert 'value="AV:180032B02040123"' in html and "Lire la carte et créer l'identité" in html
+    data = {"etablissement": etablissement.pk, "carte": "AV:180032B02040123", "admission_directe_ehpad": "on"}
+    r = c.post(reverse("usagers:nouveau_carte"), data)
+    u = Usager.objects.get(nom_naissance="CORSE")
+    assert r.status_code == 302 and r.url == reverse("usagers:fiche", args=[u.pk])
+    assert u.statut == "QUAL" and u.sejours.get().admission_directe_ehpad
+    r = c.post(reverse("usagers:nouveau_carte"), data, follow=True)  # the same card again: no duplicate
+    assert "déjà connue avec cet INS" in r.content.decode() and Usager.objects.filter(nom_naissance="CORSE").count() == 1
+    r = c.post(reverse("usagers:nouveau_carte"), {"etablissement": etablissement.pk, "carte": ""}, follow=True)
+    assert "Aucune carte lue" in r.content.decode()
+    assert [a.operation for a in journal.appels] == ["rechercherInsAvecCarteVitale"] * 2

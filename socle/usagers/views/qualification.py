@@ -14,12 +14,14 @@ from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.comptes import rights
+from socle.connecteurs.insi.interface import InsiErreurTechnique
 from socle.connecteurs.insi.lecteur import LIBELLES_CANAL, LecteurBouchon, LecteurErreur, lecteur_configure
 
 from .. import rniv, services
 from ..forms import ControleForm, RejetForm, TraitsForm
 from ..models import AppelInsi, Usager
-from ._commun import _contexte_fiche, _usager_modifiable
+from ._commun import FONCTIONS_DOSSIER, _contexte_fiche, _exiger_dossier, _usager_modifiable
 
 _TENTATIVE = re.compile(r"[0-9a-f]{32}")
 
@@ -144,4 +146,35 @@ def verifier(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "INS confirmé par INSi.")
         else:
             messages.warning(request, "INSi ne confirme plus cet INS : l'identité a perdu le critère « récupérée ».")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
+@login_required
+@require_POST
+def nouveau_carte(request: HttpRequest) -> HttpResponse:
+    """Create an identity from a carte Vitale / ApCV read at the desk: INSi first, the record only when INSi
+    answers one identity (récupérée from the card, qualifiée from the ApCV) [R-ST-04]."""
+    ets = _exiger_dossier(request)
+    pk = request.POST.get("etablissement", "")
+    et = ets.filter(pk=int(pk)).first() if pk.isdigit() else None
+    if et is None:
+        messages.error(request, "Choisissez l'ESMS qui accompagne la personne.")
+        return redirect("usagers:nouveau")
+    rights.exiger_fonction(request.user, *FONCTIONS_DOSSIER, etablissement=et)
+    try:
+        lecture = lecteur_configure().lire(request.POST.get("carte", ""))
+        usager, appel, message = services.creer_depuis_carte(
+            et.organisme, et, lecture, user=request.user,
+            admission_directe_ehpad=request.POST.get("admission_directe_ehpad") == "on")
+    except (LecteurErreur, rniv.RegleRniv, services.AppelInsiRefuse, InsiErreurTechnique) as exc:
+        messages.error(request, str(exc))
+        return redirect("usagers:nouveau")
+    if usager is None:
+        messages.warning(request, message)
+        return redirect("usagers:nouveau")
+    if appel is None:
+        messages.info(request, message)
+    else:
+        messages.success(request, f"Identité créée depuis la {LIBELLES_CANAL[lecture.canal].lower()} : "
+                                  f"{rniv.libelle_statut(usager.statut).lower()}.")
     return redirect("usagers:fiche", pk=usager.pk)
