@@ -18,12 +18,13 @@ def page_chromium(**options):
     from playwright.sync_api import sync_playwright
 
     RESULTS.mkdir(exist_ok=True)
+    langue = options.get("locale", "fr-FR")  # another browser language (en-US) is for the tests that prove dates
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=os.environ.get("SOCLE_CHROMIUM", "/usr/bin/chromium"),
-                                     headless=True, args=CHROMIUM_ARGS)
+                                     headless=True, args=[*CHROMIUM_ARGS, f"--lang={langue}"])
         refus_csp: list[str] = []
         try:
-            context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, **options)
+            context = browser.new_context(**{"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}, **options})
             page = context.new_page()
             page.on("console", lambda m: refus_csp.append(f"{page.url} : {m.text}")
                     if "Content Security Policy" in m.text else None)

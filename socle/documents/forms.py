@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from socle.core.dates import DateFrField
+
 from .cda.dlu import AUTONOMIE, CHAMPS, documents_annexes, observations_etat
 from .models import ChoixUsager, Confidentialite, Masquage
 from .types import types_pdf
@@ -15,9 +17,7 @@ OUI_NON = [("", "Non renseigné"), ("oui", "Oui"), ("non", "Non")]
 class DluForm(forms.Form):
     """What the DLU model asks; free-text lists are one item per line."""
 
-    date_acte = forms.DateField(
-        label="Date du DLU", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_acte = DateFrField(label="Date du DLU")
     medecin_nom = forms.CharField(label=CHAMPS["medecin_nom"], max_length=150)
     medecin_telephone = forms.CharField(label=CHAMPS["medecin_telephone"], max_length=20, required=False)
     medecin_rpps = forms.RegexField(
@@ -66,11 +66,7 @@ class DluForm(forms.Form):
     temperature = forms.DecimalField(
         label=CHAMPS["temperature"], min_value=30, max_value=45, decimal_places=1, required=False
     )
-    date_constantes = forms.DateField(
-        label=CHAMPS["date_constantes"],
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_constantes = DateFrField(label=CHAMPS["date_constantes"], required=False)
     bmr = forms.ChoiceField(label=CHAMPS["bmr"], choices=OUI_NON, required=False)
     etablissement_prefere = forms.CharField(label=CHAMPS["etablissement_prefere"], max_length=200)
     documents_annexes = forms.MultipleChoiceField(
@@ -107,9 +103,7 @@ class DluForm(forms.Form):
 class DepotForm(forms.Form):
     type_code = forms.ChoiceField(label="Type de document")
     titre = forms.CharField(label="Titre", max_length=250)
-    date_acte = forms.DateField(
-        label="Date du document", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_acte = DateFrField(label="Date du document")
     confidentialite = forms.ChoiceField(
         label="Confidentialité", choices=Confidentialite.choices, initial=Confidentialite.N
     )

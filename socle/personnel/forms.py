@@ -1,6 +1,7 @@
 from django import forms
 from django.forms import modelformset_factory
 
+from socle.core.dates import DateFrField, DateTexteInput
 from socle.core.identifiants import rpps_error
 
 from . import rules
@@ -19,11 +20,13 @@ class ProfessionnelForm(forms.ModelForm):
                   "commune_naissance", "pays_naissance", "email", "mobile", "identite_document",
                   "identite_verifiee_par", "identite_verifiee_le", "rpps", "rpps_enregistre_le", "ecps_activee_le",
                   "carte_type", "carte_numero", "carte_fin_validite", "mssante", "consulte_dmp", "acces_dui"]
-        widgets = {"date_naissance": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "identite_verifiee_le": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "ecps_activee_le": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "carte_fin_validite": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widgets = {"date_naissance": DateTexteInput(),
+                   "identite_verifiee_le": DateTexteInput(),
+                   "ecps_activee_le": DateTexteInput(),
+                   "carte_fin_validite": DateTexteInput(),
                    "acces_dui": forms.NullBooleanSelect()}
+        field_classes = dict.fromkeys(["date_naissance", "identite_verifiee_le", "ecps_activee_le",
+                                       "carte_fin_validite"], DateFrField)
 
     field_order = ["civilite", "nom_naissance", "nom_usage", "prenoms_texte"]
 
@@ -82,8 +85,9 @@ class SituationForm(forms.ModelForm):
         model = SituationExercice
         fields = ["metier", "role", "genre_activite", "motif_forcage", "mode_exercice", "categorie_professionnelle",
                   "nom_exercice", "prenom_exercice", "date_prise_fonction", "date_fin"]
-        widgets = {"date_prise_fonction": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "date_fin": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date_prise_fonction": DateTexteInput(),
+                   "date_fin": DateTexteInput()}
+        field_classes = {"date_prise_fonction": DateFrField, "date_fin": DateFrField}
 
     def clean(self):
         data = super().clean()
@@ -199,4 +203,4 @@ class NouveauProfessionnelForm(ProfessionnelForm):
     """A person hired between two HR imports, entered by hand in one ESMS."""
 
     metier = forms.CharField(label="Métier (intitulé RH)", max_length=150)
-    date_prise_fonction = forms.DateField(label="Date de prise de fonction", widget=forms.DateInput(attrs={"type": "date"}))
+    date_prise_fonction = DateFrField(label="Date de prise de fonction")

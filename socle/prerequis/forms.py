@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from socle.core.dates import DateFrField, DateTexteInput
+
 from . import rules
 from .models import Carte, Dui, Homologation, Lecteur, Mandataire, Statut
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateTexteInput()
 MAX_PREUVE = 10 * 1024 * 1024
 MAX_CERT = 1024 * 1024
 EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", "txt", "eml", "msg", "zip"}
@@ -12,8 +14,8 @@ EXTENSIONS_PREUVE = {"pdf", "png", "jpg", "jpeg", "odt", "ods", "docx", "xlsx", 
 
 class EtapeForm(forms.Form):
     statut = forms.ChoiceField(label=_("Statut"), choices=Statut.choices)
-    date_envoi = forms.DateField(label=_("Date d'envoi / de début"), required=False, widget=DATE)
-    date_fait = forms.DateField(label=_("Date de réalisation"), required=False, widget=DATE)
+    date_envoi = DateFrField(label=_("Date d'envoi / de début"), required=False)
+    date_fait = DateFrField(label=_("Date de réalisation"), required=False)
     preuve = forms.FileField(label=_("Pièce justificative"), required=False)
     motif = forms.CharField(label=_("Motif (si non applicable)"), required=False, max_length=300)
     commentaire = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -35,6 +37,7 @@ class CarteForm(forms.ModelForm):
         fields = ["type", "canal", "titulaire_nom", "titulaire", "etablissement", "date_commande",
                   "date_inscription_rpps", "date_reception", "date_activation"]
         widgets = {f: DATE for f in ["date_commande", "date_inscription_rpps", "date_reception", "date_activation"]}
+        field_classes = dict.fromkeys(widgets, DateFrField)
 
     def __init__(self, *args, organisme=None, utilisateurs=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,6 +66,7 @@ class LecteurForm(forms.ModelForm):
         model = Lecteur
         fields = ["etablissement", "modele", "nombre", "poste", "cryptolib_installee", "date_installation"]
         widgets = {"date_installation": DATE}
+        field_classes = {"date_installation": DateFrField}
 
     def __init__(self, *args, organisme=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,6 +95,7 @@ class HomologationForm(forms.ModelForm):
                   "rgpd_base_legale", "rgpd_categories", "rgpd_destinataires", "rgpd_duree", "rgpd_date_inscription"]
         widgets = {"date_commission": DATE, "rgpd_date_inscription": DATE,
                    "membres": forms.Textarea(attrs={"rows": 3}), "reserves": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"date_commission": DateFrField, "rgpd_date_inscription": DateFrField}
 
 
 class MandataireForm(forms.ModelForm):
@@ -98,6 +103,7 @@ class MandataireForm(forms.ModelForm):
         model = Mandataire
         fields = ["designation", "utilisateur", "commande_cartes", "gestionnaire_rpps", "date_designation"]
         widgets = {"date_designation": DATE}
+        field_classes = {"date_designation": DateFrField}
         help_texts = {"designation": _("Une fonction (« responsable des systèmes d'information ») ou une personne "
                                        "nommée.")}
 
@@ -120,6 +126,7 @@ class DuiForm(forms.ModelForm):
         fields = ["produit", "editeur", "referencement_segur", "date_commande_sons", "insi_certificat",
                   "alimentation_dmp", "mssante", "pro_sante_connect"]
         widgets = {"date_commande_sons": DATE}
+        field_classes = {"date_commande_sons": DateFrField}
         help_texts = {"insi_certificat": _("Coché : le DUI appelle l'INSi avec le certificat de l'organisme "
                                            "(certificat INSi et auto-homologation). Non coché : les personnes qui "
                                            "appellent l'INSi ont besoin d'une carte CPE et d'un lecteur."),

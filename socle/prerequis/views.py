@@ -1,6 +1,5 @@
 """Cockpit screens. Views stay thin: rights through socle.comptes.rights, rules in rules.py / services.py."""
 
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +16,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
 from socle.comptes.models import Utilisateur
+from socle.core.dates import DateInvalide, lire_date
 from socle.organisations.models import EtatFiness
 
 from . import calendrier, homologation, rules, services
@@ -179,9 +179,9 @@ def calendrier_vue(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(_("Seul le chef de projet de la grappe ou de l'organisme qui porte ce jalon en "
                                      "modifie la date cible."))
         try:
-            nouvelle = date.fromisoformat(request.POST.get("date_cible", ""))
-        except ValueError:
-            messages.error(request, _("Date cible invalide : format attendu JJ/MM/AAAA."))
+            nouvelle = lire_date(request.POST.get("date_cible", ""), "date cible")
+        except DateInvalide:
+            messages.error(request, _("Date cible invalide : format attendu JJ/MM/AAAA (ex. 05/03/2027)."))
         else:
             services.modifier_jalon(request.user, jalon, nouvelle)
             messages.success(request, _("Date cible de « %(jalon)s » enregistrée.") % {"jalon": jalon.libelle})

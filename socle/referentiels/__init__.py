@@ -1,7 +1,8 @@
 """Reference tables Socle reads, vendored in this folder so that the repository needs nothing beside it:
 NOS nomenclatures (rôles JDV_J121, genres d'activité TRE_R22, modes d'exercice TRE_R23, medico-social FINESS
-categories TRE_R66, FINESS statuts juridiques TRE_R72), the field métier → rôle table and the header of the Annuaire Santé extract. Origin, date,
-licence and checksum of each file: SOURCE.md.
+categories TRE_R66, FINESS statuts juridiques TRE_R72), the field métier → rôle table, the header of the Annuaire
+Santé extract and the INSEE COG (communes and countries as birthplaces, module `cog`). Origin, date, licence and
+checksum of each file: SOURCE.md.
 
 One cached loader per table, without Django (the benchmark's generator processes use them too). A missing or
 malformed file raises `ReferentielInvalide` naming the file: there is no second copy to fall back to.

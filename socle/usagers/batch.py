@@ -23,7 +23,7 @@ from socle.core.bdd import reessayer_si_verrouillee
 from socle.core.travaux import TransitionInterdite
 from socle.core.verrous import verrou_exclusif
 
-from . import rniv, services
+from . import affichage, rniv, services
 from .models import AnomalieIns, LigneLot, LotQualification, Statut, TypeAnomalie, Usager
 
 L = LigneLot.Etat
@@ -114,8 +114,8 @@ def _traiter(ligne: LigneLot, usager: Usager, appel) -> None:
         else:
             ecarts = rniv.ecarts_traits(saisis, rep)
             type_ = rniv.type_ecart(ecarts) or TypeAnomalie.ECART_TRAITS
-            detail = "; ".join(f"{rniv.LIBELLES_TRAITS.get(k, k)} : saisi « {a} », INSi « {b} »"
-                               for k, (a, b) in ecarts.items())
+            detail = "; ".join(f"{rniv.LIBELLES_TRAITS.get(k, k)} : saisi « {affichage.valeur_lisible(k, a)} », "
+                               f"INSi « {affichage.valeur_lisible(k, b)} »" for k, (a, b) in ecarts.items())
             _anomalie(ligne, usager, type_, detail, {k: list(v) for k, v in ecarts.items()})
     else:
         _anomalie(ligne, usager, TypeAnomalie.ERREUR_TECHNIQUE, f"Code retour INSi inattendu « {appel.cr} »")

@@ -1,5 +1,9 @@
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+
+from socle.core.dates import DateFrField
+from socle.referentiels import cog
 
 from . import rniv
 from .models import Sexe, TypeJustificatif
@@ -10,6 +14,27 @@ from .pays import choix_pays
 def _largeur(form: forms.Form) -> None:
     for field in form.fields.values():
         field.widget.attrs.setdefault("style", "max-width:100%")
+
+
+class LieuNaissanceInput(forms.TextInput):
+    """A birthplace typed by name with suggestions from the COG (a `<datalist>` filled by htmx as one types: the
+    browser's own accessible combobox, keyboard included); without JavaScript it is a plain text input that the
+    server resolves or refuses with the candidates. A code is shown as its place's name."""
+
+    template_name = "usagers/widgets/lieu_naissance.html"
+
+    def get_context(self, name, value, attrs):
+        ctx = super().get_context(name, value, attrs)
+        ident = ctx["widget"]["attrs"].get("id") or f"id_{name}"
+        ctx["widget"]["attrs"].update({
+            "id": ident, "list": f"{ident}-choix", "autocomplete": "off", "aria-describedby": f"{ident}-aide",
+            "hx-get": reverse("usagers:lieux"), "hx-trigger": "input changed delay:250ms",
+            "hx-target": f"#{ident}-choix", "hx-swap": "innerHTML", "hx-sync": "this:replace"})
+        return ctx
+
+    def format_value(self, value):
+        lieu = cog.lieu(str(value or "")) if value and len(str(value)) == 5 else None
+        return lieu.choix if lieu and lieu.choix else super().format_value(value)
 
 
 AIDE_FMT = "Majuscules sans accents appliquées automatiquement (R-FMT-01) ; traits d'union et apostrophes conservés."
@@ -23,9 +48,8 @@ class TraitsForm(forms.Form):
                                      help_text="Vide = le premier de la liste (R-FMT-04).")
     date_naissance = ChampDateNaissance(label="Date de naissance")  # JJ/MM/AAAA, 00 allowed [R-DN-02]
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices)
-    lieu_naissance = forms.CharField(label="Lieu de naissance (code INSEE)", max_length=5, min_length=5,
-                                     help_text="Code de la commune à la date de naissance, ou 99 + code pays ; "
-                                               "99999 si inconnu.")
+    lieu_naissance = forms.CharField(label="Lieu de naissance (commune ou pays)", max_length=120,
+                                     widget=LieuNaissanceInput())
     nom_utilise = forms.CharField(label="Nom utilisé", max_length=100, required=False)
     prenom_utilise = forms.CharField(label="Prénom utilisé", max_length=100, required=False)
 
@@ -40,7 +64,14 @@ class TraitsForm(forms.Form):
                     field.help_text = "Trait retourné par INSi : non modifiable à la main (R-ED-02)."
 
     def clean_lieu_naissance(self):
-        code = self.cleaned_data["lieu_naissance"].strip().upper()
+        texte = self.cleaned_data["lieu_naissance"].strip()
+        try:
+            code = cog.resoudre(texte)
+        except cog.LieuAmbigu as exc:
+            # a code already recorded (an INSi answer, a former country) stays, even if the COG copy lacks it
+            if texte.upper() != str(self.initial.get("lieu_naissance") or "").upper():
+                raise forms.ValidationError(str(exc)) from None
+            code = texte.upper()
         err = rniv.lieu_naissance_erreur(code)
         if err:
             raise forms.ValidationError(err)
@@ -50,7 +81,7 @@ class TraitsForm(forms.Form):
 class CreationForm(TraitsForm):
     etablissement = forms.ModelChoiceField(label="ESMS qui accompagne la personne", queryset=None,
                                            empty_label="— choisir un ESMS —")
-    date_admission = forms.DateField(label="Date d'admission", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_admission = DateFrField(label="Date d'admission (JJ/MM/AAAA)")
     admission_directe_ehpad = forms.BooleanField(
         label="Admission directe en EHPAD (la personne arrive de son domicile, sans passer par un autre établissement)",
         required=False, help_text="Ouvre l'exception livret de famille / extrait + carte Vitale avec photo (R-DOC-03).")

@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from socle.core.dates import DateTexteInput
 from socle.core.naissance import DateLunaire, DateLunaireInvalide, parse_saisie
 
 __all__ = ["ChampDateNaissance", "DateLunaire", "DateLunaireField", "erreur_future"]
@@ -83,17 +84,9 @@ class ChampDateNaissance(forms.CharField):
         kwargs.pop("max_length", None)
         kwargs.setdefault("label", "Date de naissance")
         kwargs.setdefault("help_text", "JJ/MM/AAAA ; 00 pour un jour ou un mois inconnu (ex. 00/00/1962).")
+        # the shared dd/mm/yyyy text input of socle.core.dates (never a native date picker), 00 allowed here
         kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "placeholder": "JJ/MM/AAAA",
-                    "inputmode": "numeric",
-                    "autocomplete": "off",
-                    "pattern": r"\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2}",
-                    "size": 10,
-                }
-            ),
+            "widget", DateTexteInput(attrs={"pattern": r"\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2}"})
         )
         super().__init__(*args, **kwargs)
 

@@ -30,8 +30,9 @@ from socle.connecteurs.insi.lecteur import LIBELLES_CANAL
 from socle.core.naissance import DateLunaire, parse_saisie
 from socle.core.verrous import verrou_exclusif
 from socle.prerequis.services import certificat_insi_pret, certificat_pour
+from socle.referentiels import cog
 
-from . import rniv
+from . import affichage, rniv
 from .models import (
     AnomalieIns,
     AppelInsi,
@@ -518,6 +519,8 @@ def comparaison(usager: Usager, appel: AppelInsi) -> list[dict]:
         differe = k in ecarts or (k == "premier_prenom" and rniv.formater_nom(a) != rniv.formater_nom(b))
         if k == "date_naissance":  # shown JJ/MM/AAAA (R-DN-01), compared on the ISO value
             a, b = _jjmmaaaa(a), _jjmmaaaa(b)
+        elif k == "lieu_naissance":  # compared on the code, shown with the place's name (INSEE COG)
+            a, b = cog.libelle(a), cog.libelle(b)
         rows.append({"champ": k, "libelle": lib, "saisi": a, "insi": b, "diff": differe or a != b})
     return rows
 
@@ -621,6 +624,30 @@ def critere_recherche(q: str) -> tuple[str, DateLunaire | None]:
             return (q or "").strip(), None
         return " ".join((q[:m.start()] + " " + q[m.end():]).split()), d
     return (q or "").strip(), None
+
+
+_INS_RECHERCHE = re.compile(r"^(?:\d{5,15}|\d{6}[AB]\d{0,8})$")  # Corsica: 2A/2B in the département
+
+
+def filtre_recherche(texte: str) -> Q:
+    """What a desk search typed as text finds: an INS (with or without spaces and key, or its first digits), or
+    names in any order — "MARTIN Jeanne", "Jeanne MARTIN", "mart jea" — each word the start of a word of the
+    birth or used name or of a first name (birth, used). Accents and case do not matter (R-FMT-01)."""
+    compact = re.sub(r"[\s.]", "", texte or "").upper()
+    if _INS_RECHERCHE.match(compact):
+        if len(compact) == 15:
+            return Q(matricule_ins=compact[:13], cle_ins=compact[13:])
+        return Q(matricule_ins__startswith=compact[:13])
+    filtre = Q()
+    for mot in rniv.formater_nom(texte).split(" "):
+        if not mot:
+            continue
+        mot_q = Q()
+        for champ in ("nom_naissance", "nom_utilise", "prenoms_naissance", "prenom_utilise", "premier_prenom"):
+            mot_q |= (Q(**{f"{champ}__startswith": mot}) | Q(**{f"{champ}__contains": f" {mot}"})
+                      | Q(**{f"{champ}__contains": f"-{mot}"}))
+        filtre &= mot_q
+    return filtre
 
 
 def usagers_de(etablissements: QuerySet, actifs_seulement: bool = False) -> QuerySet[Usager]:
@@ -820,7 +847,8 @@ def verifier_ins(usager: Usager, *, user=None, client=None, mode: str = "MANU") 
         detail = f"INSi ne retrouve plus cette identité (code retour {appel.cr})"
     else:
         parts = [f"INSi renvoie le matricule {ins_retourne}"] if ins_retourne != avant["ins"] else []
-        parts += [f"{rniv.LIBELLES_TRAITS.get(k, k)} : « {a} » / INSi « {b} »" for k, (a, b) in ecarts.items()]
+        parts += [f"{rniv.LIBELLES_TRAITS.get(k, k)} : « {affichage.valeur_lisible(k, a)} » / INSi "
+              f"« {affichage.valeur_lisible(k, b)} »" for k, (a, b) in ecarts.items()]
         detail = "; ".join(parts)
     historiser(usager, Ev.VERIFICATION, ancien, user=user, motif=f"Vérification non conforme : {detail} (R-ST-06)",
                changements={"ins": [avant["ins"], ""], "oid_ins": [avant["oid_ins"], ""]})

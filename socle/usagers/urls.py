@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import dossiers, doublons, lots, qualification, tableau
+from .views import dossiers, doublons, lieux, lots, qualification, tableau
 
 app_name = "usagers"
 urlpatterns = [
     path("", dossiers.index, name="index"),
     path("nouveau/", dossiers.nouveau, name="nouveau"),
+    path("lieux-de-naissance/", lieux.lieux, name="lieux"),
     path("nouveau/carte/", qualification.nouveau_carte, name="nouveau_carte"),
     path("<int:pk>/", dossiers.fiche, name="fiche"),
     path("<int:pk>/qualifier/", qualification.qualifier, name="qualifier"),

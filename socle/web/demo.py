@@ -1,8 +1,13 @@
 """Deterministic fictitious data for `socle demo`. Each app adds its part with a `peupler(ctx)` function in
 its own `demo.py`; they run in the order of DEMO_APPS, all in one transaction."""
 
+import contextlib
 import importlib
+import os
 import random
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -47,3 +52,27 @@ def construire(stdout=None) -> DemoContext:
             if stdout is not None:
                 stdout.write("  · " + _("%(app)s : prêt") % {"app": app})
     return ctx
+
+
+@contextlib.contextmanager
+def travailleur(stdout=None, identifiant: str | None = None) -> Iterator[subprocess.Popen]:
+    """The background worker (`socle worker`, every queue) beside the demo's web server, so that the batches,
+    imports and reminders launched from its screens run; stopped when the demo stops, whatever ends it."""
+    identifiant = identifiant or f"demo-{os.getpid()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "socle.settings")}
+    proc = subprocess.Popen([sys.executable, "-m", "socle.cli", "worker", "--worker-id", identifiant], env=env)
+    if stdout is not None:
+        stdout.write(_("Traitements en arrière-plan : travailleur %(id)s démarré (processus %(pid)s).")
+                     % {"id": identifiant, "pid": proc.pid})
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if stdout is not None:
+            stdout.write(_("Travailleur de la démonstration arrêté."))

@@ -45,8 +45,8 @@ def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server,
 
         page.locator("#actions tr", has_text="commander la carte CDE").get_by_role("link", name="Mettre à jour").click()
         page.select_option("#id_statut", "fait")
-        page.fill("#id_date_envoi", (jour - timedelta(days=2)).isoformat())
-        page.fill("#id_date_fait", jour.isoformat())
+        page.fill("#id_date_envoi", f"{jour - timedelta(days=2):%d/%m/%Y}")
+        page.fill("#id_date_fait", f"{jour:%d/%m/%Y}")
         page.set_input_files("#id_preuve", str(preuve))
         page.click("#form-etape button[type=submit]")
         page.wait_for_url(f"{live_server.url}/prerequis/og/{og.finess}/")

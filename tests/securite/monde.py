@@ -341,7 +341,7 @@ CORPS: dict[str, object] = {
     "usagers:attributs": lambda v: {"homonyme": "on", "motif": "ATTAQUE"},
     "usagers:verifier": lambda v: {},
     "usagers:sejour_ajouter": lambda v: {"etablissement": v["et2_pk"], "date_admission": AUJOURDHUI},
-    "usagers:sejour_sortie": lambda v: {"date_sortie": AUJOURDHUI},
+    "usagers:sejour_sortie": lambda v: {"date_sortie": AUJOURDHUI, "confirmer": "1"},
     "usagers:lots": lambda v: {"etablissement": v["et_pk"], "debit": "50", "limite": "2", "rappeler": "on"},
     "usagers:lot_reprendre": lambda v: {},
     "usagers:anomalie_resoudre": lambda v: {"resolution": "ATTAQUE"},
@@ -409,7 +409,7 @@ def requete_hostile(v: dict) -> dict:
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page", "next", "tri", "format"}
+                "action", "du", "au", "page", "next", "tri", "format", "lieu_naissance"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -642,7 +642,7 @@ def construire(media_root) -> Monde:
     from socle.personnel.tasks import executer_import
     from socle.prerequis import services as prerequis
     from socle.prerequis.homologation import ITEMS
-    from socle.prerequis.models import Carte, Homologation, Jalon, Lecteur
+    from socle.prerequis.models import Carte, Dui, Homologation, Jalon, Lecteur, Mandataire
     from socle.usagers import services as usagers
     from socle.usagers.models import (
         AnomalieIns,
@@ -764,6 +764,8 @@ def construire(media_root) -> Monde:
         Carte.objects.create(organisme=og, etablissement=et1, type="CPS", titulaire_nom="x",
                              date_commande=date.today())
         Lecteur.objects.create(etablissement=et1, modele="x", poste="x")
+        Mandataire.objects.create(organisme=og, designation="x", commande_cartes=True, date_designation=date.today())
+        Dui.objects.create(etablissement=et1, produit="x", editeur="x", date_commande_sons=date.today())
         mdp = monde.libre(lettre, "prerequis.Certificat.mot_de_passe")  # shown by the reveal, escaped
         cert, cle_privee = ca.emettre("INSI-AUTO", organisation=f"OG {lettre}", serie=1000 + i)
         certificat = prerequis.enregistrer_certificat(og, en_p12(cert, cle_privee, mdp), "insi.p12", mdp,

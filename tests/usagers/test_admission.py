@@ -1,5 +1,6 @@
 """Admission qualification through the views, against the local INSi stand-in (real HTTPS + SOAP, no mock)."""
 
+import re
 from datetime import date, timedelta
 
 from django.urls import reverse
@@ -214,11 +215,17 @@ def test_accompagnements_admission_et_sortie(client_de, admission, etablissement
     c.post(reverse("usagers:sejour_ajouter", args=[u.pk]), {"etablissement": autre.pk, "date_admission": "2026-10-01"})
     assert u.sejours.filter(etablissement=autre, date_sortie__isnull=True).exists()
     s = u.sejours.get(etablissement=etablissement)
-    r = c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": "1900-01-01"})
+    r = c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": "01/01/1900", "confirmer": "1"})
     s.refresh_from_db()
     assert r.status_code == 302 and s.date_sortie is None  # before admission: refused
     sortie = s.date_admission + timedelta(days=3)
-    c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": sortie.isoformat()})
+    # the typed date alone only asks for confirmation, naming the person, the ESMS and the date
+    r = c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": f"{sortie:%d/%m/%Y}"})
+    s.refresh_from_db()
+    assert r.status_code == 200 and s.date_sortie is None
+    page = r.content.decode()
+    assert "Confirmer la sortie" in page and f"{sortie:%d/%m/%Y}" in page and "DEMOSEJOUR" in page
+    c.post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]), {"date_sortie": f"{sortie:%d/%m/%Y}", "confirmer": "1"})
     s.refresh_from_db()
     assert s.date_sortie == sortie
     assert u.historique.filter(motif__startswith="Sortie").exists()
@@ -240,3 +247,22 @@ def test_cas_d_usage_qualifier_identite_sans_http(admission, etablissement, jour
     # without `appeler`, nothing is sent
     services.qualifier_identite(res.usager, {"nom_utilise": "DURAND"}, user=admission)
     assert len(journal.appels) == 1
+
+
+def test_sortie_jamais_pre_remplie(client_de, admission, etablissement):
+    """The exit date field is empty (never today's date ready to submit) and the button announces a next step."""
+    u = _creer(etablissement, "Demovide", "Alice", "F", date(1940, 1, 2), "69123")
+    page = client_de(admission).get(reverse("usagers:fiche", args=[u.pk])).content.decode()
+    champ = re.search(r'<input id="sortie-\d+"[^>]*>', page).group(0)
+    assert 'value=""' in champ and 'type="text"' in champ and "JJ/MM/AAAA" in champ
+    assert 'type="date"' not in page
+
+
+def test_sortie_date_invalide_message_clair(client_de, admission, etablissement):
+    u = _creer(etablissement, "Demoinval", "Alice", "F", date(1940, 1, 2), "69123")
+    s = u.sejours.get()
+    r = client_de(admission).post(reverse("usagers:sejour_sortie", args=[u.pk, s.pk]),
+                                  {"date_sortie": "31/02/2026", "confirmer": "1"}, follow=True)
+    s.refresh_from_db()
+    assert s.date_sortie is None
+    assert "Date de sortie « 31/02/2026 » : cette date n&#x27;existe pas" in r.content.decode()

@@ -329,7 +329,7 @@ def test_nouvelle_anomalie_remplace_l_ancienne(journal):
         batch.executer_lot(batch.preparer_lot(et, debit=50, rappeler=rappeler).pk, pause=lambda s: None)
     ouvertes = AnomalieIns.objects.filter(usager__in=gens, resolue_le__isnull=True)
     assert ouvertes.count() == len(gens) and AnomalieIns.objects.filter(usager__in=gens).count() == 2 * len(gens)
-    assert "lieu de naissance : saisi « 69123 »" in ouvertes.get(type="commune").detail
+    assert "lieu de naissance : saisi « Lyon (Rhône) · 69123 », INSi « " in ouvertes.get(type="commune").detail
 
 
 @pytest.mark.django_db

@@ -6,5 +6,6 @@ rniv/services, every read traced.
 * ``lots``: INSi batches and the anomaly queue;
 * ``tableau``: the identity dashboard;
 * ``doublons``: probable duplicates, merges;
+* ``lieux``: birthplace suggestions (INSEE COG) for the identity forms;
 * ``_commun``: who may open a record, the record's context.
 """

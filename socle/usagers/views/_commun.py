@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from socle.comptes import rights
 
-from .. import rniv
+from .. import affichage, conduites, rniv
 from ..models import Fusion, Usager
 
 FONCTIONS_DOSSIER = rights.fonctions_de("dossiers_usagers")
@@ -56,6 +56,14 @@ def _usager_modifiable(request: HttpRequest, pk: int) -> Usager:
     return usager
 
 
+def _avec_conduite(anomalies) -> list:
+    """The anomalies, each carrying the conduct to follow for its type (shown beside the identity)."""
+    liste = list(anomalies)
+    for a in liste:
+        a.conduite = conduites.conduite(a.type)
+    return liste
+
+
 def _contexte_fiche(usager: Usager) -> dict:
     return {
         "usager": usager, "libelle_statut": rniv.libelle_statut(usager.statut),
@@ -63,10 +71,11 @@ def _contexte_fiche(usager: Usager) -> dict:
         "ins_transmissible": rniv.ins_transmissible(usager.statut, usager.douteuse, usager.fictive),
         "nature_ins": rniv.nature_oid(usager.oid_ins) or "",
         "alerte_lieu": rniv.lieu_naissance_alerte(usager.lieu_naissance, usager.statut),
-        "historique": usager.historique.select_related("par")[:50],
-        "justificatifs": usager.justificatifs.all()[:20],
+        # read only by the pages that show it (a template calls a callable): the qualification page does not
+        "historique": lambda: [affichage.ligne_historique(h) for h in usager.historique.select_related("par")[:50]],
+        "justificatifs": usager.justificatifs.select_related("verifie_par")[:20],
         "sejours": usager.sejours.select_related("etablissement"),
-        "anomalies": usager.anomalies.filter(resolue_le__isnull=True),
+        "anomalies": _avec_conduite(usager.anomalies.filter(resolue_le__isnull=True).select_related("etablissement")),
         "fusions": Fusion.objects.filter(Q(source=usager) | Q(cible=usager)).select_related("source", "cible"),
         "appel_insi_ok": rniv.appel_insi_autorise(usager.douteuse, usager.fictive),
         "aujourdhui": timezone.localdate(),

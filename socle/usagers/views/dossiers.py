@@ -3,11 +3,8 @@ attributes and stays."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +14,7 @@ from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
 from socle.connecteurs.insi.lecteur import lecteur_configure
+from socle.core.dates import DateInvalide, lire_date
 
 from .. import rniv, services
 from ..forms import AttributsForm, CreationForm, TraitsForm
@@ -52,9 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if naissance is not None:
         qs = qs.filter(date_naissance=naissance)
     if texte:
-        f = rniv.formater_nom(texte)
-        qs = qs.filter(Q(nom_naissance__startswith=f) | Q(nom_utilise__startswith=f) | Q(prenoms_naissance__contains=f)
-                       | Q(matricule_ins__startswith=texte))
+        qs = qs.filter(services.filtre_recherche(texte))
     if statut in Statut.values:
         qs = qs.filter(statut=statut)
     total = qs.count()
@@ -133,10 +129,10 @@ def sejour_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
     usager = _usager_modifiable(request, pk)
     et = get_object_or_404(_ets_dossier(request.user), pk=request.POST.get("etablissement") or 0)
     try:
-        d = date.fromisoformat(request.POST.get("date_admission", ""))
+        d = lire_date(request.POST.get("date_admission", ""), "date d'admission")
         services.ajouter_sejour(usager, et, d, user=request.user)
-    except ValueError:
-        messages.error(request, "Date d'admission invalide (JJ/MM/AAAA).")
+    except DateInvalide as exc:
+        messages.error(request, str(exc))
     except rniv.RegleRniv as exc:
         messages.error(request, str(exc))
     else:
@@ -147,15 +143,23 @@ def sejour_ajouter(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sejour_sortie(request: HttpRequest, pk: int, sejour_pk: int) -> HttpResponse:
+    """Record an exit in two steps: the date typed (never pre-filled), then a confirmation page naming the person,
+    the ESMS and the date; only the confirmed POST writes (an exit ends the ESMS's access to the record)."""
     usager = _usager_modifiable(request, pk)
-    sejour = get_object_or_404(usager.sejours.filter(etablissement__in=_ets_dossier(request.user)), pk=sejour_pk)
+    sejour = get_object_or_404(usager.sejours.filter(etablissement__in=_ets_dossier(request.user))
+                               .select_related("etablissement"), pk=sejour_pk)
     try:
-        d = date.fromisoformat(request.POST.get("date_sortie", ""))
+        d = lire_date(request.POST.get("date_sortie", ""), "date de sortie")
+    except DateInvalide as exc:
+        messages.error(request, str(exc))
+        return redirect("usagers:fiche", pk=usager.pk)
+    if request.POST.get("confirmer") != "1":
+        tracer(Action.LECTURE, objet=usager, details={"ecran": "confirmation de sortie", "sejour": sejour.pk})
+        return render(request, "usagers/sortie_confirmer.html", {"usager": usager, "sejour": sejour, "date": d})
+    try:
         services.enregistrer_sortie(sejour, d, user=request.user)
-    except ValueError:
-        messages.error(request, "Date de sortie invalide (JJ/MM/AAAA).")
     except rniv.RegleRniv as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Sortie enregistrée.")
+        messages.success(request, f"Sortie enregistrée le {d:%d/%m/%Y} : {sejour.etablissement.nom}.")
     return redirect("usagers:fiche", pk=usager.pk)

@@ -56,22 +56,36 @@ def _lot(request: HttpRequest, pk: int) -> LotQualification:
 @login_required
 def lot(request: HttpRequest, pk: int) -> HttpResponse:
     lot_ = _lot(request, pk)
-    ctx = {"lot": lot_, "c": lot_.compte(),
+    ctx = {"lot": lot_, "c": lot_.compte(), "reprenable": _reprenable(lot_),
            "anomalies": Counter(AnomalieIns.objects.filter(ligne__lot=lot_).values_list("type", flat=True))}
     ctx["anomalies"] = [(TypeAnomalie(t).label, n) for t, n in ctx["anomalies"].items()]
     template = "usagers/_lot_progression.html" if request.htmx else "usagers/lot.html"
     return render(request, template, ctx)
 
 
+DELAI_SANS_SIGNE_DE_VIE = timedelta(minutes=2)
+
+
+def _reprenable(lot_: LotQualification) -> bool:
+    """Only a batch that stopped may be resumed: interrupted, or running with no sign of life for two minutes (its
+    worker died). A finished batch, a waiting one or one that is moving offers nothing to resume."""
+    if lot_.etat == LotQualification.Etat.INTERROMPU:
+        return True
+    return lot_.etat == LotQualification.Etat.EN_COURS and LotQualification.bloques(
+        DELAI_SANS_SIGNE_DE_VIE).filter(pk=lot_.pk).exists()
+
+
 @login_required
 @require_POST
 def lot_reprendre(request: HttpRequest, pk: int) -> HttpResponse:
     lot_ = _lot(request, pk)
-    actif = lot_.etat == LotQualification.Etat.EN_COURS and not LotQualification.bloques(
-        timedelta(minutes=2)).filter(pk=lot_.pk).exists()
-    if actif:
+    if lot_.etat == LotQualification.Etat.TERMINE:
+        messages.info(request, "Ce lot est terminé : il n'y a rien à reprendre. Lancez un nouveau lot si besoin.")
+    elif lot_.etat == LotQualification.Etat.EN_ATTENTE:
+        messages.info(request, "Ce lot n'a pas encore commencé : il attend son tour, rien à reprendre.")
+    elif not _reprenable(lot_):
         messages.warning(request, "Le lot avance encore : attendez deux minutes sans progression avant de le reprendre.")
-    elif lot_.etat != LotQualification.Etat.TERMINE:
+    else:
         from ..tasks import executer_lot_ins
 
         executer_lot_ins.enqueue(lot_.pk)
@@ -92,6 +106,8 @@ def anomalies(request: HttpRequest) -> HttpResponse:
     if type_:
         qs = qs.filter(type=type_)
     liste = list(qs[:300])
+    for a in liste:
+        a.conduite = conduites.conduite(a.type)
     tracer_lecture_liste([a.usager for a in liste], "usagers.Usager", "File des anomalies INS")
     return render(request, "usagers/anomalies.html", {
         "anomalies": liste, "type": type_, "etablissement": finess, "etablissements": ets.order_by("nom"),

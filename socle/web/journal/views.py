@@ -12,6 +12,7 @@ from socle.audit.models import Action, EvenementAudit
 from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.comptes.models import Fonction, Habilitation
+from socle.core.dates import DateInvalide, lire_date_optionnelle
 from socle.core.tableur import reponse_tableur
 
 
@@ -37,13 +38,15 @@ def recherche(request: HttpRequest) -> HttpResponse:
         term = f["objet"].strip()
         qs = qs.filter(objet_libelle__icontains=term) | qs.filter(objet_id=term)
     tz = timezone.get_current_timezone()
+    erreur_date = ""
     try:
-        if f.get("du"):
-            qs = qs.filter(horodatage__gte=datetime.combine(datetime.strptime(f["du"], "%Y-%m-%d"), time.min, tz))
-        if f.get("au"):
-            qs = qs.filter(horodatage__lte=datetime.combine(datetime.strptime(f["au"], "%Y-%m-%d"), time.max, tz))
-    except ValueError:
-        pass
+        du, au = lire_date_optionnelle(f["du"], "du"), lire_date_optionnelle(f["au"], "au")
+    except DateInvalide as exc:
+        erreur_date, du, au = str(exc), None, None
+    if du:
+        qs = qs.filter(horodatage__gte=datetime.combine(du, time.min, tz))
+    if au:
+        qs = qs.filter(horodatage__lte=datetime.combine(au, time.max, tz))
     if request.GET.get("format") in ("csv", "xlsx"):
         return _export(request, qs, f)
     page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(request.GET.get("page"))
@@ -53,7 +56,8 @@ def recherche(request: HttpRequest) -> HttpResponse:
     export = {k: v for k, v in f.items() if v}
     return render(request, "audit/recherche.html", {"page": page, "actions": Action.choices, "f": f,
                                                     "export_csv": urlencode({**export, "format": "csv"}),
-                                                    "export_xlsx": urlencode({**export, "format": "xlsx"})})
+                                                    "export_xlsx": urlencode({**export, "format": "xlsx"}),
+                                                    "erreur_date": erreur_date})
 
 
 EXPORT_MAX = 50_000

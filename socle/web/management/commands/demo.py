@@ -1,10 +1,12 @@
+import contextlib
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext, gettext_lazy
 
 from socle.comptes.demo import DEMO_PASSWORD
-from socle.web.demo import construire
+from socle.web.demo import construire, travailleur
 
 
 class Command(BaseCommand):
@@ -17,6 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", default="8000")
         parser.add_argument("--no-serve", action="store_true", help=gettext("prépare la base sans lancer le serveur"))
+        parser.add_argument("--no-worker", action="store_true",
+                            help=gettext("ne lance pas le travailleur des traitements en arrière-plan (lots INS, "
+                                         "imports) à côté du serveur"))
 
     def handle(self, *args, **options):
         if settings.SOCLE_PRODUCTION:
@@ -36,4 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if not options["no_serve"]:
             settings.SOCLE_DEMO = True
-            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+            with contextlib.ExitStack() as pile:
+                if not options["no_worker"]:
+                    pile.enter_context(travailleur(self.stdout))
+                call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
