@@ -41,6 +41,7 @@ def _listes() -> dict[str, tuple[str, dict]]:
         "pilotage:index": ("directrice", {}),
         "pilotage:grappe": ("chefprojet", {"pk": grappe.pk}),
         "documents:esms": ("infirmiere", {}),
+        "usagers:lieux": ("admission", {}),
     }
 
 
