@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "socle.personnel",
     "socle.usagers",
     "socle.prerequis",
+    "socle.documents",
     "socle.pilotage",
     "socle.web",
 ]
@@ -415,6 +416,7 @@ SOCLE_FINESS_MAX_ENREGISTREMENT = env.int("SOCLE_FINESS_MAX_ENREGISTREMENT", def
 SOCLE_FINESS_MAX_REJETS_DETAIL = env.int("SOCLE_FINESS_MAX_REJETS_DETAIL", default=1000)  # the rest: counts
 # Staff (HR export, portal return): CSV or XLSX.
 SOCLE_PERSONNEL_MAX_FICHIER = env.int("SOCLE_PERSONNEL_MAX_FICHIER", default=50 * _MO)  # uploaded file
+SOCLE_DOCUMENTS_MAX_PDF = env.int("SOCLE_DOCUMENTS_MAX_PDF", default=20 * _MO)  # PDF of a usager's document
 SOCLE_PERSONNEL_MAX_DECOMPRESSE = env.int("SOCLE_PERSONNEL_MAX_DECOMPRESSE", default=50 * _MO)  # XLSX content
 SOCLE_PERSONNEL_MAX_COLONNES = env.int("SOCLE_PERSONNEL_MAX_COLONNES", default=200)
 SOCLE_PERSONNEL_MAX_LIGNES = env.int("SOCLE_PERSONNEL_MAX_LIGNES", default=50_000)
