@@ -263,7 +263,7 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 TASKS = {
     "default": {
         "BACKEND": env.str("SOCLE_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "imports", "ins"],
+        "QUEUES": ["default", "imports", "ins", "dmp"],
     }
 }
 

@@ -58,7 +58,7 @@ def test_envoi_recherche_lecture_remplacement_masquage(bouchon, ehpad, autre):
 
     # RPLC: version 2 of the document replaces the first entry, which becomes Deprecated
     v2 = dlu("2", version="2")
-    c.envoyer(v2, ctx, remplace=fiche)
+    c.envoyer(v2, ctx, remplace=fiche.entry_uuid)
     (courante,) = c.rechercher(ctx)
     assert courante.unique_id == "1.2.250.1.213.1.1.1.22.2022.1.1^2"
     statuts = {f.unique_id: f.statut for f in c.rechercher(ctx, tous_statuts=True)}

@@ -160,10 +160,10 @@ class ClientDmpSoap:
                      erreurs=erreurs)
 
     # -- public API
-    def envoyer(self, cda: bytes, contexte: ContexteAppel, *, remplace: FicheDocument | None = None,
+    def envoyer(self, cda: bytes, contexte: ContexteAppel, *, remplace: str = "",
                 confidentialite: tuple[str, ...] = (), source_patient_id: str = "") -> ResultatEnvoi:
-        """ITI-41: the CDA with its metadata derived from its header; with `remplace`, a new version of that
-        entry (RPLC association, the previous one becomes Deprecated)."""
+        """ITI-41: the CDA with its metadata derived from its header; with `remplace` (the entryUUID of an
+        entry), a new version of it (RPLC association, the previous entry becomes Deprecated)."""
         conf = self.configuration
         fiche = metadonnees.fiche_depuis_cda(cda, masquage=confidentialite, source_patient_id=source_patient_id)
         if fiche.patient_id != contexte.patient_cx:
@@ -173,11 +173,11 @@ class ClientDmpSoap:
         ss_uid = f"{conf.source_id}.{uuid.uuid4().int}"
         corps = ebxml.provide_and_register(fiche, source_id=conf.source_id, ss_unique_id=ss_uid,
                                            contenu=ebxml.contenu_pour(fiche), cid=cid,
-                                           remplace_uuid=remplace.entry_uuid if remplace else "")
+                                           remplace_uuid=remplace)
         message = self._appeler("ITI-41", conf.url_repository, corps, contexte, {cid: (cda, "text/xml")})
         self._verifier_reponse(message.corps, "Document")
         return ResultatEnvoi(unique_id=fiche.unique_id, entry_uuid="",  # ITI-41 answers no entryUUID: ITI-18 gives it
-                             submission_uid=ss_uid, remplace=remplace.entry_uuid if remplace else "",
+                             submission_uid=ss_uid, remplace=remplace,
                              notes=fiche.notes)
 
     def rechercher(self, contexte: ContexteAppel, *, tous_statuts: bool = False) -> list[FicheDocument]:

@@ -5,7 +5,8 @@ local stand-in. Shared by the client (`client.py`), the stand-in (`standin.py`) 
     resultat = client.envoyer(cda_bytes, contexte)         # ITI-41, metadata derived from the CDA header
     fiches = client.rechercher(ins, contexte)              # ITI-18 FindDocuments
     doc = client.recuperer(fiche.unique_id, contexte)      # ITI-43
-    client.masquer(fiche, "MASQUE_PS", contexte)           # ITI-57 metadata update
+    client.masquer(fiche, ("MASQUE_PS",), contexte)        # ITI-57 metadata update
+    client.envoyer(cda_v2, contexte, remplace=fiche.entry_uuid)  # RPLC
 """
 
 from dataclasses import dataclass, field
@@ -174,8 +175,8 @@ class DmpCertificatAbsent(DmpErreurPermanente):
 
 
 class DmpClient(Protocol):
-    def envoyer(self, cda: bytes, contexte: ContexteAppel, *, remplace: FicheDocument | None = None,
-                confidentialite: tuple[str, ...] = ()) -> ResultatEnvoi: ...
+    def envoyer(self, cda: bytes, contexte: ContexteAppel, *, remplace: str = "",
+                confidentialite: tuple[str, ...] = (), source_patient_id: str = "") -> ResultatEnvoi: ...
 
     def rechercher(self, contexte: ContexteAppel, *, tous_statuts: bool = False) -> list[FicheDocument]: ...
 

@@ -68,6 +68,11 @@ def _unique_id(el) -> str:
     return f"{el.get('root')}^{el.get('extension')}" if el.get("extension") else el.get("root")
 
 
+def unique_id_du_cda(cda: bytes) -> str:
+    """XDS uniqueId of a CDA: id@root, with ^extension when there is one."""
+    return _unique_id(lire_cda(cda).find("h:id", NS))
+
+
 def lire_cda(cda: bytes):
     try:
         racine = etree.fromstring(cda, PARSEUR_CDA)
