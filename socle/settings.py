@@ -417,6 +417,9 @@ SOCLE_FINESS_MAX_REJETS_DETAIL = env.int("SOCLE_FINESS_MAX_REJETS_DETAIL", defau
 # Staff (HR export, portal return): CSV or XLSX.
 SOCLE_PERSONNEL_MAX_FICHIER = env.int("SOCLE_PERSONNEL_MAX_FICHIER", default=50 * _MO)  # uploaded file
 SOCLE_DOCUMENTS_MAX_PDF = env.int("SOCLE_DOCUMENTS_MAX_PDF", default=20 * _MO)  # PDF of a usager's document
+# Root OID of this installation's local identifiers in CDA documents (IPP): its own registered OID in
+# production; the default is a UUID-based OID (ISO arc 2.25), unique without registration.
+SOCLE_OID_RACINE = env.str("SOCLE_OID_RACINE", default="2.25.126339579000497674410381489024078277648")
 SOCLE_PERSONNEL_MAX_DECOMPRESSE = env.int("SOCLE_PERSONNEL_MAX_DECOMPRESSE", default=50 * _MO)  # XLSX content
 SOCLE_PERSONNEL_MAX_COLONNES = env.int("SOCLE_PERSONNEL_MAX_COLONNES", default=200)
 SOCLE_PERSONNEL_MAX_LIGNES = env.int("SOCLE_PERSONNEL_MAX_LIGNES", default=50_000)

@@ -169,6 +169,10 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
     "gerer_personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL}), "organisme"),
     "dossiers_usagers": (frozenset({F.ADMISSION, F.PROFESSIONNEL}), "esms"),
+    # documents of a usager: written and read by professionals (what each reads: documents.droits, the matrix);
+    # the ESMS's queue (waiting / sent / rejected, without content) also by its représentant légal
+    "documents": (frozenset({F.PROFESSIONNEL}), "esms"),
+    "documents_esms": (frozenset({F.PROFESSIONNEL, F.REPRESENTANT_LEGAL}), "esms"),
     "lots_ins": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
     "tableau_ins": (frozenset({F.REPRESENTANT_LEGAL}), "esms"),  # aggregated identity figures, no names
     "pilotage": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),

@@ -102,7 +102,8 @@ def fixture_infirmiere(ehpad):
 
 
 CONTENU_DLU = {
-    "medecin_traitant": "Dr DÉMO Martin, 04 72 00 00 01",
+    "medecin_nom": "Dr DÉMO Martin",
+    "medecin_telephone": "04 72 00 00 01",
     "personne_confiance": "DÉMO Bernard (fils), 06 00 00 00 02",
     "directives_anticipees": "oui",
     "directives_lieu": "Dans le dossier de soins, classeur rouge",
@@ -110,7 +111,9 @@ CONTENU_DLU = {
     "allergies": "Pénicilline",
     "traitements": "Amlodipine 5 mg : 1 le matin\nParacétamol 1 g si douleur",
     "autonomie_deplacement": "aide",
-    "etat_psychique": "Désorientation temporelle",
+    "etat": ["62476001", "161898004"],
+    "documents_annexes": ["DLU_009"],
+    "soins_palliatifs": "non",
     "poids": "58",
     "tension_systolique": "135",
     "tension_diastolique": "80",
