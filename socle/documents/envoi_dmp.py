@@ -42,8 +42,13 @@ from .models_dmp import EnvoiDmp
 
 log = logging.getLogger(__name__)
 E = EnvoiDmp.Etat
-SECTEURS = {"EHPAD": Code("SA17", "1.2.250.1.71.4.2.4", "Etablissement pour personnes âgées")}
-PAR_DEFAUT = Code("SA41", "1.2.250.1.71.4.2.4", "Etablissement et service médico-social")
+SECTEUR_AGEES = Code("SA17", "1.2.250.1.71.4.2.4", "Etablissement pour personnes âgées")
+SECTEUR_MEDICO_SOCIAL = Code("SA41", "1.2.250.1.71.4.2.4", "Etablissement et service médico-social")
+
+
+def secteur_de(etablissement) -> Code:
+    """VIHF Secteur_Activite (TRE_R02): SA17 for an EHPAD, SA41 (medico-social) otherwise."""
+    return SECTEUR_AGEES if "EHPAD" in (etablissement.categorie_libelle or "").upper() else SECTEUR_MEDICO_SOCIAL
 
 
 def essais_max() -> int:
@@ -93,9 +98,8 @@ def contexte_de(document: Document, par=None) -> ContexteAppel:
         utilisateur_id = getattr(par, "username", "") or "socle-automate"
         nom = getattr(par, "get_full_name", lambda: "")() or utilisateur_id
     return ContexteAppel(
-        structure_id=f"1{et.finess}", structure_nom=et.raison_sociale if hasattr(et, "raison_sociale") else str(et),
-        utilisateur_id=utilisateur_id, utilisateur_nom=nom, ins=usager.ins, ins_oid=usager.oid_ins,
-        role_prise_charge=role, secteur=SECTEURS.get(getattr(et, "categorie_agregat", ""), PAR_DEFAUT),
+        structure_id=f"1{et.finess}", structure_nom=et.nom, utilisateur_id=utilisateur_id, utilisateur_nom=nom,
+        ins=usager.ins, ins_oid=usager.oid_ins, role_prise_charge=role, secteur=secteur_de(et),
     )
 
 
@@ -266,3 +270,60 @@ def traiter_tout() -> dict[str, int]:
 
 def tracer_lecture_dmp(usager, par, details: dict) -> None:
     tracer(Action.LECTURE, usager, utilisateur=par, details={"dmp": True, **details})
+
+
+# --------------------------------------------------------------------------- masking in the DMP (ITI-57)
+
+
+def masquer_dans_dmp(document: Document, codes: list[str], par) -> Document:
+    """Masking codes of a document: in the DMP first (ITI-57, synchronous, a person asked for it) when the
+    DMP holds it, then on Socle's side. A document not yet in the DMP takes its codes with its sending."""
+    envoi = EnvoiDmp.objects.filter(document=document, etat=E.ACCEPTE).first()
+    if envoi is not None:
+        client = client_de(document, par)
+        contexte = contexte_consultation(document.usager, document.etablissement, par)
+        fiche = _dans_le_dmp(client, document, contexte)
+        if fiche is None:
+            raise DmpErreurPermanente("Le DMP ne trouve plus ce document : masquage impossible.", code="introuvable")
+        client.masquer(fiche, tuple(sorted(set(codes))), contexte)
+        nouvelle = _dans_le_dmp(client, document, contexte)
+        EnvoiDmp.objects.filter(pk=envoi.pk).update(
+            entry_uuid=nouvelle.entry_uuid if nouvelle else envoi.entry_uuid,
+            historique=_historique(envoi, f"masquage dans le DMP : {', '.join(codes) or 'aucun'}"))
+    return services.masquer(document, codes, par)
+
+
+# --------------------------------------------------------------------------- consultation
+
+
+def contexte_consultation(usager, etablissement, user) -> ContexteAppel:
+    """The VIHF context of a person reading a usager's DMP: the ESMS, the person (8 + RPPS when she has a staff
+    record), her profession (TRE_G15) as 1st role and her TRE_R85 rôle as the 2nd."""
+    from socle.referentiels import roles_enregistrement
+
+    from .models import CompteProfessionnel
+
+    lien = CompteProfessionnel.objects.filter(utilisateur=user).select_related("professionnel").first()
+    pro = lien.professionnel if lien else None
+    situation = pro.situations.filter(etablissement=etablissement, date_fin__isnull=True).first() if pro else None
+    role = None
+    if situation is not None and situation.role:
+        role = Code(situation.role, OID_TRE_R85, dict(roles_enregistrement()).get(situation.role, ""))
+    profession = ContexteAppel.__dataclass_fields__["profession"].default
+    if situation is not None and situation.profession and situation.profession != "99":
+        profession = Code(f"G15_{situation.profession}", "1.2.250.1.71.1.2.7", "")
+    return ContexteAppel(
+        structure_id=f"1{etablissement.finess}", structure_nom=etablissement.nom,
+        utilisateur_id=f"8{pro.rpps}" if pro is not None and pro.rpps else user.get_username(),
+        utilisateur_nom=user.get_full_name() or user.get_username(), ins=usager.ins, ins_oid=usager.oid_ins,
+        profession=profession, role_prise_charge=role,
+        secteur=secteur_de(etablissement),
+    )
+
+
+def client_de_esms(etablissement, par=None):
+    """The DMP client of the ESMS's organisation (its cockpit certificates), acting for `par`."""
+    og = etablissement.organisme
+    personne = getattr(par, "username", "") if par is not None else ""
+    return client_pour(Appelant(organisme_finess=og.finess, organisme_nom=og.raison_sociale,
+                                personne=personne or None), fournisseur)

@@ -11,6 +11,7 @@ from socle.comptes.models import Fonction
 from socle.documents import services
 from socle.documents.models import Document, Statut
 from tests.comptes.factories import utilisateur_avec
+from tests.documents.dmp_outils import fixture_bouchon_dmp  # noqa: F401
 from tests.documents.factories import (  # noqa: F401
     CONTENU_DLU,
     PDF_MINIMAL,
@@ -29,7 +30,11 @@ def _post_dlu(client, resident, ehpad):
     return client.post(reverse("documents:dlu_nouveau", args=[resident.pk]), data)
 
 
-def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, infirmiere):
+def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, infirmiere, bouchon_dmp):
+    from socle.documents import envoi_dmp
+    from tests.documents.dmp_outils import deposer_certificats_dmp
+
+    deposer_certificats_dmp(ehpad.organisme, bouchon_dmp.pki)
     client.force_login(infirmiere)
     r = _post_dlu(client, resident, ehpad)
     doc = Document.objects.get()
@@ -41,6 +46,11 @@ def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, i
     assert "conforme au XSD" in r.content.decode()
     r = client.post(reverse("documents:envoyer", args=[doc.pk]), follow=True)
     assert "Envoi au DMP demandé" in r.content.decode()
+    # the worker's side: the DLU Socle produced is accepted by the DMP stand-in (XSD, header, metadata, VIHF)
+    envoi = envoi_dmp.traiter(doc.envoi_dmp.pk)
+    assert envoi.etat == "accepte", envoi.derniere_erreur
+    page = client.get(reverse("documents:document", args=[doc.pk])).content.decode()
+    assert 'id="envoi-dmp"' in page and "Accepté par le DMP" in page
     page = client.get(reverse("documents:usager", args=[resident.pk])).content.decode()
     assert "Dossier de liaison d&#x27;urgence" in page or "Dossier de liaison d'urgence" in page
     assert client.get(reverse("documents:pdf", args=[doc.pk]))["Content-Type"] == "application/pdf"
