@@ -181,6 +181,9 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "personnel:decider": {"pk": "resultat"},
     "personnel:retour_portail": {"finess": "og"},
     "usagers:fiche": {"pk": "usager"},
+    "documents:dmp": {"pk": "usager"},
+    "documents:dmp_consentement": {"pk": "usager"},
+    "documents:dmp_ouvrir": {"pk": "usager"},
     "usagers:qualifier": {"pk": "usager2"},  # a provisional identity: its traits may still change
     "usagers:accepter": {"pk": "usager", "appel_pk": "appel"},
     "usagers:rejeter": {"pk": "usager", "appel_pk": "appel"},
@@ -308,6 +311,7 @@ CORPS: dict[str, object] = {
     "usagers:qualifier": lambda v: {**_traits(), "nom_utilise": "ATTAQUE", "action": "enregistrer",
                                     "type_justificatif": "CN", "pays_cni": "FR", "controle_fait": "on"},
     "usagers:accepter": lambda v: {},
+    "documents:dmp_consentement": lambda v: {"exprime_par": "ATTAQUE", "esms": v["et_pk"]},
     "usagers:rejeter": lambda v: {"motif": "ATTAQUE"},
     "usagers:attributs": lambda v: {"homonyme": "on", "motif": "ATTAQUE"},
     "usagers:verifier": lambda v: {},
