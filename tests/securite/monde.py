@@ -196,6 +196,21 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "usagers:anomalie_resoudre": {"pk": "anomalie"},
     "usagers:doublons_og": {"finess": "og"},
     "usagers:fusion_annuler": {"pk": "fusion"},
+    "documents:usager": {"pk": "usager"},
+    "documents:deposer": {"pk": "usager"},
+    "documents:dlu_nouveau": {"pk": "usager"},
+    "documents:choix": {"pk": "usager"},
+    "documents:choix_retirer": {"pk": "choix"},
+    "documents:document": {"pk": "document"},
+    "documents:dlu_modifier": {"pk": "document"},
+    "documents:valider": {"pk": "document"},
+    "documents:envoyer": {"pk": "document_pdf"},
+    "documents:masquer": {"pk": "document_pdf"},
+    "documents:remplacer": {"pk": "document_pdf"},
+    "documents:supprimer": {"pk": "document"},
+    "documents:brouillon": {"pk": "document_pdf"},
+    "documents:cda": {"pk": "document"},
+    "documents:pdf": {"pk": "document_pdf"},
     "prerequis:og": {"finess": "og"},
     "prerequis:etape": {"finess": "og", "etape_id": "etape_og"},
     "prerequis:etape_esms": {"finess": "og", "esms": "et", "etape_id": "etape_esms"},
@@ -323,6 +338,24 @@ CORPS: dict[str, object] = {
     "usagers:distincts": lambda v: {"a": v["usager2"], "b": v["usager3"], "motif": "ATTAQUE"},
     "usagers:fusion": lambda v: {"source": v["usager3"], "cible": v["usager2"], "motif": "ATTAQUE", "score": "0.9"},
     "usagers:fusion_annuler": lambda v: {"motif": "ATTAQUE"},
+    "documents:deposer": lambda v: {"etablissement": v["et_pk"], "type_code": "80788-3", "titre": "ATTAQUE",
+                                    "date_acte": AUJOURDHUI, "confidentialite": "N",
+                                    "fichier": _fichier("attaque.pdf", b"%PDF-1.4 attaque\n%%EOF\n")},
+    "documents:dlu_nouveau": lambda v: {"etablissement": v["et_pk"], "date_acte": AUJOURDHUI, "medecin_nom": "ATTAQUE",
+                                        "etablissement_prefere": "ATTAQUE", "traitements": "ATTAQUE"},
+    "documents:dlu_modifier": lambda v: {"date_acte": AUJOURDHUI, "medecin_nom": "ATTAQUE",
+                                         "etablissement_prefere": "ATTAQUE"},
+    "documents:choix": lambda v: {"objet": "opp_alim", "exprime_par": "ATTAQUE", "document": v["document"]},
+    "documents:choix_retirer": lambda v: {},
+    "documents:matrice": lambda v: {"libelle": "ATTAQUE", "officielle": "on",
+                                    "fichier": _fichier("matrice.csv", b"type_code;role;genre_activite;lecture\n"
+                                                        b"74207-2;*;*;oui\n")},
+    "documents:valider": lambda v: {},
+    "documents:envoyer": lambda v: {},
+    "documents:masquer": lambda v: {"codes": ["MASQUE_PS"]},
+    "documents:remplacer": lambda v: {"fichier": _fichier("attaque.pdf", b"%PDF-1.4 attaque\n%%EOF\n")},
+    "documents:supprimer": lambda v: {"motif": "ATTAQUE"},
+    "documents:brouillon": lambda v: {"motif": "ATTAQUE"},
     "prerequis:etape": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
                                   "preuve": _fichier("preuve.pdf", b"%PDF-1.4 attaque")},
     "prerequis:etape_esms": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
@@ -463,6 +496,8 @@ NON_PLANTES = {
     "prerequis.Jalon": {"code"},
     "prerequis.Certificat": {"format", "cn", "numero_serie", "usage", "mot_de_passe_chiffre"},
     "prerequis.RappelEnvoye": "*",
+    "documents.Document": {"type_code", "type_systeme", "auteur_rpps", "auteur_role", "auteur_genre"},
+    "documents.RegleAcces": "*",
 }
 
 
@@ -575,6 +610,7 @@ def construire(media_root) -> Monde:
     payloads written straight into the database, then journal lines, personas' sessions and the snapshots."""
     from socle.comptes.models import Fonction, Habilitation
     from socle.connecteurs.commun.pki import AutoriteTest, en_p12
+    from socle.documents import services as documents
     from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
     from socle.organisations.tasks import lancer_import
     from socle.personnel import export as exp
@@ -666,6 +702,15 @@ def construire(media_root) -> Monde:
         anomalie = AnomalieIns.objects.create(usager=u2, etablissement=et1, ligne=ligne, type="ecart",
                                               detail="écart", creee_le=maintenant)
 
+        # --- documents of the qualified usager: a DLU in brouillon, a validated PDF, an opposition
+        doc_dlu = documents.creer_dlu(u1, et1, par=acteur, contenu={"medecin_nom": "x", "traitements": "x",
+                                                                    "etablissement_prefere": "x"},
+                                      date_acte=date(2026, 1, 5))
+        doc_pdf = documents.creer_pdf(u1, et1, par=acteur, type_code="80788-3", titre="PPA",
+                                      pdf=b"%PDF-1.4 x\n%%EOF\n", date_acte=date(2026, 1, 6))
+        type(doc_pdf).objects.filter(pk=doc_pdf.pk).update(statut="valide", cda="<x/>", rapport={"erreurs": []})
+        choix = documents.enregistrer_choix(u1, "opp_alim", par=acteur, exprime_par="usager", document=doc_pdf)
+
         # --- staff, imports, reconciliation
         prules.preremplir_organisme(og)
         OrganisationRpps.objects.get_or_create(organisme=og)
@@ -722,6 +767,7 @@ def construire(media_root) -> Monde:
             jalon = Jalon.objects.order_by("pk").first()
         c.valeurs = {
             "og": og.finess, "og_pk": og.pk, "et": et1.finess, "et_pk": et1.pk, "et2": et2.finess, "et2_pk": et2.pk,
+            "document": doc_dlu.pk, "document_pdf": doc_pdf.pk, "choix": choix.pk,
             "grappe": grappe.pk, "usager": u1.pk, "usager2": u2.pk, "usager3": u3.pk, "appel": appel.pk,
             "sejour": u1.sejours.first().pk, "lot": lot.pk, "anomalie": anomalie.pk, "fusion": fusion.pk,
             "professionnel": p1.pk, "situation": s1.pk, "situation_role": s1.role_propose,
