@@ -18,12 +18,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from socle.audit.models import Action
-from socle.audit.services import tracer
 from socle.connecteurs.commun.appelant import Appelant
 from socle.connecteurs.dmp import client_pour
 from socle.connecteurs.dmp.interface import (
     OID_TRE_R85,
+    PROFESSION_AUTOMATE,
     Code,
     ContexteAppel,
     DmpErreur,
@@ -268,10 +267,6 @@ def traiter_tout() -> dict[str, int]:
     return compte
 
 
-def tracer_lecture_dmp(usager, par, details: dict) -> None:
-    tracer(Action.LECTURE, usager, utilisateur=par, details={"dmp": True, **details})
-
-
 # --------------------------------------------------------------------------- masking in the DMP (ITI-57)
 
 
@@ -309,7 +304,7 @@ def contexte_consultation(usager, etablissement, user) -> ContexteAppel:
     role = None
     if situation is not None and situation.role:
         role = Code(situation.role, OID_TRE_R85, dict(roles_enregistrement()).get(situation.role, ""))
-    profession = ContexteAppel.__dataclass_fields__["profession"].default
+    profession = PROFESSION_AUTOMATE
     if situation is not None and situation.profession and situation.profession != "99":
         profession = Code(f"G15_{situation.profession}", "1.2.250.1.71.1.2.7", "")
     return ContexteAppel(

@@ -39,8 +39,8 @@ def _choix_en_cours(usager, objet: str) -> ChoixUsager | None:
 
 def _esms(request: HttpRequest, pk: int):
     usager, ets = _usager(request, pk)
-    et = ets.filter(pk=request.GET.get("esms") or request.POST.get("esms")).first() if (
-        request.GET.get("esms") or request.POST.get("esms")) else ets.first()
+    choisi = request.GET.get("esms") or request.POST.get("esms")
+    et = ets.filter(pk=choisi).first() if choisi and str(choisi).isdigit() else ets.first()
     if et is None:
         raise Http404("Aucun de vos ESMS ne suit cet usager.")
     rights.exiger(request.user, "documents", et)

@@ -103,6 +103,9 @@ class FicheDocument:
         return self.statut == APPROUVE
 
 
+PROFESSION_AUTOMATE = Code("AUTOMATE", "1.2.250.1.213.1.1.4.6", "Automate")  # 1st VIHF role of an automated call
+
+
 @dataclass(frozen=True)
 class ContexteAppel:
     """Who calls the DMP, for the VIHF token: the structure (indirect authentication with its certificates),
@@ -115,7 +118,7 @@ class ContexteAppel:
     utilisateur_nom: str
     ins: str  # 15 characters (matricule + key) … as the DMP knows it
     ins_oid: str = OID_INS_NIR
-    profession: Code = Code("AUTOMATE", "1.2.250.1.213.1.1.4.6", "Automate")  # 1st role
+    profession: Code = PROFESSION_AUTOMATE  # 1st role: the profession (TRE_G15 …) or AUTOMATE
     role_prise_charge: Code | None = None  # 2nd role: TRE_R85, mandatory for a professional with a rôle
     secteur: Code = Code("SA41", "1.2.250.1.71.4.2.4", "Etablissement et service médico-social")
 

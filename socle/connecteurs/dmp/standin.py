@@ -263,25 +263,23 @@ class ServiceDmp:
     # -- dispatch
     def traiter(self, chemin: str, corps: bytes, type_contenu: str, organisation: str) -> Reponse:
         appel = AppelDmp(transaction="?", organisation=organisation)
+        self.journal.noter(appel)  # filled in below; listed even if the handling fails
         try:
             message = soap.lire(corps, type_contenu)
         except soap.MessageIllisible as exc:
             appel.resultat = "illisible"
-            self.journal.noter(appel)
             return Reponse(400, soap.faute("Sender", "soap:MessageIllisible", str(exc)), TYPE_SOAP)
         transaction = soap.TRANSACTION_PAR_ACTION.get(message.action, message.action or "?")
         appel.transaction = transaction
         attendu = {"/repository": ("ITI-41", "ITI-43"), "/registry": ("ITI-18", "ITI-57")}.get(chemin.rstrip("/"), ())
         if transaction not in attendu:
             appel.resultat = "action"
-            self.journal.noter(appel)
             return Reponse(400, soap.faute("Sender", "wsa:ActionNotSupported",
                                            f"Action {message.action!r} non prise en charge par {chemin}."), TYPE_SOAP)
         try:
             jeton = self.verifier_securite(message, organisation)
         except RefusSecurite as exc:
             appel.resultat = exc.sous_code
-            self.journal.noter(appel)
             return Reponse(400, soap.faute("Sender", exc.sous_code, exc.raison), TYPE_SOAP)
         appel.structure = jeton.un("Identifiant_Structure")
         roles = jeton.attributs.get(vihf.ATTR_ROLE, [])
@@ -299,9 +297,6 @@ class ServiceDmp:
         except RefusXds as exc:
             appel.resultat = ",".join(e.code for e in exc.erreurs)
             reponse = ebxml.registry_response(exc.erreurs)
-        finally:
-            if appel not in self.journal.appels:
-                self.journal.noter(appel)
         env = soap.enveloppe(soap.ACTIONS[transaction] + "Response", reponse)
         return Reponse(200, etree.tostring(env, xml_declaration=True, encoding="UTF-8"), TYPE_SOAP)
 
