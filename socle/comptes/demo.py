@@ -26,6 +26,7 @@ PERSONAS = [
     (_("Gestionnaire RPPS+ (RH)"), "rh", "Nadia", "DÉMO-RH"),
     (_("Secrétaire d'admission (INS)"), "admission", "Julie", "DÉMO-ADMISSION"),
     (_("Responsable informatique (admin technique)"), "informatique", "Hugo", "DÉMO-INFORMATIQUE"),
+    (_("Infirmière d'EHPAD (documents, DLU)"), "infirmiere", "Inès", "DÉMO-INFIRMIÈRE"),
 ]
 
 
@@ -42,6 +43,8 @@ def peupler(ctx) -> None:
         "rh": [(Fonction.GESTIONNAIRE_RPPS, {"organisme": og1}), (Fonction.GESTIONNAIRE_RPPS, {"organisme": og2})],
         "admission": [(Fonction.ADMISSION, {"etablissement": ctx.etablissements[0]})],
         "informatique": [(Fonction.ADMIN_TECHNIQUE, {"organisme": og1})],
+        # linked to her staff record (profession infirmier) by documents.demo
+        "infirmiere": [(Fonction.PROFESSIONNEL, {"etablissement": ctx.etablissements[0]})],
     }
     for persona, username, first, last in PERSONAS:
         _compte(username, first, last, habilitations[username])

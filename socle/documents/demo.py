@@ -18,7 +18,6 @@ from . import services
 from .models import ChoixUsager, CompteProfessionnel, Document, EnvoiDmp, EvenementDocument
 
 COMPTE = "infirmiere"
-PERSONA = "Infirmière d'EHPAD (documents, DLU)"
 REF = "demo-documents"
 TRAITEMENTS = [
     "Amlodipine 5 mg : 1 cp le matin",
@@ -92,12 +91,13 @@ def _infirmiere(ehpad) -> Utilisateur:
 
 def peupler(ctx) -> None:
     nettoyer()
-    ehpad = next((e for e in ctx.etablissements if e.categorie_code == "500"), None)
+    ehpad = ctx.etablissements[0] if ctx.etablissements else None
+    if ehpad is not None and ehpad.categorie_code != "500":
+        ehpad = next((e for e in ctx.etablissements if e.categorie_code == "500"), None)
     if ehpad is None:
         return
     rng = ctx.rng
     nurse = _infirmiere(ehpad)
-    ctx.comptes[PERSONA] = COMPTE
     residents = list(
         Usager.objects.filter(sejours__etablissement=ehpad, statut=Statut.QUAL, fusionne_dans__isnull=True)
         .order_by("pk")

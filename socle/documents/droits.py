@@ -91,7 +91,7 @@ def charger(contenu: str, *, libelle: str, source: str, a_verifier: bool, par=No
         libelle=libelle,
         source=source,
         a_verifier=a_verifier,
-        cree_par=par,
+        charge_par=getattr(par, "username", "") if par is not None else "système",
     )
     RegleAcces.objects.bulk_create([RegleAcces(matrice=matrice, **lg) for lg in lignes])
     tracer(Action.IMPORT, matrice, utilisateur=par, details={"lignes": len(lignes), "source": source})

@@ -15,7 +15,9 @@ OUI_NON = [("", "Non renseigné"), ("oui", "Oui"), ("non", "Non")]
 class DluForm(forms.Form):
     """What the DLU model asks; free-text lists are one item per line."""
 
-    date_acte = forms.DateField(label="Date du DLU", widget=forms.DateInput(attrs={"type": "date"}))
+    date_acte = forms.DateField(
+        label="Date du DLU", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     medecin_nom = forms.CharField(label=CHAMPS["medecin_nom"], max_length=150)
     medecin_telephone = forms.CharField(label=CHAMPS["medecin_telephone"], max_length=20, required=False)
     medecin_rpps = forms.RegexField(
@@ -65,7 +67,9 @@ class DluForm(forms.Form):
         label=CHAMPS["temperature"], min_value=30, max_value=45, decimal_places=1, required=False
     )
     date_constantes = forms.DateField(
-        label=CHAMPS["date_constantes"], required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=CHAMPS["date_constantes"],
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     bmr = forms.ChoiceField(label=CHAMPS["bmr"], choices=OUI_NON, required=False)
     etablissement_prefere = forms.CharField(label=CHAMPS["etablissement_prefere"], max_length=200)
@@ -103,7 +107,9 @@ class DluForm(forms.Form):
 class DepotForm(forms.Form):
     type_code = forms.ChoiceField(label="Type de document")
     titre = forms.CharField(label="Titre", max_length=250)
-    date_acte = forms.DateField(label="Date du document", widget=forms.DateInput(attrs={"type": "date"}))
+    date_acte = forms.DateField(
+        label="Date du document", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     confidentialite = forms.ChoiceField(
         label="Confidentialité", choices=Confidentialite.choices, initial=Confidentialite.N
     )

@@ -271,9 +271,8 @@ class MatriceAcces(models.Model):
     source = models.CharField(_("origine"), max_length=300)
     a_verifier = models.BooleanField(_("à vérifier"), default=True)
     cree_le = models.DateTimeField(_("créée le"), auto_now_add=True)
-    cree_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # installation-wide data: who loaded it is a name (and a line of the access log), not a link to an account
+    charge_par = models.CharField(_("chargée par"), max_length=150, blank=True)
 
     class Meta:
         ordering = ["-version"]

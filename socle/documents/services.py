@@ -330,7 +330,16 @@ def demander_envoi(document: Document, par) -> list[str]:
 
 
 def envoyer(document: Document, par=None, details: dict | None = None) -> Document:
-    """validé / rejeté → envoyé: the outbox took the document."""
+    """validé / rejeté → envoyé: the outbox took the document. Refused (DocumentInvalide) if the identity is no
+    longer qualified or the CDA not valid, whatever happened since the request."""
+    Document.CYCLE.verifier(document.statut, Statut.ENVOYE)
+    erreurs = []
+    if document.usager.statut != StatutIdentite.QUAL:
+        erreurs.append(_("L'identité de l'usager n'est plus qualifiée : envoi refusé."))
+    if not document.valide_cda:
+        erreurs.append(_("Le CDA du document n'a pas passé la validation : envoi refusé."))
+    if erreurs:
+        raise DocumentInvalide(erreurs)
     return _passer(document, Statut.ENVOYE, par, details=details, envoye_le=timezone.now(), motif_rejet="")
 
 

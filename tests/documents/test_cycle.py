@@ -6,7 +6,14 @@ from socle.audit.models import Action, EvenementAudit
 from socle.core.travaux import TransitionInterdite
 from socle.documents import services
 from socle.documents.models import ChoixUsager, Document, Statut
-from tests.documents.factories import PDF_MINIMAL, dlu, fixture_ehpad, fixture_infirmiere, fixture_resident  # noqa: F401
+from tests.documents.factories import (  # noqa: F401
+    PDF_MINIMAL,
+    dlu,
+    fixture_ehpad,
+    fixture_infirmiere,
+    fixture_resident,
+    fixture_resident_prov,
+)
 
 
 def _pdf(resident, ehpad, par):
@@ -97,3 +104,23 @@ def test_opposition_bloque_l_envoi(resident, ehpad, infirmiere, tmp_path):
     assert len(raisons) == 1 and "opposé" in raisons[0]
     services.retirer_choix(choix, par=infirmiere)
     assert services.demander_envoi(doc, infirmiere) == []
+
+
+def test_envoyer_refuse_une_identite_non_qualifiee(resident_prov, ehpad, infirmiere):
+    from datetime import date
+
+    doc = services.creer_pdf(
+        resident_prov,
+        ehpad,
+        par=infirmiere,
+        type_code="28653-4",
+        titre="Note",
+        pdf=PDF_MINIMAL,
+        date_acte=date(2026, 11, 2),
+    )
+    Document.objects.filter(pk=doc.pk).update(statut=Statut.VALIDE, cda="<x/>", rapport={"erreurs": []})
+    doc.refresh_from_db()
+    with pytest.raises(services.DocumentInvalide, match="plus qualifiée"):
+        services.envoyer(doc, infirmiere)
+    doc.refresh_from_db()
+    assert doc.statut == Statut.VALIDE

@@ -181,13 +181,14 @@ def verifier_xsd(xml: bytes) -> list[Anomalie]:
     ]
 
 
-def appliquer_schematron(xml: bytes, couche: str) -> tuple[list[Anomalie], list[Anomalie]]:
-    """(errors, warnings) of one schematron layer."""
+def appliquer_schematron(xml: bytes, couche: str, noeud=None) -> tuple[list[Anomalie], list[Anomalie]]:
+    """(errors, warnings) of one schematron layer; `noeud`: the document already parsed by Saxon (parsed once
+    for all the layers)."""
     nom = NOMS.get(couche, couche)
     with _verrou:
         exe = _executable(couche)
-        proc = _processeur()
-        noeud = proc.parse_xml(xml_text=xml.decode("utf-8"))
+        if noeud is None:
+            noeud = _processeur().parse_xml(xml_text=xml.decode("utf-8"))
         try:
             svrl = exe.transform_to_string(xdm_node=noeud)
         except Exception as exc:  # saxonche raises PySaxonApiError
@@ -219,8 +220,10 @@ def valider_cda(xml: bytes, format: str) -> Rapport:
     rapport.erreurs.extend(verifier_xsd(xml))
     if rapport.erreurs and rapport.erreurs[0].message.startswith("XML mal formé"):
         return rapport
+    with _verrou:
+        noeud = _processeur().parse_xml(xml_text=xml.decode("utf-8"))
     for couche in COUCHES[format]:
-        erreurs, avertissements = appliquer_schematron(xml, couche)
+        erreurs, avertissements = appliquer_schematron(xml, couche, noeud)
         rapport.erreurs.extend(erreurs)
         rapport.avertissements.extend(avertissements)
     return rapport

@@ -105,7 +105,6 @@ def fiche(request: HttpRequest, pk: int) -> HttpResponse:
     tracer(Action.LECTURE, objet=usager)
     ctx = _contexte_fiche(usager)
     ctx["ets_admission"] = ets.filter(organisme=usager.organisme).order_by("nom")
-    ctx["peut_documents"] = "documents" in rights.capacites(request.user)
     ctx["attributs_form"] = AttributsForm(initial={"douteuse": usager.douteuse, "fictive": usager.fictive,
                                                    "homonyme": usager.homonyme})
     return render(request, "usagers/fiche.html", ctx)
