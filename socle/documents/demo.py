@@ -64,9 +64,9 @@ def _infirmiere(ehpad) -> Utilisateur:
     naissance = date(1986, 4, 12)
     pro, _cree = Professionnel.objects.get_or_create(
         organisme=ehpad.organisme,
-        cle=cle_identite("DEMOSOIN", "INES", naissance, "F"),
+        cle=cle_identite("SOIN-DEMO", "INES", naissance, "F"),
         defaults={
-            "nom_naissance": "DEMOSOIN",
+            "nom_naissance": "SOIN-DEMO",
             "prenoms": ["INES"],
             "prenom_usuel": "Inès",
             "sexe": "F",
