@@ -545,6 +545,9 @@ class BouchonDmp(BouchonHttps):
 
 _local: BouchonDmp | None = None
 _local_lock = threading.Lock()
+# Extra CDA checks of the per-process stand-in, registered by the apps that have them (the documents app adds
+# the structuration-minimale schematron of its ANS kit): the connector itself depends on no domain app.
+VALIDEURS_LOCAUX: list[Callable[[bytes], list[str]]] = []
 
 
 def dossier_donnees() -> Path:
@@ -564,5 +567,6 @@ def bouchon_local() -> BouchonDmp:
     global _local
     with _local_lock:
         if _local is None:
-            _local = BouchonDmp(pki_locale(), dossier_donnees() / "dmp.sqlite3").demarrer()
+            _local = BouchonDmp(pki_locale(), dossier_donnees() / "dmp.sqlite3",
+                                valideurs_cda=VALIDEURS_LOCAUX).demarrer()
         return _local
