@@ -53,20 +53,22 @@ def nettoyer() -> None:
 
 
 def _infirmiere(ehpad) -> Utilisateur:
+    """The demo account "infirmiere" (made by comptes.demo), linked to her staff record at the EHPAD."""
     user, _cree = Utilisateur.objects.get_or_create(
         username=COMPTE,
         defaults={"first_name": "Inès", "last_name": "DÉMO-INFIRMIÈRE", "email": f"{COMPTE}@demo.invalid"},
     )
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    user.habilitations.all().delete()
-    Habilitation.objects.create(utilisateur=user, fonction=Fonction.PROFESSIONNEL, etablissement=ehpad)
+    if _cree:  # otherwise made by comptes.demo with its password and habilitation
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    if not user.habilitations.filter(fonction=Fonction.PROFESSIONNEL, etablissement=ehpad).exists():
+        Habilitation.objects.create(utilisateur=user, fonction=Fonction.PROFESSIONNEL, etablissement=ehpad)
     naissance = date(1986, 4, 12)
     pro, _cree = Professionnel.objects.get_or_create(
         organisme=ehpad.organisme,
-        cle=cle_identite("SOIN-DEMO", "INES", naissance, "F"),
+        cle=cle_identite("SOIGNANTE-DEMO", "INES", naissance, "F"),
         defaults={
-            "nom_naissance": "SOIN-DEMO",
+            "nom_naissance": "SOIGNANTE-DEMO",
             "prenoms": ["INES"],
             "prenom_usuel": "Inès",
             "sexe": "F",

@@ -196,8 +196,32 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
             "badge_envoi": affichage.badge_envoi(envoi.etat) if envoi else "",
             "erreurs": doc.rapport.get("erreurs", []),
             "Statut": Statut,
+            "contenu": _contenu_affiche(doc),
         },
     )
+
+
+def _contenu_affiche(doc: Document) -> list[tuple[str, str]]:
+    """The DLU's data as (label, value) lines, in the form's order."""
+    from .cda.dlu import AUTONOMIE, CHAMPS, documents_annexes, observations_etat
+
+    if doc.format != Format.DLU:
+        return []
+    c = doc.contenu or {}
+    lignes = []
+    for cle, libelle in CHAMPS.items():
+        valeur = c.get(cle) or ""
+        if cle == "autonomie_deplacement":
+            valeur = AUTONOMIE.get(valeur, "")
+        if valeur:
+            lignes.append((libelle, str(valeur)))
+    etat = [lib for code, lib in observations_etat().items() if code in set(c.get("etat", []))]
+    if etat:
+        lignes.append(("État du patient", ", ".join(etat)))
+    joints = [lib for code, lib in documents_annexes().items() if code in set(c.get("documents_annexes", []))]
+    if joints:
+        lignes.append(("Documents annexés", ", ".join(joints)))
+    return lignes
 
 
 def _action(request: HttpRequest, pk: int) -> Document:

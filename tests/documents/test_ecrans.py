@@ -44,6 +44,7 @@ def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, i
     doc.refresh_from_db()
     assert doc.statut == Statut.VALIDE
     assert "conforme au XSD" in r.content.decode()
+    assert "Pénicilline" in r.content.decode() and "désorienté(e)" in r.content.decode()  # the DLU's content
     r = client.post(reverse("documents:envoyer", args=[doc.pk]), follow=True)
     assert "Envoi au DMP demandé" in r.content.decode()
     # the worker's side: the DLU Socle produced is accepted by the DMP stand-in (XSD, header, metadata, VIHF)
