@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
+from socle.connecteurs.insi.lecteur import lecteur_configure
 
 from .. import rniv, services
 from ..forms import AttributsForm, CreationForm, TraitsForm
@@ -88,14 +89,16 @@ def nouveau(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 u = services.creer_usager(et.organisme, et, traits, user=request.user,
-                                          date_admission=form.cleaned_data["date_admission"])
+                                          date_admission=form.cleaned_data["date_admission"],
+                                          admission_directe_ehpad=form.cleaned_data["admission_directe_ehpad"])
             except rniv.RegleRniv as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Usager créé avec une identité provisoire.")
                 return redirect("usagers:qualifier", pk=u.pk)
     return render(request, "usagers/nouveau.html", {"form": form, "existants": existants,
-                                                    "autres_esms": autres_esms})
+                                                    "autres_esms": autres_esms, "etablissements": ets,
+                                                    "cartes": lecteur_configure().cartes()})
 
 
 @login_required
