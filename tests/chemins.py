@@ -4,5 +4,5 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXTRAIT_FINESS = FIXTURES / "finess-structures-extrait.json"  # real extract of the FINESS JSON flux "structures"
-CDA_DLU = FIXTURES / "cda" / "DLU-EHPAD-DLU_2022.01.xml"  # official DLU example of the ANS kit (SOURCE.md)
-CDA_N1 = FIXTURES / "cda" / "DOC_NON_STRUCTURE_CDA-R2-N1.xml"  # official non-structured (PDF body) example
+CDA_DLU_OFFICIEL = FIXTURES / "cda" / "DLU-EHPAD-DLU_2022.01.xml"  # ANS example of a DLU (kit TestContenuCDA)
+CDA_N1_OFFICIEL = FIXTURES / "cda" / "DOC_NON_STRUCTURE_CDA-R2-N1.xml"  # ANS example of a PDF in a CDA (N1)

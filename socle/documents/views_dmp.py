@@ -150,8 +150,10 @@ def ouvrir(request: HttpRequest, pk: int) -> HttpResponse:
     usager, et, _ets = _esms(request, pk)
     uid = request.GET.get("uid", "")
     raisons = obstacles(usager, et)
-    if raisons:
-        raise PermissionDenied(raisons[0])
+    if raisons:  # the consultation page says why, and offers to record the consent
+        for r in raisons:
+            messages.error(request, r)
+        return redirect(_page(usager, et))
     client = envoi_dmp.client_de_esms(et, request.user)
     contexte = envoi_dmp.contexte_consultation(usager, et, request.user)
     try:

@@ -9,7 +9,7 @@ from socle.connecteurs.dmp.configuration import ConfigurationDmp
 from socle.connecteurs.dmp.interface import OID_INS_NIR_TEST, Code, ContexteAppel
 from socle.connecteurs.dmp.standin import REPOSITORY_ID
 from socle.connecteurs.dmp.vihf import Logiciel
-from tests.chemins import CDA_DLU, CDA_N1
+from tests.chemins import CDA_DLU_OFFICIEL, CDA_N1_OFFICIEL
 
 INS_TEST = "279035121518989"  # INS-NIR of test of the official examples
 ROLE_INFIRMIER = Code("G15_60", "1.2.250.1.71.1.2.7", "Infirmier")
@@ -18,7 +18,7 @@ ROLE_AIDE_SOIGNANT = Code("313", "1.2.250.1.213.1.6.1.107", "Aide-soignant")
 
 def dlu(uid_extension: str = "", version: str = "1") -> bytes:
     """The official DLU; with `uid_extension`, another document (new ClinicalDocument/id extension)."""
-    cda = CDA_DLU.read_bytes()
+    cda = CDA_DLU_OFFICIEL.read_bytes()
     if uid_extension:
         cda = cda.replace(b'<id root="1.2.250.1.213.1.1.1.22.2022.1.1"/>',
                           f'<id root="1.2.250.1.213.1.1.1.22.2022.1.1" extension="{uid_extension}"/>'.encode(), 1)
@@ -28,7 +28,7 @@ def dlu(uid_extension: str = "", version: str = "1") -> bytes:
 
 def n1_medico_social() -> bytes:
     """The official non-structured example as a medico-social document (28653-4) of an EHPAD (SA17, ESSMS)."""
-    cda = CDA_N1.read_bytes()
+    cda = CDA_N1_OFFICIEL.read_bytes()
     cda = cda.replace(b'code="11502-2"', b'code="28653-4"', 1)
     return cda
 

@@ -9,7 +9,7 @@ from socle.connecteurs.dmp.pki import assurer_pki
 from socle.connecteurs.dmp.standin import BouchonDmp
 from socle.documents.models import Document, Statut
 from socle.prerequis import services as prerequis
-from tests.chemins import CDA_DLU
+from tests.chemins import CDA_DLU_OFFICIEL
 
 MOT_DE_PASSE = "mot de passe de test"
 
@@ -39,7 +39,7 @@ def deposer_certificats_dmp(og, pki, *, signature: bool = True) -> None:
 def cda_pour(document: Document, extension: str = "") -> str:
     """The official DLU with the resident's INS in recordTarget and the document's own id."""
     usager = document.usager
-    cda = CDA_DLU.read_text(encoding="utf-8")
+    cda = CDA_DLU_OFFICIEL.read_text(encoding="utf-8")
     cda = cda.replace('<id extension="279035121518989" root="1.2.250.1.213.1.4.10"/>',
                       f'<id extension="{usager.ins}" root="{usager.oid_ins}"/>', 1)
     cda = cda.replace('<id root="1.2.250.1.213.1.1.1.22.2022.1.1"/>',

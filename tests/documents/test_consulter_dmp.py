@@ -62,7 +62,9 @@ def test_opposition_a_la_consultation(client, resident, ehpad, infirmiere, dans_
     page = client.get(reverse("documents:dmp", args=[resident.pk])).content.decode()
     assert "opposé à la consultation" in page and 'id="dmp-documents"' not in page
     uid = f"1.2.250.1.213.1.1.1.22.2022.1.1^{dans_le_dmp.uid.hex}"
-    assert client.get(reverse("documents:dmp_ouvrir", args=[resident.pk]), {"uid": uid}).status_code == 403
+    r = client.get(reverse("documents:dmp_ouvrir", args=[resident.pk]), {"uid": uid})
+    assert r.status_code == 302 and r["Location"].startswith(reverse("documents:dmp", args=[resident.pk]))
+    assert not any(d.get("dmp") == "document" and "refus" not in d for d in _lectures_dmp(resident))
 
 
 def test_role_qui_ne_lit_pas_le_type_403_trace(client, resident, ehpad, infirmiere, dans_le_dmp):

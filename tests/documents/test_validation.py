@@ -2,7 +2,6 @@
 layer, a mutated document fails, and a non-qualified identity carries no INS."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -11,6 +10,7 @@ from socle.documents import services
 from socle.documents.cda import construire
 from socle.documents.models import Statut
 from socle.documents.validation import KIT, valider_cda
+from tests.chemins import CDA_DLU_OFFICIEL, CDA_N1_OFFICIEL
 from tests.documents.factories import (  # noqa: F401
     PDF_MINIMAL,
     dlu,
@@ -20,7 +20,6 @@ from tests.documents.factories import (  # noqa: F401
     fixture_resident_prov,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cda"
 NS = {"c": "urn:hl7-org:v3"}
 
 
@@ -35,9 +34,9 @@ def test_kit_intact():
 
 
 def test_exemples_officiels_valides_et_exemple_mute_refuse():
-    dlu_officiel = (FIXTURES / "DLU-EHPAD-DLU_2022.01.xml").read_bytes()
+    dlu_officiel = CDA_DLU_OFFICIEL.read_bytes()
     assert valider_cda(dlu_officiel, "DLU").valide
-    assert valider_cda((FIXTURES / "DOC_NON_STRUCTURE_CDA-R2-N1.xml").read_bytes(), "N1").valide
+    assert valider_cda(CDA_N1_OFFICIEL.read_bytes(), "N1").valide
     mute = dlu_officiel.replace(b'root="1.2.250.1.213.1.1.1.22"', b'root="1.2.250.1.213.1.1.1.99"', 1)
     rapport = valider_cda(mute, "DLU")
     assert not rapport.valide

@@ -395,11 +395,12 @@ def corps_generique(v: dict) -> dict:
 def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
-            "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1"}
+            "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
+            "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1"}
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page"}
+                "action", "du", "au", "page", "esms", "uid", "pdf"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -717,6 +718,9 @@ def construire(media_root) -> Monde:
                                       pdf=b"%PDF-1.4 x\n%%EOF\n", date_acte=date(2026, 1, 6))
         type(doc_pdf).objects.filter(pk=doc_pdf.pk).update(statut="valide", cda="<x/>", rapport={"erreurs": []})
         choix = documents.enregistrer_choix(u1, "opp_alim", par=acteur, exprime_par="usager", document=doc_pdf)
+        from socle.documents.models import EnvoiDmp
+
+        EnvoiDmp.objects.create(document=doc_pdf)  # the DMP outbox row of a document asked to be sent
 
         # --- staff, imports, reconciliation
         prules.preremplir_organisme(og)
