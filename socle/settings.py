@@ -143,6 +143,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
@@ -170,6 +173,11 @@ MIDDLEWARE = [
     # No page or download of Socle is kept by a browser or proxy cache (Cache-Control: no-store).
     "socle.web.middleware.PasDeCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Strong authentication (PSC or second factor) copied onto the user for `rights`, inactivity time-out, and the
+    # refusal of NIR/INS screens to a session without strong authentication.
+    "socle.comptes.middleware.AuthentificationMiddleware",
+    # A Pro Santé Connect session ends when PSC refuses its refresh token.
+    "socle.web.middleware.SessionPscMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socle.audit.middleware.AuditContextMiddleware",
@@ -298,6 +306,10 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = env.str("SOCLE_COOKIES_SAMESITE
 if SOCLE_COOKIES_SECURE:  # __Host- prefix: the browser keeps them only from HTTPS, for this exact host
     SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "__Host-sessionid", "__Host-csrftoken"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A session ends after this many seconds without a request (2 h at most: PGSSI-S, sensitive health data).
+SOCLE_SESSION_INACTIVITE = env.int("SOCLE_SESSION_INACTIVITE", default=2 * 3600)
+if not 60 <= SOCLE_SESSION_INACTIVITE <= 2 * 3600:
+    raise ImproperlyConfigured("SOCLE_SESSION_INACTIVITE doit être comprise entre 60 et 7200 secondes (2 h au plus).")
 # HTTPS: HSTS and the redirect of http:// to https:// (nginx redirects too). Behind the reverse proxy, the
 # scheme comes from X-Forwarded-Proto, which the proxy must set (deploy/nginx/socle.conf) and which only the
 # proxy may reach gunicorn with (gunicorn listens on 127.0.0.1 or a socket).
@@ -437,3 +449,28 @@ SOCLE_INSI_EXIGER_HOMOLOGATION = env.bool("SOCLE_INSI_EXIGER_HOMOLOGATION", defa
 # production, the local stand-ins' test CAs. A certificate of another issuer (or self-signed) is never "prêt".
 SOCLE_CERTIFICATS_AC_TEST = env.list("SOCLE_CERTIFICATS_AC_TEST", default=[] if SOCLE_PRODUCTION else [
     "TEST AC SOCLE", "TEST AC SOCLE BOUCHON INSI", "TEST AC SOCLE BOUCHON DMP", "AC DÉMO NON OFFICIELLE"])
+
+# --- Pro Santé Connect (e-CPS) ---
+# SOCLE_PSC_ENVIRONNEMENT: "bouchon" (the local stand-in identity provider on 127.0.0.1, default outside
+# production), "bas" (PSC's sandbox), "production", or empty (no PSC button). Presets in
+# socle/connecteurs/psc/configuration.py; each URL can be replaced (SOCLE_PSC_URL_*). client_id and client_secret
+# come from PSC's registration (DataPass); the token endpoint may require a client certificate (SOCLE_PSC_CERT /
+# SOCLE_PSC_KEY). SOCLE_PSC_CLE_JWE: Socle's private key (PEM file) when PSC encrypts its tokens (JWE).
+SOCLE_PSC_ENVIRONNEMENT = env.str("SOCLE_PSC_ENVIRONNEMENT", default="" if SOCLE_PRODUCTION else "bouchon")
+if SOCLE_PSC_ENVIRONNEMENT not in ("", "bouchon", "bas", "production"):
+    raise ImproperlyConfigured("SOCLE_PSC_ENVIRONNEMENT : bouchon, bas, production ou vide.")
+if SOCLE_PRODUCTION and SOCLE_PSC_ENVIRONNEMENT == "bouchon":
+    raise ImproperlyConfigured("SOCLE_PSC_ENVIRONNEMENT=bouchon est refusé en production : le bouchon accepte "
+                               "n'importe quelle identité de test.")
+SOCLE_PSC_CLIENT_ID = env.str("SOCLE_PSC_CLIENT_ID", default="")
+SOCLE_PSC_CLIENT_SECRET = env.str("SOCLE_PSC_CLIENT_SECRET", default="")
+SOCLE_PSC_URLS = {cle: env.str(f"SOCLE_PSC_URL_{nom}", default="") for cle, nom in (
+    ("issuer", "ISSUER"), ("authorization_endpoint", "AUTORISATION"), ("token_endpoint", "JETON"),
+    ("userinfo_endpoint", "USERINFO"), ("end_session_endpoint", "DECONNEXION"), ("jwks_uri", "JWKS"),
+    ("introspection_endpoint", "INTROSPECTION"))}
+SOCLE_PSC_CERT = env.str("SOCLE_PSC_CERT", default="")
+SOCLE_PSC_KEY = env.str("SOCLE_PSC_KEY", default="")
+SOCLE_PSC_CA_BUNDLE = env.str("SOCLE_PSC_CA_BUNDLE", default="")
+SOCLE_PSC_CLE_JWE = env.str("SOCLE_PSC_CLE_JWE", default="")
+SOCLE_PSC_TIMEOUT = env.float("SOCLE_PSC_TIMEOUT", default=10.0)
+SOCLE_PSC_BOUCHON_PORT = env.int("SOCLE_PSC_BOUCHON_PORT", default=0)  # 0: a free port, chosen at start

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("socle.web.urls")),
     path("comptes/", include("socle.comptes.urls")),
+    path("comptes/pro-sante-connect/", include("socle.web.psc.urls")),
     path("organisations/", include("socle.web.organisations.urls")),
     path("journal/", include("socle.web.journal.urls")),
     path("personnel/", include("socle.personnel.urls")),

@@ -89,6 +89,11 @@ class Professionnel(models.Model):
     acces_dui = models.BooleanField(_("accède aux données de santé du DUI"), null=True, blank=True,
                                     help_text=_("vide : déduit du genre d'activité selon les règles de l'organisme"))
     cle = models.CharField(_("clé d'identité"), max_length=300, editable=False)
+    # Her Socle account, linked at her first Pro Santé Connect sign-in (one person may be staff of several OG:
+    # each record points to the same account).
+    compte = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("compte Socle"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="professionnels")
+    psc_derniere_connexion = models.DateTimeField(_("dernière connexion avec e-CPS"), null=True, blank=True)
     cree_le = models.DateTimeField(auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)
 

@@ -51,7 +51,7 @@ def _rpps(t: dict) -> dict:
     concernes = t["personnes"] - t["non_concernes"]
     return {"enregistres": t["enregistres"], "concernes": concernes, "erreurs": t["erreurs"],
             "a_enregistrer": t["a_enregistrer"], "a_rechercher": t["a_rechercher"],
-            "taux_enregistres": _pct(t["enregistres"], concernes)}
+            "taux_enregistres": _pct(t["enregistres"], concernes), "signe_ecps": t["signe_ecps"]}
 
 
 def stats_rpps(etablissements: list[Etablissement], detail: bool = False) -> Figures:

@@ -42,7 +42,8 @@ def tableau(etablissements: QuerySet[Etablissement], detail: bool = True) -> dic
     for key, fn in INDICATEURS.items():
         ensemble[key], par_esms[key] = fn(ets, detail)
     lignes = [{"et": et, **{key: par_esms[key].get(et.pk) for key in INDICATEURS}} for et in ets] if detail else []
-    return {"global": ensemble, "connexions": connexions_par_profil(ets), "lignes": lignes,
+    return {"global": ensemble, "connexions": connexions_par_profil(ets), "moyens": connexions_par_moyen(ets),
+            "lignes": lignes,
             "nb_etablissements": len(ets)}
 
 
@@ -78,3 +79,23 @@ def connexions_par_profil(etablissements, jours: int = 30) -> list[dict]:
          "inscrits": c["inscrits"]}
         for f, c in counts.items() if c["inscrits"]
     ]
+
+
+# How a sign-in was made (the access log's `moyen`, written at sign-in): Pro Santé Connect, password + second
+# factor, password alone (rights without NIR/INS).
+MOYENS = {"psc": "Pro Santé Connect (e-CPS)", "totp": "Mot de passe + second facteur", "mot_de_passe": "Mot de passe seul"}
+
+
+def connexions_par_moyen(etablissements, jours: int = 30) -> list[dict]:
+    """Sign-ins of the perimeter's people over the last `jours` days by means: connexions and distinct people."""
+    depuis = timezone.now() - timedelta(days=jours)
+    personnes = set(personnes_du_perimetre(etablissements).values_list("utilisateur_id", flat=True))
+    compte: dict[str, dict] = {m: {"connexions": 0, "personnes": set()} for m in MOYENS}
+    for user_id, moyen in EvenementAudit.objects.filter(
+            action=Action.CONNEXION, horodatage__gte=depuis, utilisateur_id__in=list(personnes)
+    ).values_list("utilisateur_id", "details__moyen"):
+        c = compte[moyen if moyen in MOYENS else "mot_de_passe"]
+        c["connexions"] += 1
+        c["personnes"].add(user_id)
+    return [{"moyen": m, "libelle": MOYENS[m], "connexions": c["connexions"], "personnes": len(c["personnes"])}
+            for m, c in compte.items()]

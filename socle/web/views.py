@@ -3,7 +3,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from socle.comptes import rights
+from socle.comptes import authentification as authn
+from socle.comptes import rights, second_facteur
 
 
 @login_required
@@ -14,6 +15,10 @@ def accueil(request: HttpRequest) -> HttpResponse:
         "grappes": rights.grappes_visibles(request.user),
         "organismes": rights.organismes_visibles(request.user)[:50],
         "nb_etablissements": rights.etablissements_visibles(request.user).count(),
+        "moyen_connexion": authn.LIBELLES_MOYENS.get(authn.moyen(request), ""),
+        "psc": authn.moyen(request) == "psc",
+        "second_facteur": second_facteur.a_second_facteur(request.user),
+        "forte": rights.authentification_forte(request.user),
     })
 
 

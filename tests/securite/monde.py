@@ -89,7 +89,8 @@ def charges_de(valeur: str) -> set[str]:
 NAMESPACES_EXCLUS = {"admin"}  # Django's admin site: not Socle's screens (superusers only)
 ROUTES_EXCLUES = {"comptes:login"}  # the sign-in page: tried by the CSRF test only
 # Reachable without an account (LoginRequiredMiddleware exemptions): anything else must send to the login page.
-ROUTES_PUBLIQUES = {"web:sante", "comptes:activer"}
+ROUTES_PUBLIQUES = {"web:sante", "comptes:activer", "comptes:second_facteur", "psc:connexion", "psc:retour",
+                    "psc:situation"}
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "comptes:ajouter_habilitation": {"finess": "og", "user_id": "utilisateur"},
     "comptes:cloturer_habilitation": {"pk": "habilitation"},
     "comptes:renvoyer_activation": {"finess": "og", "user_id": "utilisateur"},
+    "comptes:reinitialiser_second_facteur": {"finess": "og", "user_id": "utilisateur"},
     # the link's token is the credential itself: the suite holds a forged one (a valid link lets its holder
     # choose the password, by design)
     "comptes:activer": {"uidb64": "uid_utilisateur", "token": "jeton_faux"},
@@ -301,6 +303,11 @@ CORPS: dict[str, object] = {
     "comptes:ajouter_habilitation": lambda v: {"fonction": "admin_technique", "etablissement": v["et_pk"]},
     "comptes:cloturer_habilitation": lambda v: {},
     "comptes:renvoyer_activation": lambda v: {},
+    "comptes:reinitialiser_second_facteur": lambda v: {},
+    "comptes:second_facteur": lambda v: {"code": "000000"},
+    "comptes:activer_second_facteur": lambda v: {"code": "000000"},
+    "comptes:codes_secours": lambda v: {},
+    "psc:situation": lambda v: {"situation": "1"},
     "comptes:activer": lambda v: {"new_password1": "Attaque-mot-de-passe-1", "new_password2": "Attaque-mot-de-passe-1"},
     "organisations:import_finess": lambda v: {"fichier": _fichier("structures.csv", v["finess_csv"]),
                                               "ignorer_rejets": "on"},
@@ -396,11 +403,11 @@ def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
             "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
-            "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1"}
+            "next": "https://attaquant.invalid/", "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1"}
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page", "esms", "uid", "pdf"}
+                "action", "du", "au", "page", "next", "esms", "uid", "pdf"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -872,6 +879,7 @@ def ouvrir_sessions(monde: Monde) -> None:
     """One signed-in test client per persona: every function of Socle on A at ESMS scope and at OG scope, a
     grappe's chef de projet, A's complete actor; B's complete actor (the outsider); an anonymous visitor."""
     from socle.comptes.models import Fonction, Habilitation
+    from tests.authentification import connecter_fort
     from tests.comptes.factories import UtilisateurFactory
 
     a, b = monde.cotes["A"], monde.cotes["B"]
@@ -889,7 +897,7 @@ def ouvrir_sessions(monde: Monde) -> None:
         client = Client()
         p = Persona(nom, cote, user, client)
         if user is not None:
-            client.force_login(user)
+            connecter_fort(client, user)  # strongly authenticated: every right of the persona is tried
             p.session = client.cookies[settings.SESSION_COOKIE_NAME].value
         monde.personas[nom] = p
 
