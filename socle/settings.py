@@ -228,7 +228,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sign-in throttling (django-axes): after SOCLE_CONNEXION_ECHECS_MAX failed attempts on one account, or from one
 # address (SOCLE_CONNEXION_BLOCAGE_PAR: "username", "ip_address", or both, each counted apart), sign-in is refused
 # for SOCLE_CONNEXION_BLOCAGE_MINUTES, even with the right password; the lock-out is written in the access log.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "socle.comptes.backends.CompteBackend"]
 AXES_FAILURE_LIMIT = env.int("SOCLE_CONNEXION_ECHECS_MAX", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SOCLE_CONNEXION_BLOCAGE_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = env.list("SOCLE_CONNEXION_BLOCAGE_PAR", default=["username", "ip_address"])

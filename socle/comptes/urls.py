@@ -9,6 +9,7 @@ urlpatterns = [
     path("second-facteur/", views.second_facteur_view, name="second_facteur"),
     path("second-facteur/activer/", views.activer_second_facteur, name="activer_second_facteur"),
     path("second-facteur/codes-de-secours/", views.codes_secours, name="codes_secours"),
+    path("mot-de-passe/", views.MotDePasseView.as_view(), name="mot_de_passe"),
     path("activer/<uidb64>/<token>/", views.ActivationView.as_view(), name="activer"),
 ]
 
@@ -20,4 +21,5 @@ urlpatterns += [
     path("equipe/<str:finess>/<int:user_id>/activation/", views.renvoyer_activation, name="renvoyer_activation"),
     path("equipe/<str:finess>/<int:user_id>/second-facteur/", views.reinitialiser_second_facteur,
          name="reinitialiser_second_facteur"),
+    path("equipe/<str:finess>/<int:user_id>/desactiver/", views.desactiver_compte, name="desactiver_compte"),
 ]

@@ -21,7 +21,7 @@ from socle.organisations.models import Grappe
 from . import authentification as authn
 from . import second_facteur, services
 from .demo import DEMO_PASSWORD, code_totp_demo, comptes_demo
-from .forms import CompteForm, HabilitationForm
+from .forms import CompteForm, ConnexionForm, HabilitationForm
 from .models import Habilitation, Utilisateur
 
 # Functions called at sign-out, before the session ends, that may give the address of an identity provider's own
@@ -84,15 +84,61 @@ def ajouter_habilitation(request: HttpRequest, finess: str, user_id: int) -> Htt
 
 
 @login_required
-@require_POST
 def cloturer_habilitation(request: HttpRequest, pk: int) -> HttpResponse:
-    hab = get_object_or_404(Habilitation, pk=pk)
-    services.cloturer(request.user, hab)
-    messages.success(request, _("Fonction « %(fonction)s » close pour %(personne)s.")
-                     % {"fonction": hab.get_fonction_display(), "personne": hab.utilisateur})
-    og = hab.organisme or hab.etablissement.organisme
-    return redirect("comptes:equipe_og", finess=og.finess)
+    """GET: asks for confirmation (what closing does, and for whom); POST: closes."""
+    hab = get_object_or_404(Habilitation.objects.select_related("utilisateur", "organisme", "etablissement__organisme",
+                                                                "grappe"), pk=pk)
+    og = services.organisme_de(hab)
+    if og is None or not services.organismes_administres(request.user).filter(pk=og.pk).exists():
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut clore cette fonction."))
+    if request.method == "POST":
+        try:
+            services.cloturer(request.user, hab)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Fonction « %(fonction)s » close pour %(personne)s.")
+                             % {"fonction": hab.get_fonction_display(), "personne": hab.utilisateur})
+        return redirect("comptes:equipe_og", finess=og.finess)
+    return render(request, "comptes/clore.html", {
+        "og": og, "hab": hab, "dernier": services.est_dernier_representant(hab),
+        "derniere_fonction": not Habilitation.objects.filter(utilisateur=hab.utilisateur).en_cours()
+        .exclude(pk=hab.pk).exists()})
 
+
+@login_required
+def desactiver_compte(request: HttpRequest, finess: str, user_id: int) -> HttpResponse:
+    """GET: confirmation page; POST: deactivates (or, with `reactiver`, gives the sign-in back)."""
+    og, _administres = _organisme(request, finess)
+    personne = get_object_or_404(services.personnes_de(og), pk=user_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("reactiver"):
+                services.reactiver(request.user, og, personne)
+                messages.success(request, _("Compte de %(personne)s réactivé : attribuez-lui une fonction pour "
+                                            "qu'elle puisse se connecter.") % {"personne": personne})
+            else:
+                services.desactiver(request.user, og, personne)
+                messages.success(request, _("Compte de %(personne)s désactivé : ses fonctions sont closes et elle ne "
+                                            "peut plus se connecter.") % {"personne": personne})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("comptes:equipe_og", finess=og.finess)
+    return render(request, "comptes/desactiver.html", {"og": og, "personne": personne})
+
+
+class MotDePasseView(auth_views.PasswordChangeView):
+    """The signed-in person changes her password (old one asked, Django's validators); traced, session kept."""
+
+    template_name = "comptes/mot_de_passe.html"
+    success_url = reverse_lazy("web:accueil")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tracer(Action.MODIFICATION, objet=form.user, utilisateur=form.user, request=self.request,
+               details={"mot_de_passe": "changé par la personne"})
+        messages.success(self.request, _("Mot de passe changé."))
+        return response
 
 
 @login_required
@@ -140,6 +186,7 @@ class ConnexionView(auth_views.LoginView):
     documents); otherwise the second factor is asked before the session opens."""
 
     template_name = "comptes/login.html"
+    form_class = ConnexionForm
 
     def form_valid(self, form):
         user = form.get_user()

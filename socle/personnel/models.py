@@ -119,6 +119,13 @@ class Professionnel(models.Model):
         return reverse("personnel:fiche", args=[self.pk])
 
     @property
+    def nom_complet(self) -> str:
+        """Birth name, used name in brackets, first name: the form of every screen and of erreurs.csv."""
+        from .rules import nom_affiche
+
+        return nom_affiche(self.nom_naissance, self.nom_usage, self.prenom_affiche)
+
+    @property
     def prenom_affiche(self) -> str:
         return self.prenom_usuel or (self.prenoms[0] if self.prenoms else "")
 
@@ -318,15 +325,18 @@ class ImportPersonnel(AvecCycle):
         EN_COURS = "en_cours", _("Import en cours")
         IMPORTE = "importe", _("Importé")
         ECHEC = "echec", _("Refusé")
+        A_CORRIGER = "a_corriger", _("Erreurs bloquantes : rien n'est enregistré")
 
-    # Columns mapped → dry run (running, then analysed) → commit (running, then imported); a commit refused for
-    # blocking errors goes back to "analysé" with the reason. The screen and `socle import-staff` go the same way.
+    # Columns mapped → dry run (running, then analysed) → commit (running, then imported); a file with blocking
+    # errors ends "à corriger" (dry run or commit: nothing written, the file is to fix and upload again). The
+    # screen and `socle import-staff` go the same way.
     CYCLE = cycle({Statut.A_ASSOCIER: [Statut.EN_ANALYSE, Statut.ECHEC],
-                   Statut.EN_ANALYSE: [Statut.ANALYSE, Statut.ECHEC],
+                   Statut.EN_ANALYSE: [Statut.ANALYSE, Statut.A_CORRIGER, Statut.ECHEC],
                    Statut.ANALYSE: [Statut.EN_ANALYSE, Statut.EN_COURS, Statut.ECHEC],
-                   Statut.EN_COURS: [Statut.IMPORTE, Statut.ANALYSE, Statut.ECHEC],
-                   Statut.IMPORTE: [], Statut.ECHEC: []},
-                  en_cours=[Statut.EN_ANALYSE, Statut.EN_COURS], finaux=[Statut.IMPORTE, Statut.ECHEC],
+                   Statut.EN_COURS: [Statut.IMPORTE, Statut.A_CORRIGER, Statut.ANALYSE, Statut.ECHEC],
+                   Statut.IMPORTE: [], Statut.ECHEC: [], Statut.A_CORRIGER: []},
+                  en_cours=[Statut.EN_ANALYSE, Statut.EN_COURS],
+                  finaux=[Statut.IMPORTE, Statut.ECHEC, Statut.A_CORRIGER],
                   fin="termine_le", battement="battement", libelles=dict(Statut.choices))
 
     organisme = models.ForeignKey(OrganismeGestionnaire, on_delete=models.CASCADE, related_name="imports_personnel")

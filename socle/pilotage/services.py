@@ -99,3 +99,38 @@ def connexions_par_moyen(etablissements, jours: int = 30) -> list[dict]:
         c["personnes"].add(user_id)
     return [{"moyen": m, "libelle": MOYENS[m], "connexions": c["connexions"], "personnes": len(c["personnes"])}
             for m, c in compte.items()]
+# Sortable columns of the per-ESMS table (?tri=cle or ?tri=-cle): key -> value of a line.
+TRIS = {
+    "esms": lambda lg: (lg["et"].nom or "").lower(),
+    "finess": lambda lg: lg["et"].finess,
+    "organisme": lambda lg: (lg["et"].organisme.raison_sociale or "").lower(),
+    "ins": lambda lg: (lg["identites"] or {}).get("taux_qualifiees", -1),
+    "rpps": lambda lg: (lg["rpps"] or {}).get("taux_enregistres", -1),
+    "prerequis": lambda lg: (lg["prerequis"] or {}).get("taux_faits", -1),
+}
+
+
+def trier(lignes: list[dict], tri: str) -> tuple[list[dict], str]:
+    """The lines sorted by `tri` ("ins", "-ins"…), and the sort applied ("" when unknown: the default order)."""
+    cle = tri.lstrip("-")
+    if cle not in TRIS:
+        return lignes, ""
+    return sorted(lignes, key=TRIS[cle], reverse=tri.startswith("-")), tri
+
+
+ENTETES_EXPORT = ["FINESS", "ESMS", "Organisme", "FINESS EJ", "INS qualifiées", "Usagers", "% INS qualifiées",
+                  "Professionnels avec RPPS", "Professionnels concernés", "% RPPS", "Erreurs RPPS+",
+                  "Étapes faites", "Étapes applicables", "% étapes faites", "Étapes bloquées", "Étapes en retard"]
+
+
+def lignes_export(tab: dict) -> list[list]:
+    """The dashboard's per-ESMS table as rows for a spreadsheet (the same figures as the screen)."""
+    out = []
+    for lg in tab["lignes"]:
+        i, r, p = lg["identites"] or {}, lg["rpps"] or {}, lg["prerequis"] or {}
+        out.append([lg["et"].finess, lg["et"].nom, lg["et"].organisme.raison_sociale, lg["et"].organisme.finess,
+                    i.get("qualifiee", 0), i.get("total", 0), round(i.get("taux_qualifiees", 0.0), 1),
+                    r.get("enregistres", 0), r.get("concernes", 0), round(r.get("taux_enregistres", 0.0), 1),
+                    r.get("erreurs", 0), p.get("faites", 0), p.get("total", 0), round(p.get("taux_faits", 0.0), 1),
+                    p.get("bloquees", 0), p.get("en_retard", 0)])
+    return out

@@ -9,7 +9,7 @@ from socle.comptes import rights, second_facteur
 
 @login_required
 def accueil(request: HttpRequest) -> HttpResponse:
-    habilitations = request.user.habilitations.select_related("etablissement", "organisme", "grappe")
+    habilitations = request.user.habilitations.en_cours().select_related("etablissement", "organisme", "grappe")
     return render(request, "web/accueil.html", {
         "habilitations": habilitations,
         "grappes": rights.grappes_visibles(request.user),

@@ -154,6 +154,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "comptes:cloturer_habilitation": {"pk": "habilitation"},
     "comptes:renvoyer_activation": {"finess": "og", "user_id": "utilisateur"},
     "comptes:reinitialiser_second_facteur": {"finess": "og", "user_id": "utilisateur"},
+    "comptes:desactiver_compte": {"finess": "og", "user_id": "utilisateur"},
     # the link's token is the credential itself: the suite holds a forged one (a valid link lets its holder
     # choose the password, by design)
     "comptes:activer": {"uidb64": "uid_utilisateur", "token": "jeton_faux"},
@@ -171,6 +172,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "personnel:organisme": {"finess": "og"},
     "personnel:import_upload": {"finess": "og"},
     "personnel:import_detail": {"pk": "import_personnel"},
+    "personnel:import_problemes_xlsx": {"pk": "import_personnel"},
     "personnel:import_colonnes": {"pk": "import_personnel"},
     "personnel:import_valider": {"pk": "import_personnel"},
     "personnel:export": {"finess": "og"},
@@ -308,6 +310,9 @@ CORPS: dict[str, object] = {
     "comptes:activer_second_facteur": lambda v: {"code": "000000"},
     "comptes:codes_secours": lambda v: {},
     "psc:situation": lambda v: {"situation": "1"},
+    "comptes:desactiver_compte": lambda v: {},
+    "comptes:mot_de_passe": lambda v: {"old_password": "pas-le-bon", "new_password1": "Attaque-mot-de-passe-1",
+                                       "new_password2": "Attaque-mot-de-passe-1"},
     "comptes:activer": lambda v: {"new_password1": "Attaque-mot-de-passe-1", "new_password2": "Attaque-mot-de-passe-1"},
     "organisations:import_finess": lambda v: {"fichier": _fichier("structures.csv", v["finess_csv"]),
                                               "ignorer_rejets": "on"},
@@ -403,11 +408,12 @@ def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
             "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
-            "next": "https://attaquant.invalid/", "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1"}
+            "next": "https://attaquant.invalid/", "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1",
+            "tri": "-ins", "format": "xlsx"}  # the export of a list or dashboard, with the other side's data
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page", "next", "esms", "uid", "pdf"}
+                "action", "du", "au", "page", "next", "tri", "format", "esms", "uid", "pdf"}
 
 
 def cles_get_du_produit() -> set[str]:

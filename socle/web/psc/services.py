@@ -195,7 +195,7 @@ def ouvrir_session(
     request.socle_details_connexion = {
         "etablissement": situation.etablissement.finess, "identifiant_national": identifiant,
         "role": situation.role, "genre_activite": situation.genre_activite}
-    auth.login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
+    auth.login(request, compte, backend="socle.comptes.backends.CompteBackend")
     authn.marquer(request, "psc", situation.etablissement_id)
     request.session[CLE_JETONS] = jetons_chiffres
 
