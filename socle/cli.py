@@ -19,7 +19,7 @@ def translate(argv: list[str]) -> list[str]:
     if command == "check" and len(argv) > 2 and argv[2] in IDENTIFIER_CHECKS:
         return [argv[0], "check_identifiant", *argv[2:]]
     if command == "worker":
-        # Every queue (default, imports, ins) unless the caller picks some.
+        # Every queue (default, imports, ins, dmp) unless the caller picks some.
         extra = [] if any(a.startswith("--queue-name") for a in argv[2:]) else ["--queue-name", "*"]
         return [argv[0], "socle_worker", *extra, *argv[2:]]
     if not command.startswith("-"):

@@ -271,7 +271,7 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 TASKS = {
     "default": {
         "BACKEND": env.str("SOCLE_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "imports", "ins"],
+        "QUEUES": ["default", "imports", "ins", "dmp"],
     }
 }
 
@@ -387,6 +387,22 @@ SOCLE_INSI_RATE = env.float("SOCLE_INSI_RATE", default=5.0)  # max calls per sec
 SOCLE_INSI_STANDIN_BASE = env.str("SOCLE_INSI_STANDIN_BASE", default="")  # JSON identities for the stand-in
 SOCLE_INSI_STANDIN_LENTEUR = env.float("SOCLE_INSI_STANDIN_LENTEUR", default=3.0)  # delay of nom LENTEUR
 
+# --- DMP (IHE XDS.b; see socle/connecteurs/dmp/configuration.py) ---
+# The CNAM's DMP integration guide is not public: endpoints, homologation number and LPS identifiers are
+# configuration. SOCLE_DMP_URL empty = the local stand-in (started on demand, own test CA).
+SOCLE_DMP_URL = env.str("SOCLE_DMP_URL", default="")
+SOCLE_DMP_CHEMIN_REPOSITORY = env.str("SOCLE_DMP_CHEMIN_REPOSITORY", default="/repository")  # ITI-41 / ITI-43
+SOCLE_DMP_CHEMIN_REGISTRE = env.str("SOCLE_DMP_CHEMIN_REGISTRE", default="/registry")  # ITI-18 / ITI-57
+SOCLE_DMP_REPOSITORY_ID = env.str("SOCLE_DMP_REPOSITORY_ID", default="")
+SOCLE_DMP_CA_BUNDLE = env.str("SOCLE_DMP_CA_BUNDLE", default="")
+SOCLE_DMP_HOMOLOGATION = env.str("SOCLE_DMP_HOMOLOGATION", default="")  # VIHF LPS_ID_HOMOLOGATION_DMP
+SOCLE_DMP_LPS_ID = env.str("SOCLE_DMP_LPS_ID", default="")
+SOCLE_DMP_LPS_NOM = env.str("SOCLE_DMP_LPS_NOM", default="Socle")
+SOCLE_DMP_LPS_VERSION = env.str("SOCLE_DMP_LPS_VERSION", default="0.1.0")
+SOCLE_DMP_SOURCE_ID = env.str("SOCLE_DMP_SOURCE_ID", default="")  # OID of this installation as XDS source
+SOCLE_DMP_TIMEOUT = env.float("SOCLE_DMP_TIMEOUT", default=20.0)  # seconds per call
+SOCLE_DMP_TABLE_X04 = env.str("SOCLE_DMP_TABLE_X04", default="")  # official ASS_X04 CSV (type;classe) if loaded
+
 # --- personnel ---
 # Métier → rôle table used to pre-fill each OG's mapping: the field table vendored in socle/referentiels, or
 # another sector's table (same layout) named by SOCLE_METIERS_CSV. Missing or invalid: an error, no fallback.
@@ -432,7 +448,7 @@ SOCLE_INSI_EXIGER_HOMOLOGATION = env.bool("SOCLE_INSI_EXIGER_HOMOLOGATION", defa
 # Certificate authorities accepted besides the IGC Santé (issuer CN), for a test platform only: by default, outside
 # production, the local stand-ins' test CAs. A certificate of another issuer (or self-signed) is never "prêt".
 SOCLE_CERTIFICATS_AC_TEST = env.list("SOCLE_CERTIFICATS_AC_TEST", default=[] if SOCLE_PRODUCTION else [
-    "TEST AC SOCLE", "TEST AC SOCLE BOUCHON INSI", "AC DÉMO NON OFFICIELLE"])
+    "TEST AC SOCLE", "TEST AC SOCLE BOUCHON INSI", "TEST AC SOCLE BOUCHON DMP", "AC DÉMO NON OFFICIELLE"])
 
 # --- Pro Santé Connect (e-CPS) ---
 # SOCLE_PSC_ENVIRONNEMENT: "bouchon" (the local stand-in identity provider on 127.0.0.1, default outside

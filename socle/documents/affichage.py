@@ -25,3 +25,11 @@ REJETES = (Statut.REJETE,)
 
 def badge(statut: str) -> str:
     return BADGES.get(statut, "alerte")
+
+
+# The DMP outbox row of a document (envoi_dmp): same colours.
+BADGES_ENVOI = {"en_attente": "attention", "appel": "attention", "accepte": "ok", "rejete": "alerte"}
+
+
+def badge_envoi(etat: str) -> str:
+    return BADGES_ENVOI.get(etat, "alerte")

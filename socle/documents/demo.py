@@ -15,7 +15,7 @@ from socle.personnel.models import Professionnel, SituationExercice, cle_identit
 from socle.usagers.models import Statut, Usager
 
 from . import services
-from .models import ChoixUsager, CompteProfessionnel, Document, EvenementDocument
+from .models import ChoixUsager, CompteProfessionnel, Document, EnvoiDmp, EvenementDocument
 
 COMPTE = "infirmiere"
 REF = "demo-documents"
@@ -43,6 +43,7 @@ PDF_DEMO = (
 
 def nettoyer() -> None:
     demo = Document.objects.filter(usager__reference_externe__startswith="demo:")
+    EnvoiDmp.objects.filter(document__in=demo).delete()  # the DMP outbox rows first (PROTECT)
     ChoixUsager.objects.filter(usager__reference_externe__startswith="demo:").delete()
     EvenementDocument.objects.filter(document__in=demo).delete()
     for d in demo.exclude(remplace__isnull=True).order_by("-version"):
@@ -151,3 +152,31 @@ def peupler(ctx) -> None:
             residents[-1], ChoixUsager.Objet.OPPOSITION_ALIMENTATION, par=nurse, exprime_par="L'usager"
         )
     ctx.notes.append(f"Documents : {len(residents)} DLU à l'{ehpad.nom} (compte « {COMPTE} », infirmière).")
+    _alimenter_dmp(ehpad, nurse, residents, ctx)
+
+
+def _alimenter_dmp(ehpad, nurse, residents, ctx) -> None:
+    """The first validated DLU goes to the local DMP stand-in (the OG's DMP certificates from the cockpit), and
+    its resident's consent to consultation is recorded: « Consulter le DMP » shows it. Skipped, with a note,
+    when the OG has no DMP certificates or a real DMP is configured."""
+    from django.conf import settings
+
+    from socle.connecteurs.dmp.interface import DmpErreur
+
+    from . import envoi_dmp
+
+    doc = Document.objects.filter(etablissement=ehpad, format="DLU", statut="valide").order_by("pk").first()
+    if doc is None or getattr(settings, "SOCLE_DMP_URL", ""):
+        return
+    if services.demander_envoi(doc, nurse):
+        ctx.notes.append("DMP : aucun envoi de démonstration (certificats DMP de l'organisme absents).")
+        return
+    try:
+        envoi = envoi_dmp.traiter(envoi_dmp.programmer_envoi(doc, nurse).pk)
+    except DmpErreur as exc:
+        ctx.notes.append(f"DMP : envoi de démonstration impossible ({exc}).")
+        return
+    services.enregistrer_choix(doc.usager, ChoixUsager.Objet.CONSENTEMENT_CONSULTATION, par=nurse,
+                               exprime_par="L'usager")
+    ctx.notes.append(f"DMP : le DLU de {doc.usager.nom_naissance} est {envoi.get_etat_display().lower()} "
+                     "(bouchon DMP local) ; son consentement à la consultation est enregistré.")

@@ -301,3 +301,5 @@ class RegleAcces(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type_code} {self.role}/{self.genre_activite}: {self.lecture}"
+
+from .models_dmp import EnvoiDmp  # noqa: E402, F401  (the DMP outbox, its own module)

@@ -288,8 +288,9 @@ def opposition_alimentation(document: Document) -> ChoixUsager | None:
 
 
 def demander_envoi(document: Document, par) -> list[str]:
-    """Why this document may not go to the DMP (empty list: it may). Checks the qualified identity, a valid CDA
-    and no opposition of the usager; the DMP branch adds the certificate check and the outbox insert."""
+    """Why this document may not go to the DMP (empty list: it may). Checks the qualified identity, a valid CDA,
+    no opposition of the usager, and the organisation's DMP certificates (authentication + signature, valid
+    today). The outbox insert is `envoi_dmp.programmer_envoi`."""
     raisons: list[str] = []
     if document.usager.statut != StatutIdentite.QUAL:
         raisons.append(
@@ -314,6 +315,11 @@ def demander_envoi(document: Document, par) -> list[str]:
                 "le": timezone.localtime(opposition.recueilli_le).strftime("%d/%m/%Y"),
             }
         )
+    from socle.prerequis.services import certificats_dmp_prets
+
+    certificats_ok, message = certificats_dmp_prets(document.etablissement.organisme)
+    if not certificats_ok:
+        raisons.append(message)
     tracer(
         Action.LECTURE,
         document,

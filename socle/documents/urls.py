@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dmp
 
 app_name = "documents"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("usager/<int:pk>/deposer/", views.deposer, name="deposer"),
     path("usager/<int:pk>/dlu/", views.dlu_nouveau, name="dlu_nouveau"),
     path("usager/<int:pk>/choix/", views.choix, name="choix"),
+    path("usager/<int:pk>/dmp/", views_dmp.consulter, name="dmp"),
+    path("usager/<int:pk>/dmp/consentement/", views_dmp.consentement, name="dmp_consentement"),
+    path("usager/<int:pk>/dmp/ouvrir/", views_dmp.ouvrir, name="dmp_ouvrir"),
     path("choix/<int:pk>/retirer/", views.choix_retirer, name="choix_retirer"),
     path("<int:pk>/", views.document, name="document"),
     path("<int:pk>/modifier/", views.dlu_modifier, name="dlu_modifier"),

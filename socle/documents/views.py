@@ -22,7 +22,7 @@ from socle.usagers.models import Usager
 
 from . import affichage, droits, services
 from .forms import ChoixForm, DepotForm, DluForm, MasquageForm, MatriceForm, MotifForm, RemplacementPdfForm
-from .models import ChoixUsager, Document, Format, Statut
+from .models import ChoixUsager, Document, EnvoiDmp, Format, Statut
 
 FONCTIONS = rights.fonctions_de("documents")
 FONCTIONS_ESMS = rights.fonctions_de("documents_esms")
@@ -192,6 +192,8 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
             "motif_form": MotifForm(),
             "remplacement_form": RemplacementPdfForm(),
             "opposition": services.opposition_alimentation(doc),
+            "envoi": (envoi := EnvoiDmp.objects.filter(document=doc).first()),
+            "badge_envoi": affichage.badge_envoi(envoi.etat) if envoi else "",
             "erreurs": doc.rapport.get("erreurs", []),
             "Statut": Statut,
             "contenu": _contenu_affiche(doc),
@@ -248,27 +250,36 @@ def valider(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def envoyer(request: HttpRequest, pk: int) -> HttpResponse:
-    """ "Envoyer au DMP": the checks of `services.demander_envoi`, which also queues the sending."""
+    """ "Envoyer au DMP": the checks of `services.demander_envoi`, then the document joins the DMP outbox that
+    `socle worker` processes (envoi_dmp); its state shows on the document's page."""
+    from . import envoi_dmp
+
     doc = _action(request, pk)
-    raisons = services.demander_envoi(doc, request.user)
-    if raisons:
-        for r in raisons:
-            messages.error(request, r)
+    try:
+        envoi_dmp.programmer_envoi(doc, request.user)
+    except (services.DocumentInvalide, TransitionInterdite) as exc:
+        _erreurs(request, exc)
     else:
-        messages.success(request, "Envoi au DMP demandé.")
+        messages.success(request, "Envoi au DMP demandé : le document part dans la file d'envoi ; son état "
+                                  "s'affiche ci-dessous.")
     return redirect("documents:document", pk=doc.pk)
 
 
 @login_required
 @require_POST
 def masquer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Masking codes: in the DMP too (ITI-57) when the document is there."""
+    from socle.connecteurs.dmp.interface import DmpErreur
+
+    from . import envoi_dmp
+
     doc = _action(request, pk)
     form = MasquageForm(request.POST)
     if form.is_valid():
         try:
-            services.masquer(doc, form.cleaned_data["codes"], request.user)
+            envoi_dmp.masquer_dans_dmp(doc, form.cleaned_data["codes"], request.user)
             messages.success(request, "Masquage enregistré.")
-        except (TransitionInterdite, services.DocumentInvalide) as exc:
+        except (TransitionInterdite, services.DocumentInvalide, DmpErreur) as exc:
             _erreurs(request, exc)
     return redirect("documents:document", pk=doc.pk)
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from socle.comptes.models import Utilisateur
 from socle.connecteurs.commun.pki import en_p12, fabriquer
+from socle.connecteurs.dmp.standin import pki_locale as pki_dmp
 from socle.connecteurs.insi.standin import pki_locale
 
 from .catalogue import ORDRE
@@ -49,18 +50,24 @@ def _emis_par_le_bouchon(certificat: Certificat, pki) -> bool:
 
 
 def _certificat(og, cn, debut, jours, libelle, serial, usage="auth") -> None:
-    """Deposit (as the OG's administrateur technique would) a PKCS#12 protected by MDP_DEMO. INSi ones are
-    issued by the stand-in's CA (re-issued if the stand-in's PKI was regenerated since)."""
+    """Deposit (as the OG's administrateur technique would) a PKCS#12 protected by MDP_DEMO. INSi and DMP ones
+    are issued by their stand-in's CA (re-issued if that stand-in's PKI was regenerated since)."""
     insi = cn in ("INSI-AUTO", "INSI-MANU") and usage == "auth"
+    dmp = cn in ("DMP-AUTH", "DMP-SIGN")
     pki = None
     if insi:
         pki = pki_locale()
+    elif dmp:
+        pki = pki_dmp()
     existant = Certificat.objects.filter(organisme=og, libelle=libelle).first()
-    if existant and existant.not_before.date() == debut.date() and (not insi or _emis_par_le_bouchon(existant, pki)):
+    if existant and existant.not_before.date() == debut.date() and (pki is None or _emis_par_le_bouchon(existant, pki)):
         return
     Certificat.objects.filter(organisme=og, libelle=libelle).delete()
     if insi:
         cert, key = pki.emettre_certificat(cn, og.raison_sociale[:60], serie=serial, debut=debut, jours=jours)
+    elif dmp:  # the DMP's signature ("cachet", signs the VIHF) is RSA, as IGC Santé's are
+        cert, key = pki.emettre_certificat(cn, og.raison_sociale[:60], usage=usage, serie=serial, debut=debut,
+                                           jours=jours)
     else:
         cert, key = fabriquer(cn, usage=usage, debut=debut, jours=jours, organisation=og.raison_sociale[:60],
                               serial=serial)
@@ -88,8 +95,9 @@ def peupler(ctx) -> None:
     debut = datetime.combine(jour - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
     _certificat(og0, "INSI-AUTO", debut, 3 * 365, "Certificat INSi démo (AUTH_CLI)", 0xDE0001)
     _certificat(og0, "INSI-MANU", debut, 3 * 365, "Certificat INSi démo, appels manuels (AUTH_CLI)", 0xDE0004)
-    _certificat(og0, "SIGNATURE-DEMO", debut, 3 * 365, "Certificat de signature démo (SIGN)", 0xDE0002, "sign")
-    _certificat(og0, "DMP-DEMO", debut, 3 * 365, "Certificat d'authentification DMP démo (AUTH_CLI)", 0xDE0005)
+    # the DMP pair: authentication (mutual TLS) and signature ("cachet", signs the VIHF), from the DMP stand-in's CA
+    _certificat(og0, "DMP-SIGN", debut, 3 * 365, "Certificat de signature démo (SIGN)", 0xDE0002, "sign")
+    _certificat(og0, "DMP-AUTH", debut, 3 * 365, "Certificat d'authentification DMP démo (AUTH_CLI)", 0xDE0005)
     h, _ = Homologation.objects.get_or_create(organisme=og0)
     h.checklist = {c: {"ok": True, "note": "vérifié (démo)"} for c in ITEMS}
     h.date_commission = jour - timedelta(days=recul["homologation"])

@@ -529,27 +529,62 @@ def refus_homologation(organisme: OrganismeGestionnaire) -> str:
             "que le représentant légal l'ait prononcée et marquée « fait ».")
 
 
-def certificat_pour(organisme: OrganismeGestionnaire, usage: str) -> MaterielCertificat | None:
-    """The certificate material `organisme` deposited for `usage` ("INSI-AUTO", "INSI-MANU"), for the
-    connectors only (never displayed): a client-authentication certificate with the use's CN, issued by the IGC
-    Santé, valid today, deposited with its private key (PKCS#12, or PEM holding the key) — the one valid the
-    longest —, its password decrypted. None when the OG has none: the call is then refused without reaching the
-    service. HomologationRequise (nothing is sent) while the OG's auto-homologation is not "fait"."""
+# DMP: the structure calls with its IGC Santé organisation certificates: an authentication one (mutual TLS; any
+# AUTH_CLI certificate but the INSi ones, whose CN the CNAM reserves) and a signature one ("cachet", signs the
+# VIHF token). The CNAM's own requirements on their CN are in the non-public DMPi guide.
+USAGES_DMP = {"DMP-AUTH": certificats.AUTHENTIFICATION, "DMP-SIGN": certificats.SIGNATURE}
+
+
+def _candidats(organisme: OrganismeGestionnaire, usage: str, jour: date) -> list[Certificat]:
+    """Certificates of `organisme` usable today for `usage`: issued by the IGC Santé (or a test CA on a test
+    platform), valid today, deposited with their private key."""
+    if usage in USAGES_DMP:
+        qs = Certificat.objects.filter(organisme=organisme, usage=USAGES_DMP[usage])
+        prets = [c for c in qs if c.not_before.date() <= jour <= c.not_after.date() and _cle_incluse(c)
+                 and c.emetteur_reconnu[0]]
+        if usage == "DMP-AUTH":
+            prets = [c for c in prets if "clientAuth" in c.extended_key_usages and c.cn not in certificats.CN_INSI]
+        return prets
     cn = USAGES_CERTIFICAT.get(usage)
     if cn is None:
         raise ValueError(f"Usage de certificat inconnu : {usage}.")
-    refus = refus_homologation(organisme)
-    if refus:
-        raise HomologationRequise(refus)
-    jour = aujourdhui()
-    prets = [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION, cn=cn)
-             if "clientAuth" in c.extended_key_usages and c.not_before.date() <= jour <= c.not_after.date()
-             and _cle_incluse(c) and c.emetteur_reconnu[0]]
+    return [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION, cn=cn)
+            if "clientAuth" in c.extended_key_usages and c.not_before.date() <= jour <= c.not_after.date()
+            and _cle_incluse(c) and c.emetteur_reconnu[0]]
+
+
+def certificat_pour(organisme: OrganismeGestionnaire, usage: str) -> MaterielCertificat | None:
+    """The certificate material `organisme` deposited for `usage` ("INSI-AUTO", "INSI-MANU", "DMP-AUTH",
+    "DMP-SIGN"), for the connectors only (never displayed): for INSi a client-authentication certificate with
+    the use's CN; for the DMP its authentication or signature certificate; issued by the IGC Santé, valid today,
+    deposited with its private key (PKCS#12, or PEM holding the key) — the one valid the longest —, its password
+    decrypted. None when the OG has none: the call is then refused without reaching the service. For INSi,
+    HomologationRequise (nothing is sent) while the OG's auto-homologation is not "fait"."""
+    if usage not in USAGES_DMP:
+        if usage not in USAGES_CERTIFICAT:
+            raise ValueError(f"Usage de certificat inconnu : {usage}.")
+        refus = refus_homologation(organisme)
+        if refus:
+            raise HomologationRequise(refus)
+    prets = _candidats(organisme, usage, aujourdhui())
     if not prets:
         return None
     c = max(prets, key=lambda c: c.not_after)
     return MaterielCertificat(contenu=bytes(c.contenu), mot_de_passe=certificats.dechiffrer(c.mot_de_passe_chiffre),
                               libelle=f"{c.cn} n° {c.numero_serie} de {organisme.raison_sociale}")
+
+
+def certificats_dmp_prets(organisme: OrganismeGestionnaire) -> tuple[bool, str]:
+    """Can `organisme` feed the DMP today: an authentication AND a signature certificate, valid, with their key?
+    The message says which one is missing, for the author of a document waiting to be sent."""
+    jour = aujourdhui()
+    manque = [libelle for usage, libelle in (("DMP-AUTH", "d'authentification"), ("DMP-SIGN", "de signature (cachet)"))
+              if not _candidats(organisme, usage, jour)]
+    if manque:
+        return False, ("Certificat(s) DMP " + " et ".join(manque) + " absent(s) ou expiré(s) pour "
+                       f"{organisme.raison_sociale} : l'administrateur technique doit les déposer dans le cockpit "
+                       "des prérequis avant tout envoi au DMP.")
+    return True, "Certificats DMP d'authentification et de signature valides."
 
 
 def certificat_insi_pret(organisme: OrganismeGestionnaire) -> tuple[bool, str]:

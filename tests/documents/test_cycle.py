@@ -88,7 +88,11 @@ def test_deux_processus_ne_font_pas_la_meme_transition(resident, ehpad, infirmie
         services.rejeter(b, "trop tard")
 
 
-def test_opposition_bloque_l_envoi(resident, ehpad, infirmiere):
+def test_opposition_bloque_l_envoi(resident, ehpad, infirmiere, tmp_path):
+    from socle.connecteurs.dmp.pki import assurer_pki
+    from tests.documents.dmp_outils import deposer_certificats_dmp
+
+    deposer_certificats_dmp(ehpad.organisme, assurer_pki(tmp_path))  # the DMP certificates are not the point here
     doc = _pdf(resident, ehpad, infirmiere)
     Document.objects.filter(pk=doc.pk).update(statut=Statut.VALIDE, cda="<x/>", rapport={"erreurs": []})
     doc.refresh_from_db()

@@ -12,6 +12,7 @@ from socle.documents import services
 from socle.documents.models import Document, Statut
 from tests.authentification import connecter_fort
 from tests.comptes.factories import utilisateur_avec
+from tests.documents.dmp_outils import fixture_bouchon_dmp  # noqa: F401
 from tests.documents.factories import (  # noqa: F401
     CONTENU_DLU,
     PDF_MINIMAL,
@@ -30,7 +31,11 @@ def _post_dlu(client, resident, ehpad):
     return client.post(reverse("documents:dlu_nouveau", args=[resident.pk]), data)
 
 
-def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, infirmiere):
+def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, infirmiere, bouchon_dmp):
+    from socle.documents import envoi_dmp
+    from tests.documents.dmp_outils import deposer_certificats_dmp
+
+    deposer_certificats_dmp(ehpad.organisme, bouchon_dmp.pki)
     connecter_fort(client, infirmiere)
     r = _post_dlu(client, resident, ehpad)
     doc = Document.objects.get()
@@ -43,6 +48,11 @@ def test_infirmiere_remplit_valide_et_demande_l_envoi(client, resident, ehpad, i
     assert "Pénicilline" in r.content.decode() and "désorienté(e)" in r.content.decode()  # the DLU's content
     r = client.post(reverse("documents:envoyer", args=[doc.pk]), follow=True)
     assert "Envoi au DMP demandé" in r.content.decode()
+    # the worker's side: the DLU Socle produced is accepted by the DMP stand-in (XSD, header, metadata, VIHF)
+    envoi = envoi_dmp.traiter(doc.envoi_dmp.pk)
+    assert envoi.etat == "accepte", envoi.derniere_erreur
+    page = client.get(reverse("documents:document", args=[doc.pk])).content.decode()
+    assert 'id="envoi-dmp"' in page and "Accepté par le DMP" in page
     page = client.get(reverse("documents:usager", args=[resident.pk])).content.decode()
     assert "Dossier de liaison d&#x27;urgence" in page or "Dossier de liaison d'urgence" in page
     assert client.get(reverse("documents:pdf", args=[doc.pk]))["Content-Type"] == "application/pdf"

@@ -1,5 +1,6 @@
 """Browser test: a nurse of an EHPAD fills the DLU of a resident, validates it (ANS kit), asks to send it to the
-DMP. (The DMP stand-in's acceptance is the `dmp` branch's part of this journey.)"""
+DMP: without the organisation's DMP certificates the sending is refused, with the reason. (The accepted
+sending, through the worker and the DMP stand-in, is tests/documents/test_navigateur_dmp.py.)"""
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_infirmiere_remplit_et_valide_un_dlu(live_server):
         page.wait_for_selector("text=conforme au XSD", timeout=180000)
         page.screenshot(path="test-results/documents-dlu-valide.png", full_page=True)
         page.click("text=Envoyer au DMP")
-        page.wait_for_selector("text=Envoi au DMP demandé")
+        page.wait_for_selector("text=Certificat(s) DMP d'authentification et de signature (cachet) absent(s)")
     doc = Document.objects.get(usager=resident)
     assert doc.statut == Statut.VALIDE and doc.valide_cda
     assert "Pénicilline" in doc.cda and resident.ins in doc.cda

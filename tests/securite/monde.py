@@ -185,6 +185,9 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "personnel:decider": {"pk": "resultat"},
     "personnel:retour_portail": {"finess": "og"},
     "usagers:fiche": {"pk": "usager"},
+    "documents:dmp": {"pk": "usager"},
+    "documents:dmp_consentement": {"pk": "usager"},
+    "documents:dmp_ouvrir": {"pk": "usager"},
     "usagers:qualifier": {"pk": "usager2"},  # a provisional identity: its traits may still change
     "usagers:accepter": {"pk": "usager", "appel_pk": "appel"},
     "usagers:rejeter": {"pk": "usager", "appel_pk": "appel"},
@@ -337,6 +340,7 @@ CORPS: dict[str, object] = {
     "usagers:qualifier": lambda v: {**_traits(), "nom_utilise": "ATTAQUE", "action": "enregistrer",
                                     "type_justificatif": "CN", "pays_cni": "FR", "controle_fait": "on"},
     "usagers:accepter": lambda v: {},
+    "documents:dmp_consentement": lambda v: {"exprime_par": "ATTAQUE", "esms": v["et_pk"]},
     "usagers:rejeter": lambda v: {"motif": "ATTAQUE"},
     "usagers:attributs": lambda v: {"homonyme": "on", "motif": "ATTAQUE"},
     "usagers:verifier": lambda v: {},
@@ -404,12 +408,12 @@ def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
             "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
-            "next": "https://attaquant.invalid/",
+            "next": "https://attaquant.invalid/", "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1",
             "tri": "-ins", "format": "xlsx"}  # the export of a list or dashboard, with the other side's data
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page", "next", "tri", "format", "lieu_naissance"}
+                "action", "du", "au", "page", "next", "tri", "format", "lieu_naissance", "esms", "uid", "pdf"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -727,6 +731,9 @@ def construire(media_root) -> Monde:
                                       pdf=b"%PDF-1.4 x\n%%EOF\n", date_acte=date(2026, 1, 6))
         type(doc_pdf).objects.filter(pk=doc_pdf.pk).update(statut="valide", cda="<x/>", rapport={"erreurs": []})
         choix = documents.enregistrer_choix(u1, "opp_alim", par=acteur, exprime_par="usager", document=doc_pdf)
+        from socle.documents.models import EnvoiDmp
+
+        EnvoiDmp.objects.create(document=doc_pdf)  # the DMP outbox row of a document asked to be sent
 
         # --- staff, imports, reconciliation
         prules.preremplir_organisme(og)

@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -100,13 +100,18 @@ class AutoriteTest:
         debut: dt.datetime | None = None,
         duree: dt.timedelta = VALIDITE,
         hotes: tuple[str, ...] = ("localhost", "127.0.0.1"),
+        algorithme: str = "ec",
     ):
         """(certificate, key) signed by this CA. usage: "auth" (client authentication: digitalSignature +
         clientAuth, like an IGC Santé AUTH_CLI certificate), "sign" (digitalSignature + nonRepudiation),
-        "none" (no key usage), "serveur" (TLS server for `hotes`)."""
+        "none" (no key usage), "serveur" (TLS server for `hotes`). algorithme: "ec" (P-256) or "rsa" (2048 bits,
+        what an XML-DSig rsa-sha256 signature such as the DMP's VIHF token needs)."""
         if usage not in USAGES:
             raise ValueError(f"usage inconnu : {usage}")
-        cle = ec.generate_private_key(ec.SECP256R1())
+        if algorithme == "rsa":
+            cle = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        else:
+            cle = ec.generate_private_key(ec.SECP256R1())
         debut = debut or dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
         b = (
             x509.CertificateBuilder()
