@@ -53,8 +53,12 @@ class TypeJustificatif(models.TextChoices):
 class Usager(models.Model):
     """A person followed by one or more ESMS of an OG; the OG owns the record."""
 
-    organisme = models.ForeignKey(OrganismeGestionnaire, verbose_name=_("organisme gestionnaire"),
-                                  on_delete=models.PROTECT, related_name="usagers")
+    organisme = models.ForeignKey(
+        OrganismeGestionnaire,
+        verbose_name=_("organisme gestionnaire"),
+        on_delete=models.PROTECT,
+        related_name="usagers",
+    )
     # strict traits [R-TR-01]
     nom_naissance = models.CharField(_("nom de naissance"), max_length=100)
     prenoms_naissance = models.CharField(_("prénoms de naissance (dans l'ordre)"), max_length=200)
@@ -70,14 +74,23 @@ class Usager(models.Model):
     cle_ins = models.CharField(_("clé"), max_length=2, blank=True)
     oid_ins = models.CharField(_("OID (nature NIR / NIA)"), max_length=30, blank=True)
     date_appel_insi = models.DateTimeField(_("dernier appel INSi réussi"), null=True, blank=True)
-    statut = models.CharField(_("statut de l'identité"), max_length=5, choices=Statut.choices, default=Statut.PROV,
-                              db_index=True)
+    statut = models.CharField(
+        _("statut de l'identité"), max_length=5, choices=Statut.choices, default=Statut.PROV, db_index=True
+    )
     douteuse = models.BooleanField(_("identité douteuse"), default=False)
     fictive = models.BooleanField(_("identité fictive"), default=False)
     homonyme = models.BooleanField(_("identité homonyme"), default=False)
-    fusionne_dans = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="fusionnes", verbose_name=_("fusionné dans"))
-    reference_externe = models.CharField(_("référence demo / import"), max_length=40, blank=True, db_index=True)
+    fusionne_dans = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fusionnes",
+        verbose_name=_("fusionné dans"),
+    )
+    reference_externe = models.CharField(
+        _("référence demo / import"), max_length=40, blank=True, db_index=True
+    )
     cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
     modifie_le = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -88,11 +101,14 @@ class Usager(models.Model):
         constraints = [
             models.CheckConstraint(  # [R-ST-05][R-AT-01..04]
                 condition=(models.Q(douteuse=False, fictive=False) | models.Q(statut="PROV")),
-                name="usager_douteuse_fictive_provisoire"),
-            models.CheckConstraint(condition=~models.Q(douteuse=True, fictive=True),
-                                   name="usager_pas_douteuse_et_fictive"),
-            models.CheckConstraint(condition=~models.Q(homonyme=True, fictive=True),
-                                   name="usager_pas_homonyme_et_fictive"),
+                name="usager_douteuse_fictive_provisoire",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(douteuse=True, fictive=True), name="usager_pas_douteuse_et_fictive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(homonyme=True, fictive=True), name="usager_pas_homonyme_et_fictive"
+            ),
         ]
         indexes = [models.Index(fields=["organisme", "nom_naissance"])]
 
@@ -136,8 +152,9 @@ class HistoriqueIdentite(models.Model):
     evenement = models.CharField(_("événement"), max_length=20, choices=Evenement.choices)
     ancien_statut = models.CharField(_("ancien statut"), max_length=5, choices=Statut.choices, blank=True)
     nouveau_statut = models.CharField(_("nouveau statut"), max_length=5, choices=Statut.choices)
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                            related_name="+")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     identifiant = models.CharField(_("par"), max_length=150, blank=True)
     le = models.DateTimeField(_("le"), db_index=True)
     motif = models.TextField(_("motif"), blank=True)
@@ -159,8 +176,9 @@ class Justificatif(models.Model):
     type = models.CharField(_("type de justificatif"), max_length=4, choices=TypeJustificatif.choices)
     haut_niveau = models.BooleanField(_("haut niveau de confiance"))
     raison = models.CharField(_("appréciation"), max_length=300, blank=True)
-    verifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    verifie_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     verifie_par_nom = models.CharField(_("vérifié par"), max_length=150, blank=True)
     verifie_le = models.DateTimeField(_("vérifié le"))
 
@@ -195,8 +213,9 @@ class AppelInsi(models.Model):
     usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="appels_insi")
     mode = models.CharField(max_length=4, choices=[("MANU", "INSI-MANU"), ("AUTO", "INSI-AUTO")])
     le = models.DateTimeField(_("le"))
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                            related_name="+")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     traits_envoyes = models.JSONField(default=dict)
     cr = models.CharField(_("code retour"), max_length=4, blank=True)  # 00/01/02 or "ERR"
     reponse = models.JSONField(default=dict, blank=True)  # returned identity, verbatim
@@ -221,16 +240,26 @@ class LotQualification(AvecCycle):
 
     # A running batch may be taken again (a resume after a crash): its lines are claimed one by one, so two
     # processes on the same batch never call the same person.
-    CYCLE = cycle({Etat.EN_ATTENTE: [Etat.EN_COURS, Etat.INTERROMPU],
-                   Etat.EN_COURS: [Etat.EN_COURS, Etat.TERMINE, Etat.INTERROMPU],
-                   Etat.INTERROMPU: [Etat.EN_COURS],
-                   Etat.TERMINE: []},
-                  en_cours=[Etat.EN_COURS], finaux=[Etat.TERMINE], champ="etat", debut="demarre_le",
-                  fin="termine_le", battement="battement", libelles=dict(Etat.choices))
+    CYCLE = cycle(
+        {
+            Etat.EN_ATTENTE: [Etat.EN_COURS, Etat.INTERROMPU],
+            Etat.EN_COURS: [Etat.EN_COURS, Etat.TERMINE, Etat.INTERROMPU],
+            Etat.INTERROMPU: [Etat.EN_COURS],
+            Etat.TERMINE: [],
+        },
+        en_cours=[Etat.EN_COURS],
+        finaux=[Etat.TERMINE],
+        champ="etat",
+        debut="demarre_le",
+        fin="termine_le",
+        battement="battement",
+        libelles=dict(Etat.choices),
+    )
 
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="lots_ins")
-    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cree_le = models.DateTimeField(auto_now_add=True)
     etat = models.CharField(max_length=10, choices=Etat.choices, default=Etat.EN_ATTENTE)
     debit = models.FloatField(_("débit (appels par seconde)"), default=5.0)
@@ -300,14 +329,17 @@ class AnomalieIns(models.Model):
 
     usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="anomalies")
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="anomalies_ins")
-    ligne = models.ForeignKey(LigneLot, null=True, blank=True, on_delete=models.SET_NULL, related_name="anomalies")
+    ligne = models.ForeignKey(
+        LigneLot, null=True, blank=True, on_delete=models.SET_NULL, related_name="anomalies"
+    )
     type = models.CharField(max_length=12, choices=TypeAnomalie.choices, db_index=True)
     detail = models.TextField(blank=True)
     ecarts = models.JSONField(default=dict, blank=True)  # field -> [typed, returned]
     creee_le = models.DateTimeField(db_index=True)
     resolue_le = models.DateTimeField(null=True, blank=True)
-    resolue_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    resolue_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolution = models.TextField(blank=True)
 
     class Meta:
@@ -323,16 +355,18 @@ class Fusion(models.Model):
 
     source = models.ForeignKey(Usager, on_delete=models.PROTECT, related_name="fusions_source")
     cible = models.ForeignKey(Usager, on_delete=models.PROTECT, related_name="fusions_cible")
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                            related_name="+")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     le = models.DateTimeField()
     motif = models.TextField(blank=True)
     score = models.FloatField(null=True, blank=True)
     sejours_deplaces = models.JSONField(default=list, blank=True)
     etat_source = models.JSONField(default=dict, blank=True)  # snapshot of the source record before merge
     annulee_le = models.DateTimeField(null=True, blank=True)
-    annulee_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    annulee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-le", "-id"]
@@ -347,13 +381,148 @@ class PaireDistincte(models.Model):
 
     usager_a = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="+")
     usager_b = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="+")
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                            related_name="+")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     le = models.DateTimeField()
     motif = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["usager_a", "usager_b"], name="paire_distincte_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["usager_a", "usager_b"], name="paire_distincte_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.usager_a_id} ≠ {self.usager_b_id}"
+
+
+# --- exchanges with the ESMS's DUI (socle.usagers.echanges) -------------------------------------------------
+
+
+class IdentifiantLocal(models.Model):
+    """The DUI's local identifier (IPP) of an usager in one ESMS: the key of every import and export. What the
+    DUI last declared (status, INS) is kept here as a claim, never copied onto the identity [R-ED-01]: only an
+    INSi answer sets the INS, the batch qualification re-checks it."""
+
+    usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="identifiants_locaux")
+    etablissement = models.ForeignKey(
+        Etablissement, on_delete=models.PROTECT, related_name="identifiants_locaux"
+    )
+    ipp = models.CharField(_("IPP (identifiant du DUI)"), max_length=64)
+    statut_declare = models.CharField(_("statut déclaré par le DUI"), max_length=5, blank=True)
+    ins_declare = models.CharField(_("INS déclaré par le DUI"), max_length=15, blank=True)
+    oid_declare = models.CharField(_("OID de l'INS déclaré"), max_length=30, blank=True)
+    recu_le = models.DateTimeField(_("reçu le"))
+
+    class Meta:
+        verbose_name = _("identifiant local (IPP)")
+        verbose_name_plural = _("identifiants locaux (IPP)")
+        constraints = [models.UniqueConstraint(fields=["etablissement", "ipp"], name="ipp_unique_par_esms")]
+
+    def __str__(self) -> str:
+        return f"{self.ipp} ({self.etablissement_id})"
+
+
+class ParametresDui(models.Model):
+    """What Socle remembers of one ESMS's DUI: the column mapping of its CSV/XLSX export, its date format and
+    encoding, and the IPP domain (namespace and OID) written in FHIR and HL7 exports."""
+
+    etablissement = models.OneToOneField(
+        Etablissement, on_delete=models.CASCADE, related_name="parametres_dui"
+    )
+    colonnes = models.JSONField(
+        _("correspondance des colonnes (champ Socle → en-tête du DUI)"), default=dict, blank=True
+    )
+    format_date = models.CharField(_("format des dates"), max_length=20, default="%d/%m/%Y")
+    encodage = models.CharField(_("encodage du CSV"), max_length=20, default="utf-8")
+    separateur = models.CharField(_("séparateur du CSV"), max_length=1, default=";")
+    domaine_ipp = models.CharField(_("domaine des IPP (espace de noms)"), max_length=60, blank=True)
+    oid_ipp = models.CharField(_("OID du domaine des IPP"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("paramètres du DUI")
+
+    def __str__(self) -> str:
+        return f"DUI {self.etablissement_id}"
+
+
+class EchangeDui(AvecCycle):
+    """One import from or export to the DUI of an ESMS, with its counts; the trail of "changed since the last
+    export" and of the import jobs run by `socle worker`."""
+
+    class Sens(models.TextChoices):
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
+
+    class Statut(models.TextChoices):
+        EN_ATTENTE = "attente", _("En attente")
+        EN_COURS = "en_cours", _("En cours")
+        SIMULE = "simule", _("Simulé (rien d'enregistré)")
+        TERMINE = "termine", _("Terminé")
+        REFUSE = "refuse", _("Refusé (rien d'enregistré)")
+
+    CYCLE = cycle(
+        {
+            Statut.EN_ATTENTE: [Statut.EN_COURS, Statut.REFUSE],
+            Statut.EN_COURS: [Statut.SIMULE, Statut.TERMINE, Statut.REFUSE],
+            Statut.SIMULE: [Statut.EN_COURS],
+            Statut.TERMINE: [],
+            Statut.REFUSE: [],
+        },
+        en_cours=[Statut.EN_COURS],
+        finaux=[Statut.TERMINE, Statut.REFUSE],
+        champ="statut",
+        debut="debut",
+        fin="fin",
+        battement="battement",
+        libelles=dict(Statut.choices),
+    )
+
+    etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="echanges_dui")
+    sens = models.CharField(_("sens"), max_length=6, choices=Sens.choices)
+    format = models.CharField(_("format"), max_length=5)
+    nom_fichier = models.CharField(_("fichier"), max_length=255, blank=True)
+    fichier = models.FileField(_("fichier déposé"), upload_to="imports/dui/%Y/%m/", blank=True)
+    depuis = models.DateTimeField(_("modifiés depuis"), null=True, blank=True)
+    statut = models.CharField(_("statut"), max_length=10, choices=Statut.choices, default=Statut.EN_ATTENTE)
+    rapport = models.JSONField(_("rapport"), default=dict, blank=True)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+    debut = models.DateTimeField(null=True, blank=True)
+    fin = models.DateTimeField(null=True, blank=True)
+    battement = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("échange avec le DUI")
+        verbose_name_plural = _("échanges avec le DUI")
+        ordering = ["-cree_le", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_sens_display()} {self.format} {self.etablissement_id}"
+
+
+class JetonApi(models.Model):
+    """A read-only access token of one ESMS's DUI to the FHIR endpoint. Only its SHA-256 is stored: the token is
+    shown once, at creation, by the administrateur technique."""
+
+    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="jetons_api")
+    nom = models.CharField(_("nom (DUI, éditeur)"), max_length=100)
+    empreinte = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True)
+    prefixe = models.CharField(_("début du jeton"), max_length=12)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+    expire_le = models.DateTimeField(_("expire le"))
+    revoque_le = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    dernier_usage = models.DateTimeField(_("dernier usage"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'accès API")
+        verbose_name_plural = _("jetons d'accès API")
+        ordering = ["-cree_le"]
+
+    def __str__(self) -> str:
+        return f"{self.nom} ({self.prefixe}…)"
