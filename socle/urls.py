@@ -8,6 +8,7 @@ urlpatterns = [
     path("journal/", include("socle.web.journal.urls")),
     path("personnel/", include("socle.personnel.urls")),
     path("usagers/", include("socle.usagers.urls")),
+    path("api/fhir/", include("socle.usagers.urls_api")),
     path("prerequis/", include("socle.prerequis.urls")),
     path("pilotage/", include("socle.pilotage.urls")),
     path("admin/", admin.site.urls),

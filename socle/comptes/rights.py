@@ -170,6 +170,9 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "gerer_personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL}), "organisme"),
     "dossiers_usagers": (frozenset({F.ADMISSION, F.PROFESSIONNEL}), "esms"),
     "lots_ins": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
+    # usagers in and out of the ESMS's DUI (files, FHIR, HL7); its API tokens: administrateur technique only
+    "echanges_dui": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
+    "jetons_api": (frozenset({F.ADMIN_TECHNIQUE}), "esms"),
     "tableau_ins": (frozenset({F.REPRESENTANT_LEGAL}), "esms"),  # aggregated identity figures, no names
     "pilotage": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
     "gerer_comptes": (frozenset({F.REPRESENTANT_LEGAL}), "organisme_seul"),

@@ -53,12 +53,8 @@ class TypeJustificatif(models.TextChoices):
 class Usager(models.Model):
     """A person followed by one or more ESMS of an OG; the OG owns the record."""
 
-    organisme = models.ForeignKey(
-        OrganismeGestionnaire,
-        verbose_name=_("organisme gestionnaire"),
-        on_delete=models.PROTECT,
-        related_name="usagers",
-    )
+    organisme = models.ForeignKey(OrganismeGestionnaire, verbose_name=_("organisme gestionnaire"),
+                                  on_delete=models.PROTECT, related_name="usagers")
     # strict traits [R-TR-01]
     nom_naissance = models.CharField(_("nom de naissance"), max_length=100)
     prenoms_naissance = models.CharField(_("prénoms de naissance (dans l'ordre)"), max_length=200)
@@ -74,23 +70,14 @@ class Usager(models.Model):
     cle_ins = models.CharField(_("clé"), max_length=2, blank=True)
     oid_ins = models.CharField(_("OID (nature NIR / NIA)"), max_length=30, blank=True)
     date_appel_insi = models.DateTimeField(_("dernier appel INSi réussi"), null=True, blank=True)
-    statut = models.CharField(
-        _("statut de l'identité"), max_length=5, choices=Statut.choices, default=Statut.PROV, db_index=True
-    )
+    statut = models.CharField(_("statut de l'identité"), max_length=5, choices=Statut.choices, default=Statut.PROV,
+                              db_index=True)
     douteuse = models.BooleanField(_("identité douteuse"), default=False)
     fictive = models.BooleanField(_("identité fictive"), default=False)
     homonyme = models.BooleanField(_("identité homonyme"), default=False)
-    fusionne_dans = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="fusionnes",
-        verbose_name=_("fusionné dans"),
-    )
-    reference_externe = models.CharField(
-        _("référence demo / import"), max_length=40, blank=True, db_index=True
-    )
+    fusionne_dans = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="fusionnes", verbose_name=_("fusionné dans"))
+    reference_externe = models.CharField(_("référence demo / import"), max_length=40, blank=True, db_index=True)
     cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
     modifie_le = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -101,14 +88,11 @@ class Usager(models.Model):
         constraints = [
             models.CheckConstraint(  # [R-ST-05][R-AT-01..04]
                 condition=(models.Q(douteuse=False, fictive=False) | models.Q(statut="PROV")),
-                name="usager_douteuse_fictive_provisoire",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(douteuse=True, fictive=True), name="usager_pas_douteuse_et_fictive"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(homonyme=True, fictive=True), name="usager_pas_homonyme_et_fictive"
-            ),
+                name="usager_douteuse_fictive_provisoire"),
+            models.CheckConstraint(condition=~models.Q(douteuse=True, fictive=True),
+                                   name="usager_pas_douteuse_et_fictive"),
+            models.CheckConstraint(condition=~models.Q(homonyme=True, fictive=True),
+                                   name="usager_pas_homonyme_et_fictive"),
         ]
         indexes = [models.Index(fields=["organisme", "nom_naissance"])]
 
@@ -152,9 +136,8 @@ class HistoriqueIdentite(models.Model):
     evenement = models.CharField(_("événement"), max_length=20, choices=Evenement.choices)
     ancien_statut = models.CharField(_("ancien statut"), max_length=5, choices=Statut.choices, blank=True)
     nouveau_statut = models.CharField(_("nouveau statut"), max_length=5, choices=Statut.choices)
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
     identifiant = models.CharField(_("par"), max_length=150, blank=True)
     le = models.DateTimeField(_("le"), db_index=True)
     motif = models.TextField(_("motif"), blank=True)
@@ -176,9 +159,8 @@ class Justificatif(models.Model):
     type = models.CharField(_("type de justificatif"), max_length=4, choices=TypeJustificatif.choices)
     haut_niveau = models.BooleanField(_("haut niveau de confiance"))
     raison = models.CharField(_("appréciation"), max_length=300, blank=True)
-    verifie_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    verifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     verifie_par_nom = models.CharField(_("vérifié par"), max_length=150, blank=True)
     verifie_le = models.DateTimeField(_("vérifié le"))
 
@@ -213,9 +195,8 @@ class AppelInsi(models.Model):
     usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="appels_insi")
     mode = models.CharField(max_length=4, choices=[("MANU", "INSI-MANU"), ("AUTO", "INSI-AUTO")])
     le = models.DateTimeField(_("le"))
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
     traits_envoyes = models.JSONField(default=dict)
     cr = models.CharField(_("code retour"), max_length=4, blank=True)  # 00/01/02 or "ERR"
     reponse = models.JSONField(default=dict, blank=True)  # returned identity, verbatim
@@ -240,26 +221,16 @@ class LotQualification(AvecCycle):
 
     # A running batch may be taken again (a resume after a crash): its lines are claimed one by one, so two
     # processes on the same batch never call the same person.
-    CYCLE = cycle(
-        {
-            Etat.EN_ATTENTE: [Etat.EN_COURS, Etat.INTERROMPU],
-            Etat.EN_COURS: [Etat.EN_COURS, Etat.TERMINE, Etat.INTERROMPU],
-            Etat.INTERROMPU: [Etat.EN_COURS],
-            Etat.TERMINE: [],
-        },
-        en_cours=[Etat.EN_COURS],
-        finaux=[Etat.TERMINE],
-        champ="etat",
-        debut="demarre_le",
-        fin="termine_le",
-        battement="battement",
-        libelles=dict(Etat.choices),
-    )
+    CYCLE = cycle({Etat.EN_ATTENTE: [Etat.EN_COURS, Etat.INTERROMPU],
+                   Etat.EN_COURS: [Etat.EN_COURS, Etat.TERMINE, Etat.INTERROMPU],
+                   Etat.INTERROMPU: [Etat.EN_COURS],
+                   Etat.TERMINE: []},
+                  en_cours=[Etat.EN_COURS], finaux=[Etat.TERMINE], champ="etat", debut="demarre_le",
+                  fin="termine_le", battement="battement", libelles=dict(Etat.choices))
 
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="lots_ins")
-    cree_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
     cree_le = models.DateTimeField(auto_now_add=True)
     etat = models.CharField(max_length=10, choices=Etat.choices, default=Etat.EN_ATTENTE)
     debit = models.FloatField(_("débit (appels par seconde)"), default=5.0)
@@ -329,17 +300,14 @@ class AnomalieIns(models.Model):
 
     usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="anomalies")
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="anomalies_ins")
-    ligne = models.ForeignKey(
-        LigneLot, null=True, blank=True, on_delete=models.SET_NULL, related_name="anomalies"
-    )
+    ligne = models.ForeignKey(LigneLot, null=True, blank=True, on_delete=models.SET_NULL, related_name="anomalies")
     type = models.CharField(max_length=12, choices=TypeAnomalie.choices, db_index=True)
     detail = models.TextField(blank=True)
     ecarts = models.JSONField(default=dict, blank=True)  # field -> [typed, returned]
     creee_le = models.DateTimeField(db_index=True)
     resolue_le = models.DateTimeField(null=True, blank=True)
-    resolue_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    resolue_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     resolution = models.TextField(blank=True)
 
     class Meta:
@@ -355,18 +323,16 @@ class Fusion(models.Model):
 
     source = models.ForeignKey(Usager, on_delete=models.PROTECT, related_name="fusions_source")
     cible = models.ForeignKey(Usager, on_delete=models.PROTECT, related_name="fusions_cible")
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
     le = models.DateTimeField()
     motif = models.TextField(blank=True)
     score = models.FloatField(null=True, blank=True)
     sejours_deplaces = models.JSONField(default=list, blank=True)
     etat_source = models.JSONField(default=dict, blank=True)  # snapshot of the source record before merge
     annulee_le = models.DateTimeField(null=True, blank=True)
-    annulee_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    annulee_par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
 
     class Meta:
         ordering = ["-le", "-id"]
@@ -381,16 +347,13 @@ class PaireDistincte(models.Model):
 
     usager_a = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="+")
     usager_b = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="+")
-    par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
     le = models.DateTimeField()
     motif = models.TextField(blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["usager_a", "usager_b"], name="paire_distincte_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["usager_a", "usager_b"], name="paire_distincte_unique")]
 
     def __str__(self) -> str:
         return f"{self.usager_a_id} ≠ {self.usager_b_id}"

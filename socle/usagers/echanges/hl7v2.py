@@ -168,34 +168,32 @@ def analyser_message(numero: int, texte: str, systeme_ipp: str = "") -> Identite
 
 def accuse(texte: str, problemes: Iterable, *, application: str = "SOCLE", etablissement: str = "") -> str:
     """The ACK of one message: AA, or AE with one ERR segment per blocking problem (HL7 table 0357 code,
-    location, French message); AR when the message could not even be read."""
+    location, French message in ERR-8); AR when the message could not even be read."""
     problemes = list(problemes)
+    horodatage = datetime.now().strftime("%Y%m%d%H%M%S")
     try:
-        msg = hl7.parse(texte)
-        msg.segment("MSH")
+        msh = hl7.parse(texte).segment("MSH")
     except Exception:  # noqa: BLE001 - a message python-hl7 cannot read gets a standalone AR
-        horodatage = datetime.now().strftime("%Y%m%d%H%M%S")
         return (
-            f"MSH|{SEPARATEURS[1:]}|{application}|{etablissement}|||{horodatage}||ACK|{horodatage}|P|"
+            f"MSH|{SEPARATEURS[1:]}|{application}|{_esc(etablissement)}|||{horodatage}||ACK|ACK{horodatage}|P|"
             f"{VERSION}\rMSA|AR|\rERR||MSH^1|100^Segment sequence error^HL70357|E||||Message HL7 illisible"
         )
     code = "AE" if problemes else "AA"
-    ack = msg.create_ack(
-        ack_code=code,
-        message_id=f"ACK{datetime.now().strftime('%Y%m%d%H%M%S%f')}",
-        application=application,
-        facility=etablissement,
-    )
-    segments = [str(ack)]
+    segments = [
+        f"MSH|{SEPARATEURS[1:]}|{application}|{_esc(etablissement)}|{_esc(_val(msh, 3))}|"
+        f"{_esc(_val(msh, 4))}|{horodatage}||ACK^{_esc(_val(msh, 9, 1, 2))}^ACK|ACK{_esc(_val(msh, 10))}|P|"
+        f"{_esc(_val(msh, 12)) or VERSION}",
+        f"MSA|{code}|{_esc(_val(msh, 10))}",
+    ]
     for p in problemes:
-        champ = p.champ
-        lieu = champ.replace("-", "^1^") if "-" in champ else f"{champ}^1"
+        segment, _, numero = p.champ.partition("-")
+        lieu = f"{_esc(segment)}^1^{numero}" if numero.isdigit() else f"{_esc(p.champ)}^1"
         erreur = (
             "101^Required field missing^HL70357"
             if "absent" in p.message
             else "207^Application internal error^HL70357"
         )
-        segments.append(f"ERR||{lieu}|{erreur}|E||||{msg.escape(p.message)}")
+        segments.append(f"ERR||{lieu}|{erreur}|E||||{_esc(p.message)}")
     return "\r".join(segments)
 
 

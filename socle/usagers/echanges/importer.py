@@ -157,8 +157,10 @@ def _verifier(ident: IdentiteEntrante) -> None:
         "sexe": "sexe",
         "lieu de naissance": "lieu_naissance",
     }
+    deja = {p.champ for p in ident.problemes}
     for manque in rniv.traits_obligatoires_manquants({**ident.traits(), "date_naissance": True}):
-        ident.probleme(libelles.get(manque, manque), f"{manque} absent (règle R-TR-01)")
+        if libelles.get(manque, manque) not in deja:
+            ident.probleme(libelles.get(manque, manque), f"{manque} absent (règle R-TR-01)")
     if ident.date_naissance is not None:
         err = rniv.date_naissance_erreur(ident.date_naissance)
         if err:

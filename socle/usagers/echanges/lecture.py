@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,18 +86,26 @@ def texte(flux: IO[bytes], encodage: str = "utf-8") -> Iterator[tuple[int, str]]
 
 
 def _lignes_brutes(flux: IO[bytes], maxi: int) -> Iterator[bytes]:
+    """Lines ended by LF, CRLF or CR alone (HL7 ends its segments with CR), read by blocks: a line is never cut."""
+    reste = b""
     while True:
-        ligne = flux.readline(maxi + 1)
-        if not ligne:
-            return
-        if len(ligne) > maxi and not ligne.endswith((b"\n", b"\r")):
+        bloc = flux.read(1 << 16)
+        if not bloc:
+            break
+        reste += bloc
+        retenu = b""
+        if reste.endswith(b"\r"):  # a CR at the end of a block may be the first half of a CRLF
+            reste, retenu = reste[:-1], b"\r"
+        morceaux = re.split(rb"\r\n|\r|\n", reste)
+        reste = morceaux.pop() + retenu
+        yield from morceaux
+        if len(reste) > maxi:
             raise ImportIllisible(
                 f"un enregistrement dépasse {taille_lisible(maxi)} (limite "
                 "SOCLE_USAGERS_MAX_ENREGISTREMENT) : ce n'est pas un export de DUI"
             )
-        # HL7 separates segments with CR only: split here, the caller sees one segment per line
-        for morceau in ligne.replace(b"\r\n", b"\n").replace(b"\r", b"\n").splitlines(keepends=False):
-            yield morceau
+    if reste:
+        yield reste
 
 
 def trop(n: int) -> None:

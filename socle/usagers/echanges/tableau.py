@@ -144,7 +144,7 @@ def _csv(chemin: Path, encodage: str, separateur: str):
 
     def gen():
         try:
-            texte_lignes = (t for _n, t in lignes)
+            texte_lignes = (t + "\n" for _n, t in lignes)
             for k, row in enumerate(csv.reader(texte_lignes, delimiter=separateur), start=2):
                 lecture.trop(k - 1)
                 if any(c.strip() for c in row):
