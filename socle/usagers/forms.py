@@ -3,6 +3,8 @@ from django.conf import settings
 
 from . import rniv
 from .models import Sexe, TypeJustificatif
+from .naissance import ChampDateNaissance
+from .pays import choix_pays
 
 
 def _largeur(form: forms.Form) -> None:
@@ -19,7 +21,7 @@ class TraitsForm(forms.Form):
                                         help_text="Séparés par un espace ; « JEAN-PIERRE MARIE » = 2 prénoms.")
     premier_prenom = forms.CharField(label="Premier prénom de naissance", max_length=100, required=False,
                                      help_text="Vide = le premier de la liste (R-FMT-04).")
-    date_naissance = forms.DateField(label="Date de naissance", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_naissance = ChampDateNaissance(label="Date de naissance")  # JJ/MM/AAAA, 00 allowed [R-DN-02]
     sexe = forms.ChoiceField(label="Sexe", choices=Sexe.choices)
     lieu_naissance = forms.CharField(label="Lieu de naissance (code INSEE)", max_length=5, min_length=5,
                                      help_text="Code de la commune à la date de naissance, ou 99 + code pays ; "
@@ -44,18 +46,14 @@ class TraitsForm(forms.Form):
             raise forms.ValidationError(err)
         return code
 
-    def clean_date_naissance(self):
-        d = self.cleaned_data["date_naissance"]
-        err = rniv.date_naissance_erreur(d)
-        if err:
-            raise forms.ValidationError(err)
-        return d
-
 
 class CreationForm(TraitsForm):
     etablissement = forms.ModelChoiceField(label="ESMS qui accompagne la personne", queryset=None,
                                            empty_label="— choisir un ESMS —")
     date_admission = forms.DateField(label="Date d'admission", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    admission_directe_ehpad = forms.BooleanField(
+        label="Admission directe en EHPAD (la personne arrive de son domicile, sans passer par un autre établissement)",
+        required=False, help_text="Ouvre l'exception livret de famille / extrait + carte Vitale avec photo (R-DOC-03).")
 
     def __init__(self, *args, etablissements=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +70,9 @@ class ControleForm(forms.Form):
     type_justificatif = forms.ChoiceField(
         label="Justificatif présenté", required=False,
         choices=[("", "— aucun justificatif vérifié aujourd'hui —"), *TypeJustificatif.choices])
-    pays_cni = forms.CharField(label="Pays de la carte d'identité (code ISO, ex. FR)", max_length=2, required=False,
-                               initial="FR")
+    pays_cni = forms.ChoiceField(  # chosen, never defaulted [R-DOC-01]
+        label="Pays qui a délivré le document", required=False,
+        choices=lambda: [("", "— choisir le pays écrit sur le document —"), *choix_pays()])
     derogation = forms.ChoiceField(
         label="Situation dérogatoire (livret/extrait + carte Vitale avec photo)", required=False,
         choices=[("", "— aucune —"), ("ase", "Mineur confié à l'ASE sans pièce officielle"),
@@ -86,6 +85,9 @@ class ControleForm(forms.Form):
         data = super().clean()
         if data.get("controle_fait") and not data.get("type_justificatif"):
             raise forms.ValidationError("Indiquez le type de justificatif vérifié (R-DOC-04).")
+        if data.get("controle_fait") and not data.get("pays_cni"):
+            self.add_error("pays_cni", "Choisissez le pays qui a délivré le document : il n'est jamais supposé "
+                                       "(règle R-DOC-01).")
         return data
 
 

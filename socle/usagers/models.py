@@ -11,6 +11,7 @@ from socle.core.travaux import AvecCycle, cycle
 from socle.organisations.models import Etablissement, OrganismeGestionnaire
 
 from . import affichage
+from .naissance import DateLunaireField
 
 
 class Statut(models.TextChoices):
@@ -59,7 +60,7 @@ class Usager(models.Model):
     nom_naissance = models.CharField(_("nom de naissance"), max_length=100)
     prenoms_naissance = models.CharField(_("prénoms de naissance (dans l'ordre)"), max_length=200)
     premier_prenom = models.CharField(_("premier prénom de naissance"), max_length=100)
-    date_naissance = models.DateField(_("date de naissance"))
+    date_naissance = DateLunaireField(_("date de naissance"))  # as given, 00 allowed [R-DN-02]
     sexe = models.CharField(_("sexe"), max_length=1, choices=Sexe.choices)
     lieu_naissance = models.CharField(_("lieu de naissance (code INSEE commune ou pays 99xxx)"), max_length=5)
     # used traits [R-TR-02]
@@ -163,6 +164,9 @@ class Justificatif(models.Model):
                                     related_name="+")
     verifie_par_nom = models.CharField(_("vérifié par"), max_length=150, blank=True)
     verifie_le = models.DateTimeField(_("vérifié le"))
+    pays = models.CharField(_("pays de délivrance (ISO)"), max_length=2, blank=True)
+    # the admission screen's attempt: one document recorded once per attempt, whatever the clicks or reloads
+    tentative = models.CharField(max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("justificatif d'identité")
@@ -179,6 +183,8 @@ class Sejour(models.Model):
     etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="sejours")
     date_admission = models.DateField(_("date d'admission"))
     date_sortie = models.DateField(_("date de sortie"), null=True, blank=True)
+    # recorded at admission: opens the EHPAD exception of R-DOC-03 (LECV), a property of the stay, not of the ESMS
+    admission_directe_ehpad = models.BooleanField(_("admission directe en EHPAD"), default=False)
 
     class Meta:
         verbose_name = _("accompagnement (séjour)")
@@ -202,6 +208,10 @@ class AppelInsi(models.Model):
     reponse = models.JSONField(default=dict, blank=True)  # returned identity, verbatim
     erreur = models.TextField(blank=True)
     decision = models.CharField(max_length=10, blank=True)  # "", "acceptee", "rejetee"
+    # the admission screen's attempt (a double click or a reload replays it, never calls twice)
+    tentative = models.CharField(max_length=32, blank=True, db_index=True)
+    canal = models.CharField(_("canal"), max_length=5, blank=True,
+                             choices=[("", "Traits saisis"), ("CV", "Carte Vitale"), ("AV", "Appli carte Vitale")])
 
     class Meta:
         ordering = ["-le", "-id"]

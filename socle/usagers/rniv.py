@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from socle.core.identifiants import nir_error
+from socle.core.naissance import DateLunaire, DateLunaireInvalide
 from socle.core.texte import sans_accents
 
 PROV, RECUP, VALI, QUAL = "PROV", "RECUP", "VALI", "QUAL"
@@ -85,7 +86,8 @@ def appel_insi_autorise(douteuse: bool, fictive: bool) -> tuple[bool, str]:
     return True, ""
 
 
-def transition(statut: str, evenement: str, *, douteuse: bool = False, fictive: bool = False) -> str:
+def transition(statut: str, evenement: str, *, douteuse: bool = False, fictive: bool = False,
+               sexe: str = "") -> str:
     """New status after an event [R-ST-03][R-ST-04][R-ST-05][R-ST-06].
 
     Events: "insi_ok" (INSi answered one identity coherent with the traits), "controle_ok" (high-trust device
@@ -113,7 +115,12 @@ def transition(statut: str, evenement: str, *, douteuse: bool = False, fictive: 
         i = c = False  # [R-ED-04] the checked document and the INSi answer no longer match the traits
     else:
         raise ValueError(evenement)
-    return statut_de(i, c)
+    nouveau = statut_de(i, c)
+    if nouveau != PROV and sexe and sexe not in ("M", "F"):
+        # [R-SX-01] sex I (indéterminé) exists only on a provisoire identity: no way out of PROV with it
+        raise RegleRniv("R-SX-01", f"Sexe « {sexe} » : une {LIBELLES[nouveau].lower()} ne peut avoir que le sexe F "
+                                   "ou M ; corrigez le sexe avant de contrôler le justificatif ou d'appeler INSi")
+    return nouveau
 
 
 def qualifiee_possible(insi_ok: bool, controle_ok: bool, apcv: bool = False) -> bool:
@@ -138,7 +145,7 @@ class ContexteControle:
     categorie_etablissement: str = ""  # FINESS category code, 500 = EHPAD
     admission_directe_ehpad: bool = False
     mineur: bool = False
-    pays_cni: str = "FR"
+    pays_cni: str = ""  # ISO alpha-2 of the issuing country, always chosen, never defaulted [R-DOC-01]
     mineur_ase: bool = False  # minor in the care of the ASE without an official identity document
     majeur_sans_document: bool = False  # adult who cannot obtain an official identity document
 
@@ -149,6 +156,8 @@ def controle_haut_niveau(type_doc: str, ctx: ContexteControle | None = None) -> 
     if type_doc in HAUT_NIVEAU:
         return True, "Dispositif d'identification à haut niveau de confiance (R-DOC-01)."
     if type_doc == "CN":
+        if not ctx.pays_cni:
+            return False, "Carte d'identité : le pays qui l'a délivrée n'est pas indiqué (R-DOC-01)."
         if ctx.pays_cni.upper() in PAYS_CNI_HAUT_NIVEAU:
             return True, "Carte d'identité d'un pays de l'UE/EEE, Suisse, Vatican, Monaco, Saint-Marin, Andorre (R-DOC-01)."
         return False, (f"Carte d'identité du pays « {ctx.pays_cni} » : pas de haut niveau de confiance, "
@@ -243,13 +252,31 @@ def nom_utilise_requis(nom_naissance: str, nom_utilise: str, prenom: str, prenom
     return out
 
 
-def date_naissance_erreur(d: date | None, aujourd_hui: date | None = None) -> str | None:
-    """[R-DN-01] mandatory, not in the future."""
-    if d is None:
+def date_naissance_erreur(d: DateLunaire | date | str | None, aujourd_hui: date | None = None) -> str | None:
+    """[R-DN-01] mandatory, not in the future; [R-DN-02] a lunar date (00 for an unknown day or month) is a
+    valid birth date, judged on the earliest day it may stand for."""
+    if d is None or d == "":
         return "La date de naissance est obligatoire (règle R-DN-01)."
-    if d > (aujourd_hui or date.today()):
+    try:
+        d = DateLunaire.lire(d)
+    except DateLunaireInvalide as exc:
+        return f"{exc} (règle R-DN-02)"
+    if d.plus_tot() > (aujourd_hui or date.today()):
         return "La date de naissance ne peut pas être dans le futur (règle R-DN-01)."
     return None
+
+
+def age_le(naissance: DateLunaire | date, jour: date) -> int:
+    """Age in whole years on `jour`, counted on birthdays (the day before the 18th birthday: 17). For a lunar
+    date, the age a person has for sure: counted from the latest day the date may stand for [R-DN-02]."""
+    n = DateLunaire.lire(naissance)
+    n = n.reelle or n.plus_tard()
+    return jour.year - n.year - ((jour.month, jour.day) < (n.month, n.day))
+
+
+def mineur_le(naissance: DateLunaire | date, jour: date) -> bool:
+    """Under 18 on `jour` (R-DOC-03 minor exception), computed on birthdays."""
+    return age_le(naissance, jour) < 18
 
 
 def sexe_erreur(sexe: str, statut: str) -> str | None:
@@ -279,12 +306,19 @@ def lieu_naissance_alerte(code: str, statut: str) -> str | None:
     return None
 
 
+def _texte_trait(v) -> str:
+    """A trait as text; dates as ISO text, 00 kept, so a lunar date compares as given [R-DN-02]."""
+    if isinstance(v, DateLunaire | date):
+        return DateLunaire.lire(v).isoformat()
+    return str(v or "")
+
+
 def ecarts_traits(saisis: dict, retournes: dict) -> dict[str, tuple[str, str]]:
     """Differences between typed traits and INSi traits, compared after RNIV formatting. Keys: nom_naissance,
     prenoms_naissance, sexe, date_naissance, lieu_naissance."""
     out = {}
     for k in ("nom_naissance", "sexe", "date_naissance"):
-        a, b = str(saisis.get(k) or ""), str(retournes.get(k) or "")
+        a, b = _texte_trait(saisis.get(k)), _texte_trait(retournes.get(k))
         if formater_nom(a) != formater_nom(b):
             out[k] = (a, b)
     a, b = saisis.get("prenoms_naissance") or "", retournes.get("prenoms_naissance") or ""
@@ -370,7 +404,7 @@ def donnees_ins_document(usager) -> dict | None:
         "nom_naissance": usager.nom_naissance,
         "prenoms_naissance": usager.prenoms_naissance,
         "premier_prenom": usager.premier_prenom,
-        "date_naissance": usager.date_naissance.isoformat(),
+        "date_naissance": DateLunaire.lire(usager.date_naissance).isoformat(),  # as given, 00 kept [R-DN-02]
         "sexe": usager.sexe,
         "lieu_naissance": usager.lieu_naissance,
         **nom_utilise_requis(usager.nom_naissance, usager.nom_utilise, usager.premier_prenom, usager.prenom_utilise),
@@ -383,7 +417,7 @@ def identite_affichee(usager) -> str:
     if usager.nom_utilise and usager.nom_utilise != usager.nom_naissance:
         nom += f" ({usager.nom_utilise})"
     prenom = usager.prenom_utilise or usager.premier_prenom
-    d = usager.date_naissance.strftime("%d/%m/%Y") if usager.date_naissance else "??/??/????"
+    d = DateLunaire.lire(usager.date_naissance).affichage() if usager.date_naissance else "??/??/????"
     return f"{nom} {prenom}, né(e) le {d}, {usager.sexe}"
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -23,6 +26,8 @@ from socle.connecteurs.insi.interface import (
     ReponseInsi,
     TraitsRecherche,
 )
+from socle.core.naissance import DateLunaire, parse_saisie
+from socle.core.verrous import verrou_exclusif
 from socle.prerequis.services import certificat_insi_pret, certificat_pour
 
 from . import rniv
@@ -37,6 +42,7 @@ from .models import (
     TypeAnomalie,
     Usager,
 )
+from .pays import nom_pays
 
 Ev = HistoriqueIdentite.Evenement
 
@@ -105,7 +111,7 @@ def historiser(usager: Usager, evenement: str, ancien: str, *, user=None, motif:
 
 
 def _traits(usager: Usager) -> dict:
-    return {k: (v.isoformat() if isinstance(v, date) else v)
+    return {k: (v.isoformat() if isinstance(v, date | DateLunaire) else v)
             for k in rniv.TRAITS_STRICTS + rniv.TRAITS_COMPLEMENTAIRES
             for v in [getattr(usager, k)]}
 
@@ -122,6 +128,11 @@ def normaliser_traits(data: dict) -> dict:
             out["premier_prenom"] = out["prenoms_naissance"].split(" ")[0]
     if "lieu_naissance" in out and out["lieu_naissance"]:
         out["lieu_naissance"] = out["lieu_naissance"].strip().upper()
+    if out.get("date_naissance"):  # stored as given, 00 allowed [R-DN-02]; unreadable: refused by R-DN-01
+        try:
+            out["date_naissance"] = DateLunaire.lire(out["date_naissance"])
+        except ValueError:
+            pass
     return out
 
 
@@ -140,8 +151,10 @@ def _valider_traits(traits: dict, statut: str) -> None:
 
 @transaction.atomic
 def creer_usager(organisme, etablissement, traits: dict, *, user=None, date_admission: date | None = None,
-                 douteuse: bool = False, fictive: bool = False, homonyme: bool = False) -> Usager:
-    """A new identity, provisoire [R-ST-02], followed by `etablissement` from `date_admission`."""
+                 douteuse: bool = False, fictive: bool = False, homonyme: bool = False,
+                 admission_directe_ehpad: bool = False) -> Usager:
+    """A new identity, provisoire [R-ST-02], followed by `etablissement` from `date_admission`
+    (`admission_directe_ehpad`: the stay is a direct admission in EHPAD, R-DOC-03)."""
     traits = normaliser_traits(traits)
     if not traits.get("prenoms_naissance"):
         traits["prenoms_naissance"] = traits.get("premier_prenom", "")
@@ -150,7 +163,8 @@ def creer_usager(organisme, etablissement, traits: dict, *, user=None, date_admi
     usager = Usager.objects.create(organisme=organisme, statut=rniv.statut_initial(), douteuse=douteuse,
                                    fictive=fictive, homonyme=homonyme, **traits)
     Sejour.objects.create(usager=usager, etablissement=etablissement,
-                          date_admission=date_admission or timezone.localdate())
+                          date_admission=date_admission or timezone.localdate(),
+                          admission_directe_ehpad=admission_directe_ehpad)
     historiser(usager, Ev.CREATION, "", user=user, changements={k: [None, v] for k, v in _traits(usager).items()})
     tracer(Action.CREATION, objet=usager, utilisateur=user, details={"etablissement": etablissement.finess})
     return usager
@@ -165,25 +179,26 @@ def modifier_traits(usager: Usager, nouveaux: dict, *, user=None, motif: str = "
     changes = {}
     for k, v in nouveaux.items():
         old = anciens.get(k, getattr(usager, k, None))
-        cmp_v = v.isoformat() if isinstance(v, date) else v
+        cmp_v = v.isoformat() if isinstance(v, date | DateLunaire) else v
         if (old or "") != (cmp_v or ""):
             changes[k] = v
     if not changes:
         return usager
     ancien_statut = usager.statut
     nouveau_statut = rniv.verifier_modification(usager.statut, anciens, changes)
-    merged = {**anciens, **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in changes.items()}}
-    merged["date_naissance"] = date.fromisoformat(str(merged["date_naissance"]))
+    merged = {**anciens, **{k: (v.isoformat() if isinstance(v, date | DateLunaire) else v) for k, v in changes.items()}}
+    merged["date_naissance"] = DateLunaire.lire(merged["date_naissance"])
     _valider_traits(merged, nouveau_statut)
     for k, v in changes.items():
-        setattr(usager, k, v)
+        setattr(usager, k, DateLunaire.lire(v) if k == "date_naissance" else v)
     usager.statut = nouveau_statut
+    detache = _detacher_ins_si_perdu(usager, ancien_statut)
     usager.save()
     historiser(usager, Ev.TRAITS, ancien_statut, user=user, motif=motif or (
         "Trait strict modifié : le contrôle du justificatif est à refaire (R-ED-04)"
         if nouveau_statut != ancien_statut else ""),
-        changements={k: [anciens.get(k), merged[k] if k != "date_naissance" else merged[k].isoformat()]
-                     for k in changes})
+        changements={**{k: [anciens.get(k), merged[k] if k != "date_naissance" else merged[k].isoformat()]
+                        for k in changes}, **detache})
     tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"champs": sorted(changes)})
     return usager
 
@@ -200,20 +215,28 @@ def definir_attributs(usager: Usager, *, douteuse: bool, fictive: bool, homonyme
         return usager
     ancien = usager.statut
     usager.douteuse, usager.fictive, usager.homonyme = douteuse, fictive, homonyme
+    detache = {}
     if rniv.attribut_bloquant(douteuse, fictive):
         usager.statut = rniv.transition(ancien, "attribut_bloquant")
+        detache = _detacher_ins_si_perdu(usager, ancien)
     usager.save()
     historiser(usager, Ev.ATTRIBUT, ancien, user=user, motif=motif,
-               changements={k: [avant[k], apres[k]] for k in avant if avant[k] != apres[k]})
+               changements={**{k: [avant[k], apres[k]] for k in avant if avant[k] != apres[k]}, **detache})
     tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"attributs": apres})
     return usager
 
 
 @transaction.atomic
 def enregistrer_controle(usager: Usager, type_doc: str, *, user=None, ctx: rniv.ContexteControle | None = None,
-                         le: datetime | None = None) -> Justificatif:
-    """Record a document check [R-DOC-04]; a high-trust one gives criterion C [R-ST-03]."""
+                         le: datetime | None = None, tentative: str = "") -> Justificatif:
+    """Record a document check [R-DOC-04]; a high-trust one gives criterion C [R-ST-03]. Refused, with nothing
+    written, for a fictive identity [R-ST-05][R-AT-02] and when it would take a sex-I identity out of PROV
+    [R-SX-01]. With `tentative` (the admission screen's attempt), the same document is recorded once."""
     usager = Usager.objects.select_for_update().get(pk=usager.pk)
+    if tentative:
+        deja = Justificatif.objects.filter(usager=usager, tentative=tentative, type=type_doc).first()
+        if deja is not None:
+            return deja
     par, ident = _qui(user)
     manque = rniv.controle_complet(type_doc, ident if par else (ident or ""), le or timezone.now())
     if manque:
@@ -221,25 +244,60 @@ def enregistrer_controle(usager: Usager, type_doc: str, *, user=None, ctx: rniv.
     if ctx is None:
         ctx = contexte_controle(usager)
     haut, raison = rniv.controle_haut_niveau(type_doc, ctx)
-    j = Justificatif.objects.create(usager=usager, type=type_doc, haut_niveau=haut, raison=raison, verifie_par=par,
-                                   verifie_par_nom=ident, verifie_le=le or timezone.now())
+    refus_fictive(usager, controle_haut=haut)
     ancien = usager.statut
+    nouveau = ancien
     if haut and not rniv.attribut_bloquant(usager.douteuse, usager.fictive):
         # the ApCV (R-ST-04) yields QUAL only together with the INS it carries: as a document it gives criterion C
-        usager.statut = rniv.transition(usager.statut, "controle_ok")
+        nouveau = rniv.transition(usager.statut, "controle_ok", sexe=usager.sexe)  # R-SX-01: raises, nothing written
+    j = Justificatif.objects.create(usager=usager, type=type_doc, haut_niveau=haut, raison=raison, verifie_par=par,
+                                   verifie_par_nom=ident, verifie_le=le or timezone.now(), pays=ctx.pays_cni.upper(),
+                                   tentative=tentative)
+    if nouveau != ancien:
+        usager.statut = nouveau
         usager.save()
-    historiser(usager, Ev.CONTROLE, ancien, user=user, motif=raison, le=le,
-               changements={"justificatif": [None, j.get_type_display()], "haut_niveau": [None, haut]})
+    changements = {"justificatif": [None, j.get_type_display()], "haut_niveau": [None, haut]}
+    if j.pays:
+        changements["pays"] = [None, nom_pays(j.pays) or j.pays]
+    historiser(usager, Ev.CONTROLE, ancien, user=user, motif=raison, le=le, changements=changements)
     tracer(Action.MODIFICATION, objet=usager, utilisateur=user, details={"controle": type_doc, "haut_niveau": haut})
     return j
+
+
+def refus_fictive(usager: Usager, *, controle_haut: bool = False, appel_insi: bool = False) -> None:
+    """[R-ST-05][R-AT-02][R-AT-03] a fictive identity never gets a high-trust document nor an INSi call: refused
+    before anything is written."""
+    if not usager.fictive:
+        return
+    if controle_haut:
+        raise rniv.RegleRniv("R-ST-05", "Identité fictive : elle reste provisoire, aucun justificatif à haut niveau "
+                                        "de confiance n'est enregistré. Rien n'a été enregistré")
+    if appel_insi:
+        raise rniv.RegleRniv("R-AT-03", "Identité fictive : l'appel au téléservice INSi est interdit. Rien n'a été "
+                                        "enregistré")
+
+
+def _detacher_ins_si_perdu(usager: Usager, ancien_statut: str, *, garder: int | None = None) -> dict:
+    """[R-ST-06] an INS never outlives the traits it was qualified with: when the identity loses criterion I
+    (DOUT/FICT attribute, strict-trait change, an INSi check that disagrees) the INS leaves the record for the
+    history, and INSi answers received before can no longer be accepted (a new call is needed). Returns the
+    history's changes; the caller saves the usager."""
+    if not rniv.criteres(ancien_statut)[0] or rniv.criteres(usager.statut)[0] or not usager.matricule_ins:
+        return {}
+    avant = {"ins": usager.ins, "oid_ins": usager.oid_ins}
+    usager.matricule_ins = usager.cle_ins = usager.oid_ins = ""
+    usager.date_appel_insi = None
+    AppelInsi.objects.filter(usager=usager, decision="").exclude(pk=garder).update(decision="perimee")
+    return {"ins": [avant["ins"], ""], "oid_ins": [avant["oid_ins"], ""]}
 
 
 def contexte_controle(usager: Usager) -> rniv.ContexteControle:
     sejour = usager.sejours.select_related("etablissement").filter(date_sortie__isnull=True).first()
     cat = sejour.etablissement.categorie_code if sejour else ""
-    age = (timezone.localdate() - usager.date_naissance).days // 365
-    return rniv.ContexteControle(categorie_etablissement=cat, admission_directe_ehpad=(cat == "500"),
-                                 mineur=age < 18)
+    # [R-DOC-03] the EHPAD exception is for a direct admission, recorded on the stay, not any EHPAD resident
+    directe = bool(sejour and cat == "500" and sejour.admission_directe_ehpad)
+    return rniv.ContexteControle(categorie_etablissement=cat, admission_directe_ehpad=directe,
+                                 mineur=rniv.mineur_le(usager.date_naissance, timezone.localdate()))
 
 
 # --- INSi ----------------------------------------------------------------------------------------------------
@@ -313,27 +371,71 @@ class Qualification:
 
 
 def qualifier_identite(usager: Usager, traits: dict, *, controle: dict | None = None, appeler: bool = False,
-                       user=None, client=None) -> Qualification:
+                       user=None, client=None, tentative: str = "") -> Qualification:
     """The admission desk's use case: save the typed traits (only those the status lets change), record the
     document checked today (`controle`: type_justificatif, pays_cni, derogation), then, when asked, call INSi
     in MANU mode on behalf of the usager's OG. Each step commits on its own; a rule refusal (RegleRniv,
-    AppelInsiRefuse) stops before the next step, so what was recorded stays and nothing is half-done."""
-    changes = {k: v for k, v in traits.items() if k in rniv.champs_modifiables(usager.statut)}
-    if not changes.get("premier_prenom"):
-        changes.pop("premier_prenom", None)
-    usager = modifier_traits(usager, changes, user=user)
-    res = Qualification(usager)
+    AppelInsiRefuse) stops before the next step, so what was recorded stays and nothing is half-done. A fictive
+    identity is refused before anything is written [R-ST-05][R-AT-03].
+
+    `tentative` is the screen's attempt id: the same attempt replayed (double click, reload, two tabs) records
+    the document once and calls INSi once; the replay gets the first call's answer. Attempts on one usager
+    run one at a time (a lock shared by every process)."""
+    ctx = None
     if controle:
         base = contexte_controle(usager)
         derogation = controle.get("derogation") or ""
         ctx = rniv.ContexteControle(base.categorie_etablissement, base.admission_directe_ehpad, base.mineur,
-                                    (controle.get("pays_cni") or "FR").upper(),
+                                    (controle.get("pays_cni") or "").upper(),  # chosen, never defaulted
                                     mineur_ase=derogation == "ase", majeur_sans_document=derogation == "majeur")
-        res.justificatif = enregistrer_controle(usager, controle["type_justificatif"], user=user, ctx=ctx)
-    usager.refresh_from_db()
+        refus_fictive(usager, controle_haut=rniv.controle_haut_niveau(controle["type_justificatif"], ctx)[0])
     if appeler:
-        res.appel = appeler_insi(usager, mode="MANU", user=user, client=client)
+        refus_fictive(usager, appel_insi=True)
+    with _une_tentative_a_la_fois(usager, tentative):
+        changes = {k: v for k, v in traits.items() if k in rniv.champs_modifiables(usager.statut)}
+        if not changes.get("premier_prenom"):
+            changes.pop("premier_prenom", None)
+        usager = modifier_traits(usager, changes, user=user)
+        res = Qualification(usager)
+        if controle:
+            res.justificatif = enregistrer_controle(usager, controle["type_justificatif"], user=user, ctx=ctx,
+                                                    tentative=tentative)
+        usager.refresh_from_db()
+        if appeler:
+            res.appel = _appel_de_la_tentative(usager, tentative) if tentative else None
+            if res.appel is None:
+                appel = interroger_insi(usager, mode="MANU", user=user, client=client)
+                appel.tentative = tentative
+                res.appel = enregistrer_appel(appel, user=user)
     return res
+
+
+def _appel_de_la_tentative(usager: Usager, tentative: str) -> AppelInsi | None:
+    """The answer this attempt already got for the same traits (a technical error may be retried)."""
+    envoyes = traits_recherche(usager)
+    envoyes = {**dataclasses.asdict(envoyes), "date_naissance": envoyes.date_naissance.isoformat()}
+    for appel in AppelInsi.objects.filter(usager=usager, tentative=tentative).exclude(cr="ERR").order_by("-pk"):
+        if appel.traits_envoyes == json.loads(json.dumps(envoyes)):
+            return appel
+    return None
+
+
+@contextmanager
+def _une_tentative_a_la_fois(usager: Usager, tentative: str, attente: float = 60.0):
+    """Serialise the admission attempts on one usager across processes (the INSi call takes seconds)."""
+    if not tentative:
+        yield
+        return
+    fin = time.monotonic() + attente
+    while True:
+        with verrou_exclusif(f"qualification-usager-{usager.pk}") as pris:
+            if pris:
+                yield
+                return
+        if time.monotonic() > fin:
+            raise rniv.RegleRniv("R-ED-05", "Une autre qualification de cette identité est en cours : réessayez "
+                                            "dans un instant")
+        time.sleep(0.2)
 
 
 def _jjmmaaaa(iso: str) -> str:
@@ -373,6 +475,8 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
         raise rniv.RegleRniv("R-AT-03", msg)
     if appel.cr != "00" or not appel.reponse.get("matricule_ins"):
         raise rniv.RegleRniv("R-ST-03", "Aucune identité unique retournée par INSi : rien à accepter")
+    if appel.decision == "perimee":
+        raise rniv.RegleRniv("R-ST-06", "Cette réponse INSi précède la perte de l'INS : interrogez INSi à nouveau")
     if appel.decision:
         raise rniv.RegleRniv("R-ED-05", "Cette réponse INSi a déjà été traitée")
     rep = appel.reponse
@@ -384,17 +488,18 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
                 "sexe": rep["sexe"], "date_naissance": rep["date_naissance"]}
     if rep.get("lieu_naissance"):
         nouveaux["lieu_naissance"] = rep["lieu_naissance"]
-    # premier prénom: keep the typed one if it is still coherent with the returned list [R-FMT-04][R-ED-02]
-    if not rniv.premier_prenom_coherent(usager.premier_prenom, rep["prenoms_naissance"]):
-        nouveaux["premier_prenom"] = rep["premier_prenom"]
+    # [R-TR-01][S5] premier prénom = the first of INSi's list (traced in the history); it stays editable
+    # afterwards as long as it is coherent with the list [R-ED-02][R-FMT-04]
+    nouveaux["premier_prenom"] = rep.get("premier_prenom") or rep["prenoms_naissance"].split(" ")[0]
     stricts_changes = {k: v for k, v in nouveaux.items() if str(anciens.get(k) or "") != str(v)}
     ancien_statut = usager.statut
-    usager.statut = rniv.transition(usager.statut, "insi_ok", douteuse=usager.douteuse, fictive=usager.fictive)
+    usager.statut = rniv.transition(usager.statut, "insi_ok", douteuse=usager.douteuse, fictive=usager.fictive,
+                                    sexe=rep["sexe"])
     if {k for k in stricts_changes if k != "premier_prenom"} and rniv.criteres(usager.statut)[1]:
         # the checked document showed other traits: control to be redone
         usager.statut = rniv.transition(usager.statut, "controle_perdu")
     for k, v in nouveaux.items():
-        setattr(usager, k, date.fromisoformat(v) if k == "date_naissance" else v)
+        setattr(usager, k, DateLunaire.lire(v) if k == "date_naissance" else v)
     usager.matricule_ins, usager.cle_ins, usager.oid_ins = rep["matricule_ins"], rep["cle_ins"], rep["oid_ins"]
     usager.date_appel_insi = appel.le
     usager.save()
@@ -433,14 +538,14 @@ def rejeter_identite(usager: Usager, appel: AppelInsi, motif: str, *, user=None)
 _DATE_RECHERCHE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 
 
-def critere_recherche(q: str) -> tuple[str, date | None]:
+def critere_recherche(q: str) -> tuple[str, DateLunaire | None]:
     """Split a search typed at the desk into (name or INS text, birth date): "12/03/1941" or "MARTIN 12/03/1941"
     searches by birth date, the first search the RNIV advises before creating an identity. A date that does not
     exist stays in the text (and then finds nobody)."""
     m = _DATE_RECHERCHE.search(q or "")
     if m:
-        try:
-            d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        try:  # a lunar date (00/00/1962) is searched as given [R-DN-02]
+            d = parse_saisie(f"{m.group(1)}/{m.group(2)}/{m.group(3)}")
         except ValueError:
             return (q or "").strip(), None
         return " ".join((q[:m.start()] + " " + q[m.end():]).split()), d
@@ -638,7 +743,7 @@ def verifier_ins(usager: Usager, *, user=None, client=None, mode: str = "MANU") 
         return True, appel
     avant = {"ins": usager.ins, "oid_ins": usager.oid_ins}
     usager.statut = rniv.transition(usager.statut, "insi_perdu")
-    usager.matricule_ins = usager.cle_ins = usager.oid_ins = ""
+    _detacher_ins_si_perdu(usager, ancien, garder=appel.pk)
     usager.save()
     if appel.cr != "00":
         detail = f"INSi ne retrouve plus cette identité (code retour {appel.cr})"

@@ -184,3 +184,15 @@ def test_configured_url_uses_the_configured_certificates(tmp_path):
             ("INSI-AUTO", "IDAM-CNDA-TEST"),
             ("INSI-MANU", "IDAM-CNDA-TEST"),
         ]
+
+
+def test_R_DN_02_recherche_avec_une_date_lunaire():
+    """`socle ins search --naissance 1962-00-00`: the CNAM DateLunaire is sent and read back as given."""
+    bouchon = bouchon_local()
+    bouchon.journal.vider()
+    res, code = _search("--nom", "LUNAIRE", "--prenoms", "AMINA FATIMA", "--sexe", "F", "--naissance", "1962-00-00")
+    assert code == 0 and res["cr"] == "00" and res["ins"] == "2622099350087"
+    assert res["traits"]["date_naissance"] == "1962-00-00"
+    assert len(bouchon.journal.appels) == 1
+    res, code = _search("--nom", "LUNAIRE", "--prenoms", "AMINA", "--sexe", "F", "--naissance", "1962-01-01")
+    assert code == 0 and res["cr"] == "01"  # never a silent rewrite: 01/01 is another date

@@ -251,3 +251,12 @@ def test_verification_by_a_new_search(insi):
     assert commune.ecarts == ["lieu de naissance"]
     absent = verifier(insi, T("HOUILLES", ["PIERRE"], "M", "1993-01-27"), "")
     assert absent.ecarts == ["identité non retrouvée (CR 01)"]
+
+
+def test_R_DN_02_date_lunaire_envoyee_et_rendue_telle_quelle(insi, bouchon):
+    from socle.core.naissance import DateLunaire
+
+    rep = insi.rechercher(TraitsRecherche("LUNAIRE", ("AMINA", "FATIMA"), "F", DateLunaire(1962, 0, 0)))
+    assert rep.cr == "00" and rep.identite.date_naissance == DateLunaire(1962, 0, 0)
+    assert rep.identite.date_naissance.isoformat() == "1962-00-00" and rep.identite.date_naissance.reelle is None
+    assert [(a.nom, a.cr) for a in bouchon.journal.appels] == [("LUNAIRE", "00")]

@@ -43,6 +43,7 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
         assert page.locator("[data-statut=PROV]").first.is_visible()
         page.click("text=Qualifier l'identité")
         page.select_option("#id_type_justificatif", "PA")
+        page.select_option("#id_pays_cni", "FR")
         page.check("#id_controle_fait")
         page.click("#appeler-insi")
         page.wait_for_selector("#accepter-insi", timeout=20000)
@@ -55,3 +56,65 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
     u.refresh_from_db()
     assert u.statut == "QUAL" and u.ins == "297022A02077878"
     assert [(a.cn, a.serie) for a in journal.appels] == [("INSI-MANU", manu.numero_serie)]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_double_clic_et_rechargement_avant_d_accepter(live_server, settings):
+    """Issue 10 acceptance: the secretary qualifies, double-clicks the INSi button and reloads the page before
+    accepting. The stand-in counts exactly one call and the record exactly one document. While INSi answers
+    (slow on purpose) the button is disabled and the busy state shown; the answer is brought into view, focused
+    and announced; the document part keeps what was typed."""
+    from socle.connecteurs.insi.standin import NOM_LENTEUR
+    from socle.usagers.models import AppelInsi, Justificatif
+
+    settings.SOCLE_INSI_CERTIFICATS_INSTALLATION = True
+    bouchon = bouchon_local()
+    bouchon.journal.vider()
+    lenteur = bouchon.service.lenteur
+    bouchon.service.lenteur = 2.0
+    et = EtablissementFactory(categorie_code="500")
+    user = UtilisateurFactory(username="julie-admission")
+    user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
+    u = services.creer_usager(et.organisme, et, {"nom_naissance": NOM_LENTEUR, "prenoms_naissance": "Lucie",
+                                                 "sexe": "F", "date_naissance": date(1981, 7, 7),
+                                                 "lieu_naissance": "33063"})
+    try:
+        with page_chromium() as page:
+            page.goto(f"{live_server.url}/comptes/connexion/")
+            page.fill("#id_username", "julie-admission")
+            page.fill("#id_password", "motdepasse-test")
+            page.click("button[type=submit]")
+            page.goto(f"{live_server.url}/usagers/{u.pk}/qualifier/")
+            page.select_option("#id_type_justificatif", "PA")
+            page.select_option("#id_pays_cni", "FR")
+            page.check("#id_controle_fait")
+            page.dblclick("#appeler-insi")
+            # busy: the button is disabled and the wait is shown and announced while INSi answers
+            page.wait_for_selector("#appeler-insi[disabled]", timeout=2000)
+            assert page.locator("#insi-encours").is_visible()
+            assert page.get_attribute("#zone-qualification", "aria-busy") == "true"
+            assert "INSi en cours" in page.inner_text("#annonce-insi")
+            page.click("#appeler-insi", force=True, no_wait_after=True, timeout=2000)  # a third, impatient click
+            page.wait_for_selector("#accepter-insi", timeout=20000)
+            # the answer is in view, focused and announced
+            assert page.evaluate("document.activeElement.id") == "resultat-insi"
+            assert page.locator("#resultat-insi").is_visible()
+            haut = page.evaluate("document.getElementById('resultat-insi').getBoundingClientRect().top")
+            assert 0 <= haut < 900
+            assert "une identité trouvée" in page.inner_text("#annonce-insi")
+            # what was typed is still there
+            assert page.input_value("#id_type_justificatif") == "PA" and page.input_value("#id_pays_cni") == "FR"
+            assert page.is_checked("#id_controle_fait")
+            page.screenshot(path="test-results/usagers-double-clic-reponse.png", full_page=True)
+            page.reload()
+            page.wait_for_selector("#accepter-insi")  # the pending answer, kept server-side
+            page.click("#accepter-insi")
+            page.wait_for_selector("text=Identité qualifiée")
+    finally:
+        bouchon.service.lenteur = lenteur
+    u.refresh_from_db()
+    assert u.statut == "QUAL"
+    assert [a.nom for a in bouchon.journal.appels] == [NOM_LENTEUR]  # exactly one call reached INSi
+    assert AppelInsi.objects.filter(usager=u).count() == 1
+    assert Justificatif.objects.filter(usager=u).count() == 1

@@ -6,14 +6,17 @@ error (service unreachable, SOAP fault, certificate). Every message is in French
 An installation-level tool: it presents the installation's certificates (SOCLE_INSI_P12_* / CERT_*, or the
 local stand-in's test ones when SOCLE_INSI_URL is empty), not an organisation's."""
 
-import datetime as dt
 import json
 import logging
+import re
 import sys
+
+from socle.core.naissance import DateLunaire, DateLunaireInvalide
 
 from .interface import InsiErreurTechnique, TraitsRecherche
 
 log = logging.getLogger(__name__)
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The answer came back but cannot be trusted: unreadable XML ("reponse") or a field missing, malformed or an
 # unknown CR ("reponse_invalide", client.ReponseInvalide).
 CODES_REPONSE_INVALIDE = {"reponse", "reponse_invalide"}
@@ -23,7 +26,7 @@ def ajouter_arguments_search(parser) -> None:
     parser.add_argument("--nom", required=True, help="nom de naissance")
     parser.add_argument("--prenoms", required=True, help='prénoms de naissance dans l\'ordre, ex. "JEAN PIERRE"')
     parser.add_argument("--sexe", required=True, choices=["F", "M"])
-    parser.add_argument("--naissance", required=True, help="date de naissance AAAA-MM-JJ")
+    parser.add_argument("--naissance", required=True, help="date de naissance AAAA-MM-JJ ; 00 pour un jour ou un mois inconnu (1962-00-00)")
     parser.add_argument("--lieu", default="", help="code INSEE de la commune de naissance (ou 99xxx pays)")
     parser.add_argument("--mode", default="MANU", choices=["MANU", "AUTO"], help="certificat INSI-MANU ou INSI-AUTO")
 
@@ -61,10 +64,12 @@ def search(options: dict) -> int:
 
     out = options.get("stdout") or sys.stdout
     err = options.get("stderr") or sys.stderr
-    try:
-        naissance = dt.date.fromisoformat(options["naissance"])
-    except ValueError:
-        err.write(f"Date de naissance « {options['naissance']} » invalide : format attendu AAAA-MM-JJ.\n")
+    try:  # INSi's DateLunaire: AAAA-MM-JJ, 00 allowed for an unknown day or month [R-DN-02]
+        if not _ISO.fullmatch(options["naissance"] or ""):
+            raise DateLunaireInvalide(f"Date de naissance « {options['naissance']} » invalide.")
+        naissance = DateLunaire.lire(options["naissance"])
+    except DateLunaireInvalide as exc:
+        err.write(f"{exc} Format attendu AAAA-MM-JJ, 00 pour un jour ou un mois inconnu (ex. 1962-00-00).\n")
         return 2
     prenoms = normaliser_prenoms(options["prenoms"])
     if not prenoms:

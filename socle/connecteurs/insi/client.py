@@ -32,6 +32,8 @@ from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 from zeep.wsa import WsAddressingPlugin
 
+from socle.core.naissance import DateLunaire
+
 from ..commun.appelant import INSTALLATION, Appelant, FournisseurCertificats
 from ..commun.erreurs import ErreurCertificat
 from ..commun.tls import MaterielCertificat, contexte_tls_client, session_tls
@@ -151,7 +153,7 @@ def _lire_resultat(resultat) -> tuple[str, IdentiteINS | None]:
         nom_naissance=_str(tiq.NomNaissance),
         prenoms=prenoms,
         sexe=_str(tiq.Sexe),
-        date_naissance=dt.date.fromisoformat(_str(tiq.DateNaissance)),
+        date_naissance=DateLunaire.lire(_str(tiq.DateNaissance)),  # "DateLunaire": 00 kept [R-DN-02]
         lieu_naissance=_str(tiq.LieuNaissance),
         historique=historique,
     )
@@ -360,7 +362,7 @@ class ClientInsiSoap:
         mode = mode or self.mode_defaut
         matricule = _str(donnees_vitale.get("matricule")).replace(" ", "").upper()
         date = donnees_vitale.get("date_naissance")
-        date = date.isoformat() if isinstance(date, dt.date) else _str(date)
+        date = DateLunaire.lire(date).isoformat() if date else ""
         if len(matricule) not in (13, 15) or not date:
             raise ValueError("Le matricule (13 ou 15 caractères) et la date de naissance sont obligatoires.")
         corps = {

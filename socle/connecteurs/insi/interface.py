@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from socle.core.naissance import DateLunaire
+
 from ..commun.erreurs import ErreurConnecteur, ErreurPermanente, ErreurTemporaire
 
 OID_NIR = "1.2.250.1.213.1.4.8"
@@ -26,7 +28,7 @@ class TraitsRecherche:
     nom_naissance: str
     prenoms: tuple[str, ...]
     sexe: Literal["F", "M"]
-    date_naissance: date
+    date_naissance: DateLunaire | date  # INSi's DateLunaire: 00 allowed for an unknown day/month [R-DN-02]
     lieu_naissance: str = ""  # INSEE code of the birth commune, or 99xxx country code
     prenom_unique: bool = False
 
@@ -39,7 +41,7 @@ class IdentiteINS:
     nom_naissance: str
     prenoms: tuple[str, ...]  # ListePrenom split on spaces
     sexe: str
-    date_naissance: date
+    date_naissance: DateLunaire  # as INSi returned it, possibly lunar (1962-00-00) [R-DN-02]
     lieu_naissance: str = ""
     historique: tuple[tuple[str, str, str], ...] = ()  # INSHISTO: (matricule, cle, oid)
 

@@ -15,7 +15,6 @@ records, per call, the client certificate's CN, organisation (O) and serial numb
 organisation called (each OG deposits a certificate issued by the stand-in's CA, see pki.py).
 """
 
-import datetime as dt
 import json
 import threading
 import time
@@ -26,6 +25,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from socle.core.identifiants import nir_key
+from socle.core.naissance import DateLunaire
 
 from ..commun.standin import PARSEUR, BouchonHttps, CertificatPair, Reponse, Requete, SchemaXsd
 from .interface import OID_NIA, OID_NIR, IdentiteINS
@@ -64,7 +64,7 @@ class FicheNationale:
     nom_naissance: str
     prenoms: tuple[str, ...]
     sexe: str
-    date_naissance: str  # AAAA-MM-JJ
+    date_naissance: str  # AAAA-MM-JJ, 00 allowed (CNAM DateLunaire) [R-DN-02]
     lieu_naissance: str = ""
     oid: str = OID_NIR
     cle: str = ""
@@ -100,7 +100,7 @@ class FicheNationale:
                 nom_naissance=objet.nom_naissance,
                 prenoms=tuple(objet.prenoms),
                 sexe=objet.sexe,
-                date_naissance=objet.date_naissance.isoformat(),
+                date_naissance=DateLunaire.lire(objet.date_naissance).isoformat(),
                 lieu_naissance=objet.lieu_naissance,
                 historique=tuple(objet.historique),
             )
@@ -114,7 +114,7 @@ class FicheNationale:
             nom_naissance=d["nom_naissance"],
             prenoms=tuple(prenoms.split()) if isinstance(prenoms, str) else tuple(prenoms),
             sexe=d["sexe"],
-            date_naissance=date.isoformat() if isinstance(date, dt.date) else str(date),
+            date_naissance=DateLunaire.lire(date).isoformat() if date else "",  # as given, 00 kept
             lieu_naissance=d.get("lieu_naissance", "") or "",
             anciens_lieux=tuple(d.get("anciens_lieux", ()) or ()),
             historique=tuple(tuple(h) for h in d.get("historique", ()) or ()),
@@ -231,6 +231,8 @@ def identites_cnam() -> list[FicheNationale]:
         F("1620869123456", "PRENOMORDRE", ("PAUL", "JEAN"), "M", "1962-08-30", "69123"),
         # different first-name list: MARIE-JEANNE (compound) nationally, "MARIE JEANNE" on the document
         F("2441013055321", "LISTEPRENOMS", ("MARIE-JEANNE",), "F", "1944-10-02", "13055"),
+        # lunar birth date (RNIPP: born in Morocco, only the year known): returned as 1962-00-00 [R-DN-02]
+        F("2622099350087", "LUNAIRE", ("AMINA", "FATIMA"), "F", "1962-00-00", "99350"),
         # slow answer
         F("2810733063777", NOM_LENTEUR, ("LUCIE",), "F", "1981-07-07", "33063"),
     ]
@@ -474,11 +476,12 @@ class ServiceBouchon:
 
 
 def _date_ok(date: str) -> bool:
+    """The CNAM ``DateLunaire``: AAAA-MM-JJ, 00 allowed for an unknown day or month [R-DN-02]."""
     try:
-        dt.date.fromisoformat(date)
+        DateLunaire.lire(date)
     except ValueError:
         return False
-    return len(date) == 10
+    return len(date) == 10 and date[4] == "-"
 
 
 # --------------------------------------------------------------------------- HTTPS server

@@ -31,6 +31,8 @@ from datetime import date
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from socle.core.naissance import DateLunaire
+
 from .phonetique import PARTICULES, cle_phonetique, mots, normaliser
 
 #: Default decision threshold: a pair at or above it is a probable duplicate to review.
@@ -170,7 +172,7 @@ def _decomposer_prenoms(prenoms: tuple[str, ...]) -> tuple:
 
 def _encoder(ident: IdentiteCandidate) -> _Code:
     d = ident.date_naissance
-    annee, mois, jour = (d.year, d.month, d.day) if type(d) is date else _ymd(d, ident.cle)
+    annee, mois, jour = (d.year, d.month, d.day) if type(d) in (date, DateLunaire) else _ymd(d, ident.cle)
     nom = _decomposer_nom(ident.nom_naissance)
     noms: tuple[_Nom, ...] = (nom,) if nom.compact else ()
     if ident.nom_utilise:

@@ -88,7 +88,8 @@ def nouveau(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 u = services.creer_usager(et.organisme, et, traits, user=request.user,
-                                          date_admission=form.cleaned_data["date_admission"])
+                                          date_admission=form.cleaned_data["date_admission"],
+                                          admission_directe_ehpad=form.cleaned_data["admission_directe_ehpad"])
             except rniv.RegleRniv as exc:
                 form.add_error(None, str(exc))
             else:

@@ -128,7 +128,7 @@ def anomalies_export(request: HttpRequest) -> HttpResponse:
     for a in lignes:  # names typed by people: never stored as formulas (socle.core.tableur)
         c = conduites.conduite(a.type)
         ajouter_ligne_xlsx(ws, [a.etablissement.finess, a.etablissement.nom, a.usager.nom_naissance,
-                                a.usager.prenoms_naissance, a.usager.date_naissance, a.usager.sexe,
+                                a.usager.prenoms_naissance, _date_cellule(a.usager.date_naissance), a.usager.sexe,
                                 a.get_type_display(), a.detail, timezone.localtime(a.creee_le).date(), c["verifier"],
                                 c["document"], c["contacter"], c["ensuite"]])
         ws.cell(row=ws.max_row, column=5).number_format = "DD/MM/YYYY"
@@ -155,3 +155,8 @@ def anomalie_resoudre(request: HttpRequest, pk: int) -> HttpResponse:
     a.save()
     tracer(Action.MODIFICATION, objet=a.usager, details={"anomalie": a.pk, "resolution": a.resolution})
     return redirect(reverse("usagers:anomalies") + f"?type={a.type}")
+
+
+def _date_cellule(d):
+    """A real birth date as a spreadsheet date; a lunar one (00/00/1962) as its text, never rewritten [R-DN-02]."""
+    return (d.reelle or d.affichage()) if d else ""

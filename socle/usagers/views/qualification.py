@@ -3,6 +3,9 @@ checking a known INS again."""
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +20,22 @@ from ..forms import ControleForm, RejetForm, TraitsForm
 from ..models import AppelInsi, Usager
 from ._commun import _contexte_fiche, _usager_modifiable
 
+_TENTATIVE = re.compile(r"[0-9a-f]{32}")
+
+
+def _tentative(request: HttpRequest) -> str:
+    """The attempt id the form carries: kept through its POSTs (double click, reload) so that INSi is called once
+    and a document recorded once; a fresh one for each new display of the screen."""
+    t = request.POST.get("tentative", "") if request.method == "POST" else ""
+    return t if _TENTATIVE.fullmatch(t) else uuid.uuid4().hex
+
+
+def _reponse_en_attente(usager: Usager) -> AppelInsi | None:
+    """The INSi answer a person asked for and has not yet accepted or rejected: kept server-side, shown again
+    after a reload, never fetched twice."""
+    return (AppelInsi.objects.filter(usager=usager, mode="MANU", cr="00", decision="")
+            .exclude(reponse={}).order_by("-le", "-pk").first())
+
 
 @login_required
 def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
@@ -25,6 +44,7 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {k: getattr(usager, k) for k in TraitsForm.base_fields}
     traits_form = TraitsForm(request.POST or None, initial=initial, statut=usager.statut)
     controle_form = ControleForm(request.POST or None)
+    tentative = _tentative(request)
     appel = None
     if request.method == "POST":
         action = request.POST.get("action", "enregistrer")
@@ -33,7 +53,7 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
                 cd = controle_form.cleaned_data
                 res = services.qualifier_identite(
                     usager, traits_form.cleaned_data, user=request.user, appeler=action == "appeler",
-                    controle=cd if cd.get("controle_fait") else None)
+                    controle=cd if cd.get("controle_fait") else None, tentative=tentative)
                 usager, appel = res.usager, res.appel
                 if res.justificatif:
                     (messages.success if res.justificatif.haut_niveau else messages.warning)(
@@ -44,14 +64,19 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
             except (rniv.RegleRniv, services.AppelInsiRefuse) as exc:
                 traits_form.add_error(None, str(exc))
             usager.refresh_from_db()
-            traits_form = TraitsForm(initial={k: getattr(usager, k) for k in TraitsForm.base_fields},
-                                     statut=usager.statut) if not traits_form.errors else traits_form
-            controle_form = ControleForm() if not controle_form.errors else controle_form
+            if not traits_form.errors:
+                traits_form = TraitsForm(initial={k: getattr(usager, k) for k in TraitsForm.base_fields},
+                                         statut=usager.statut)
+            # the document part keeps what was typed (justificatif, country, "J'ai vérifié"): the same attempt
+            # replayed never records it twice
     else:
         tracer(Action.LECTURE, objet=usager, details={"ecran": "qualification"})
+    if appel is None:
+        appel = _reponse_en_attente(usager)
     ctx = _contexte_fiche(usager)
     ctx.update({"traits_form": traits_form, "controle_form": controle_form, "appel": appel,
-                "rejet_form": RejetForm(), "lignes": services.comparaison(usager, appel) if appel else []})
+                "tentative": tentative, "rejet_form": RejetForm(),
+                "lignes": services.comparaison(usager, appel) if appel else []})
     if request.htmx:
         return render(request, "usagers/_zone_qualification.html", ctx)
     return render(request, "usagers/qualifier.html", ctx)
