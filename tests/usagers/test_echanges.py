@@ -19,9 +19,11 @@ from openpyxl import Workbook
 from socle.audit.models import EvenementAudit
 from socle.comptes.models import Fonction
 from socle.core.identifiants import nir_key
+from socle.core.naissance import DateLunaire
 from socle.usagers import services
 from socle.usagers.echanges import exporter, fhir, hl7v2, importer, jetons
 from socle.usagers.echanges.commun import ImportIllisible
+from socle.usagers.echanges.naissance import DateIllisible, ecrire_date_naissance, lire_date_naissance
 from socle.usagers.models import EchangeDui, Fusion, IdentifiantLocal, JetonApi, ParametresDui, Usager
 from tests.comptes.factories import utilisateur_avec
 from tests.organisations.factories import EtablissementFactory
@@ -300,7 +302,7 @@ def test_fhir_bundle_de_patient(et, tmp_path):
     assert lien.statut_declare == "VALI" and u.statut == "PROV"
 
 
-def test_fhir_refus_autre_ressource_json_illisible_et_partielle(et, tmp_path):
+def test_fhir_refus_autre_ressource_et_json_illisible(et, tmp_path):
     autre = _bundle(tmp_path, [PATIENT_FR_CORE, {"resourceType": "Observation", "id": "x"}])
     with pytest.raises(ImportIllisible, match="entrée 2 du Bundle : ressource « Observation »"):
         importer.importer(autre, et)
@@ -312,10 +314,6 @@ def test_fhir_refus_autre_ressource_json_illisible_et_partielle(et, tmp_path):
     casse.write_text('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", ')
     with pytest.raises(ImportIllisible, match="JSON illisible"):
         importer.importer(casse, et)
-    partielle = dict(PATIENT_FR_CORE, birthDate="1944")
-    with pytest.raises(importer.ImportRefuse) as exc:
-        importer.importer(_bundle(tmp_path, [partielle], "partielle.json"), et)
-    assert "R-DN-02" in exc.value.analyse.bloquants[0].message
     assert Usager.objects.count() == 0
 
 
@@ -384,7 +382,7 @@ def test_hl7_accuses_aa_et_ae(et, tmp_path):
     assert [str(r.segment("MSA")(1)) for r in reponses] == ["AA", "AE"]
     assert str(reponses[1].segment("MSA")(2)) == "KO1"
     erreurs = [str(s(8)) for s in reponses[1].segments("ERR")]
-    assert any("date de naissance impossible" in e for e in erreurs) and any("HL7 0001" in e for e in erreurs)
+    assert any("Mois de naissance « 13 » impossible" in e for e in erreurs) and any("HL7 0001" in e for e in erreurs)
     illisible = hl7v2.accuse("n'importe quoi", [])
     assert "MSA|AR" in illisible
 
@@ -590,3 +588,35 @@ def test_commande_export(et, tmp_path):
         call_command(
             "usagers", "export", "--esms", et.finess, "--format", "csv", "--depuis", "hier", "--out", str(out)
         )
+
+
+# --- lunar birth dates (R-DN-02): one function per direction, every format ---------------------------------
+
+@pytest.mark.parametrize("format_", ["csv", "fhir", "hl7"])
+def test_date_lunaire_dans_chaque_format(et, tmp_path, format_):
+    """FHIR writes 00/00/1944 as "1944", HL7 as "1944", the CSV as 00/00/1944; each is read back the same."""
+    partielle = dict(PATIENT_FR_CORE, birthDate="1944")
+    importer.importer(_bundle(tmp_path, [partielle]), et)
+    u = IdentifiantLocal.objects.get(ipp="F1").usager
+    assert u.date_naissance == DateLunaire(1944, 0, 0) and str(u.date_naissance) == "00/00/1944"
+    chemin = tmp_path / f"lunaire.{format_}"
+    with open(chemin, "w", encoding="utf-8", newline="") as f:
+        exporter.exporter(et, format_, f)
+    texte = chemin.read_bytes().decode()
+    attendu = {"csv": ";00/00/1944;", "fhir": '"birthDate": "1944"', "hl7": "||1944|F|"}[format_]
+    assert attendu in texte
+    autre = EtablissementFactory()
+    importer.importer(chemin, autre, {"csv": "csv", "fhir": "fhir", "hl7": "hl7"}[format_])
+    assert IdentifiantLocal.objects.get(etablissement=autre, ipp="F1").usager.date_naissance == DateLunaire(1944, 0, 0)
+
+
+def test_date_lunaire_lue_et_ecrite_par_une_seule_fonction():
+    for texte in ("1962", "1962-00-00", "00/00/1962", "1962000000"[:4]):
+        assert lire_date_naissance(texte) == DateLunaire(1962, 0, 0)
+    assert lire_date_naissance("196205") == lire_date_naissance("1962-05") == DateLunaire(1962, 5, 0)
+    assert [ecrire_date_naissance(DateLunaire(1962, 5, 0), f) for f in ("iso", "hl7", "fr")] == [
+        "1962-05", "196205", "00/05/1962"]
+    with pytest.raises(DateIllisible, match="un jour connu demande un mois connu"):
+        lire_date_naissance("12/00/1962")
+    with pytest.raises(DateIllisible, match="n'existe pas au calendrier"):
+        lire_date_naissance("1950-02-30")

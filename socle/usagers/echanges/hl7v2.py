@@ -33,6 +33,7 @@ SEXES = {"F": "F", "M": "M", "U": "I", "O": "I", "A": "I", "N": "I"}
 SEXES_HL7 = {"F": "F", "M": "M", "I": "U"}
 STATUTS = {"PROV": "PROV", "RECUP": "RECUP", "VALI": "VALI", "QUAL": "QUAL", "VIDE": "PROV"}
 SEPARATEURS = "|^~\\&"
+_DECODEUR = hl7.parse("MSH|^~\\&|")  # python-hl7 decodes the escape sequences of a value
 
 
 def _val(seg, champ: int, rep: int = 1, comp: int = 1, sous: int = 1) -> str:
@@ -48,7 +49,8 @@ def _val(seg, champ: int, rep: int = 1, comp: int = 1, sous: int = 1) -> str:
             x = x(idx)
         except IndexError:
             return ""
-    return str(x).strip()
+    texte = str(x)
+    return (_DECODEUR.unescape(texte) if "\\" in texte else texte).strip()
 
 
 def _repetitions(seg, champ: int) -> int:
@@ -198,8 +200,12 @@ def accuse(texte: str, problemes: Iterable, *, application: str = "SOCLE", etabl
 
 
 def _esc(valeur: str) -> str:
-    """HL7 escape of one value (\\F\\, \\S\\, \\R\\, \\E\\, \\T\\) through python-hl7."""
-    return hl7.parse(f"MSH|{SEPARATEURS[1:]}|").escape(valeur or "")
+    """HL7 escape of one value: the five delimiters only (\\E\\ first, then \\F\\ \\S\\ \\T\\ \\R\\); other
+    characters travel as they are (MSH-18 declares UNICODE UTF-8), line breaks become spaces."""
+    texte = str(valeur or "").replace("\\", "\\E\\")
+    for car, code in (("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\")):
+        texte = texte.replace(car, code)
+    return texte.replace("\r", " ").replace("\n", " ")
 
 
 def message_a31(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organisations', '0003_import_cycle'),
-        ('usagers', '0002_lot_battement'),
+        ('usagers', '0004_tentative_pays_admission_directe'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
