@@ -407,8 +407,11 @@ class ParametresDui(models.Model):
         _("correspondance des colonnes (champ Socle → en-tête du DUI)"), default=dict, blank=True
     )
     format_date = models.CharField(_("format des dates"), max_length=20, default="%d/%m/%Y")
-    encodage = models.CharField(_("encodage du CSV"), max_length=20, default="utf-8")
-    separateur = models.CharField(_("séparateur du CSV"), max_length=1, default=";")
+    encodage = models.CharField(_("encodage du CSV et des messages HL7"), max_length=20, default="utf-8",
+                                choices=[("utf-8", "UTF-8"), ("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1")])
+    separateur = models.CharField(_("séparateur du CSV"), max_length=1, default=";",
+                                  choices=[(";", "point-virgule"), (",", "virgule"), ("\t", "tabulation"),
+                                           ("|", "barre verticale")])
     domaine_ipp = models.CharField(_("domaine des IPP (espace de noms)"), max_length=60, blank=True)
     oid_ipp = models.CharField(_("OID du domaine des IPP"), max_length=64, blank=True)
 

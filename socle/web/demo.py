@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "pilotage"]
+DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "usagers.echanges", "prerequis", "pilotage"]
 
 
 @dataclass

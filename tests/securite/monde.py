@@ -89,7 +89,9 @@ def charges_de(valeur: str) -> set[str]:
 NAMESPACES_EXCLUS = {"admin"}  # Django's admin site: not Socle's screens (superusers only)
 ROUTES_EXCLUES = {"comptes:login"}  # the sign-in page: tried by the CSRF test only
 # Reachable without an account (LoginRequiredMiddleware exemptions): anything else must send to the login page.
-ROUTES_PUBLIQUES = {"web:sante", "comptes:activer"}
+ROUTES_PUBLIQUES = {"web:sante", "comptes:activer", "api_fhir:patients", "api_fhir:patient"}
+# Reachable without an account but closed by an API token (usagers.echanges.jetons): 401 without a valid one.
+ROUTES_JETON = {"api_fhir:patients", "api_fhir:patient"}
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,14 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "usagers:anomalie_resoudre": {"pk": "anomalie"},
     "usagers:doublons_og": {"finess": "og"},
     "usagers:fusion_annuler": {"pk": "fusion"},
+    "usagers:echanges_esms": {"finess": "et"},
+    "usagers:echanges_parametres": {"finess": "et"},
+    "usagers:echanges_export": {"finess": "et"},
+    "usagers:echanges_jeton": {"finess": "et"},
+    "usagers:echanges_revoquer": {"finess": "et", "pk": "jeton_api"},
+    "usagers:echanges_import": {"pk": "echange_dui"},
+    "usagers:echanges_valider": {"pk": "echange_dui"},
+    "api_fhir:patient": {"ident": "patient_fhir"},
     "prerequis:og": {"finess": "og"},
     "prerequis:etape": {"finess": "og", "etape_id": "etape_og"},
     "prerequis:etape_esms": {"finess": "og", "esms": "et", "etape_id": "etape_esms"},
@@ -319,6 +329,13 @@ CORPS: dict[str, object] = {
     "usagers:distincts": lambda v: {"a": v["usager2"], "b": v["usager3"], "motif": "ATTAQUE"},
     "usagers:fusion": lambda v: {"source": v["usager3"], "cible": v["usager2"], "motif": "ATTAQUE", "score": "0.9"},
     "usagers:fusion_annuler": lambda v: {"motif": "ATTAQUE"},
+    "usagers:echanges_esms": lambda v: {"fichier": _fichier("dui.csv", v["dui_csv"]), "format": "csv"},
+    "usagers:echanges_parametres": lambda v: {"format_date": "%d/%m/%Y", "encodage": "utf-8", "separateur": ";",
+                                              "domaine_ipp": "ATTAQUE", "oid_ipp": "1.2.3", "col_ipp": "ATTAQUE"},
+    "usagers:echanges_export": lambda v: {"format": "csv"},
+    "usagers:echanges_jeton": lambda v: {"nom": "ATTAQUE"},
+    "usagers:echanges_revoquer": lambda v: {},
+    "usagers:echanges_valider": lambda v: {},
     "prerequis:etape": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
                                   "preuve": _fichier("preuve.pdf", b"%PDF-1.4 attaque")},
     "prerequis:etape_esms": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
@@ -354,11 +371,12 @@ def corps_generique(v: dict) -> dict:
 def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
-            "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1"}
+            "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
+            "_lastUpdated": "gt2000-01-01", "_count": "5", "_page": "1"}
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page"}
+                "action", "du", "au", "page", "_lastUpdated", "_count", "_page"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -453,7 +471,12 @@ NON_PLANTES = {
     "personnel.MetierRole": {"cle"},
     "personnel.MappingColonnes": {"format_date"},
     "personnel.ResultatRapprochement": {"rpps", "finess_site"},
-    "usagers.Usager": {"lieu_naissance", "matricule_ins", "cle_ins", "oid_ins", "reference_externe"},
+    # date_naissance is a text column (DateLunaireField, R-DN-02) holding a date, not free text
+    "usagers.Usager": {"lieu_naissance", "matricule_ins", "cle_ins", "oid_ins", "reference_externe", "date_naissance"},
+    # the DUI's claims (a status code, an INS with its key and OID) and the token's digest are not free text
+    "usagers.IdentifiantLocal": {"statut_declare", "ins_declare", "oid_declare"},
+    "usagers.JetonApi": {"empreinte", "prefixe"},
+    "usagers.EchangeDui": {"format"},
     "usagers.AppelInsi": {"cr", "decision"},
     "prerequis.EtatEtape": {"etape"},
     "prerequis.Jalon": {"code"},
@@ -679,6 +702,18 @@ def construire(media_root) -> Monde:
                                              fichier=ContentFile(csv_gabarit(lignes), name="personnel.csv"))
         executer_import(imp, False, utilisateur=acteur)
         imp.refresh_from_db()
+        # --- DUI exchanges: a simulated import of a one-line export, an API token of the ESMS
+        from socle.usagers.echanges.jetons import creer_jeton
+        from socle.usagers.echanges.travaux import executer_import as executer_import_dui
+        from socle.usagers.models import EchangeDui
+
+        dui_csv = (f"ipp;nom_naissance;prenoms_naissance;date_naissance;sexe;lieu_naissance\n"
+                   f"DUI{lettre}1;DUIMPORT{lettre};EVE;01/01/1980;F;69123\n").encode()
+        echange_dui = EchangeDui.objects.create(etablissement=et1, sens="import", nom_fichier="dui.csv",
+                                                format="csv", cree_par=acteur,
+                                                fichier=ContentFile(dui_csv, name="dui.csv"))
+        executer_import_dui(echange_dui.pk, False, utilisateur=acteur)
+        jeton_api, _clair = creer_jeton(et1, f"DUI {lettre}", user=acteur)
         run = RapprochementAnnuaire.objects.create(organisme=og, nom_fichier="annuaire.zip", cree_par=acteur,
                                                    resume={"trouve": 0, "a_verifier": 1})
         rpps_candidat = rpps_valide(800 + i)
@@ -728,6 +763,8 @@ def construire(media_root) -> Monde:
             "identifiant": acteur.username, "jeton_faux": "attaque-0000000000000000",
             "uid_utilisateur": urlsafe_base64_encode(force_bytes(collegue.pk)),
             "finess_csv": _csv_finess(et1, og, "PRIS PAR L ATTAQUANT"),
+            "echange_dui": echange_dui.pk, "jeton_api": jeton_api.pk, "dui_csv": dui_csv,
+            "patient_fhir": f"socle-{u1.pk}",
             "personnel_csv": csv_gabarit([ligne_valide(50 + i, et1.finess)]),
             "p12_libre": en_p12(libre, cle_libre, "mdp-libre-1"), "p12_libre_mdp": "mdp-libre-1",
         }
@@ -1072,7 +1109,7 @@ class Sonde:
             loc = rep.get("Location", "")
             if statut != 302 or not loc.startswith(reverse(settings.LOGIN_URL)):
                 out.append(f"sans compte : {statut} {loc} au lieu de la page de connexion")
-        elif statut not in STATUTS_PERMIS:
+        elif statut not in STATUTS_PERMIS and not (statut == 401 and route.nom in ROUTES_JETON):
             out.append(f"statut {statut} non permis")
         entetes = "\n".join(f"{k}: {v}" for k, v in rep.items())
         lectures = [("en-têtes", entetes), *textes(contenu)]

@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import hl7
 import pytest
@@ -20,14 +21,21 @@ from socle.audit.models import EvenementAudit
 from socle.comptes.models import Fonction
 from socle.core.identifiants import nir_key
 from socle.core.naissance import DateLunaire
-from socle.usagers import services
+from socle.usagers import batch, services
+from socle.usagers.echanges import demo as demo_dui
 from socle.usagers.echanges import exporter, fhir, hl7v2, importer, jetons
 from socle.usagers.echanges.commun import ImportIllisible
+from socle.usagers.echanges.demo import ecrire_fichiers
 from socle.usagers.echanges.naissance import DateIllisible, ecrire_date_naissance, lire_date_naissance
 from socle.usagers.models import EchangeDui, Fusion, IdentifiantLocal, JetonApi, ParametresDui, Usager
 from tests.comptes.factories import utilisateur_avec
 from tests.organisations.factories import EtablissementFactory
-from tests.usagers.factories import TRAITS_ALICE, usager_qualifie
+from tests.usagers.factories import (  # noqa: F401
+    TRAITS_ALICE,
+    deposer_certificat_insi,
+    fixture_journal,
+    usager_qualifie,
+)
 
 ENTETES_DUI = [
     "N° dossier",
@@ -620,3 +628,42 @@ def test_date_lunaire_lue_et_ecrite_par_une_seule_fonction():
         lire_date_naissance("12/00/1962")
     with pytest.raises(DateIllisible, match="n'existe pas au calendrier"):
         lire_date_naissance("1950-02-30")
+
+
+# --- the demo's DUI exports and the guide's round trip ------------------------------------------------------
+
+def test_fichiers_de_demo_a_jour(tmp_path):
+    """The shipped exports are what `personnes()` describes (regenerate with ecrire_fichiers() if this fails)."""
+    ecrire_fichiers(tmp_path)
+    for nom, _format in demo_dui.FICHIERS.values():
+        assert (tmp_path / nom).read_bytes() == (demo_dui.DOSSIER / nom).read_bytes(), nom
+
+
+@pytest.mark.parametrize("categorie", ["500", "460", "183"])
+def test_demo_import_lot_insi_puis_export(db, settings, categorie, journal):
+    """Import → batch qualification (local INSi stand-in) → document check → export: the qualified identity goes
+    back with its INS, the others without."""
+    settings.SOCLE_INSI_EXIGER_CERTIFICAT = False
+    et = EtablissementFactory(categorie_code=categorie)
+    deposer_certificat_insi(et.organisme, "INSI-AUTO")
+    nom, format_ = demo_dui.FICHIERS[categorie]
+    demo_dui.peupler(SimpleNamespace(etablissements=[et], notes=[]))
+    a = importer.importer(demo_dui.DOSSIER / nom, et)
+    assert a.format == format_ and a.resultat["crees"] == demo_dui.N
+    lot = batch.preparer_lot(et, debit=1000)
+    batch.executer_lot(lot.pk, pause=lambda s: None)
+    connues = [p for p in demo_dui.personnes(categorie) if p["connue"]]
+    recup = Usager.objects.filter(sejours__etablissement=et, statut="RECUP")
+    assert recup.count() == len(connues)
+    u = recup.first()
+    services.enregistrer_controle(u, "PA")
+    u.refresh_from_db()
+    assert u.statut == "QUAL"
+    sortie = io.StringIO()
+    exporter.exporter(et, "fhir", sortie, depuis="dernier")
+    entrees = [e["resource"] for e in json.loads(sortie.getvalue())["entry"]]
+    assert all(fhir.verifier_patient(p) == [] for p in entrees)
+    avec_ins = [p for p in entrees if p["meta"]["profile"] == [fhir.PROFIL_PATIENT_INS]]
+    assert [p["id"] for p in avec_ins] == [f"socle-{u.pk}"]
+    ipp = IdentifiantLocal.objects.get(usager=u, etablissement=et).ipp
+    assert {i["value"] for i in avec_ins[0]["identifier"]} == {ipp, u.ins}

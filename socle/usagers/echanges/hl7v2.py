@@ -209,7 +209,16 @@ def _esc(valeur: str) -> str:
 
 
 def message_a31(
-    u, ipp: str, domaine_ipp: str, oid_ipp: str, *, numero: str, emetteur: str, horodatage: datetime
+    u,
+    ipp: str,
+    domaine_ipp: str,
+    oid_ipp: str,
+    *,
+    numero: str,
+    emetteur: str,
+    horodatage: datetime,
+    application: str = "SOCLE",
+    destinataire: str = "DUI",
 ) -> str:
     """ADT^A31 (update patient information) for one usager, PAM FR; the INS only for a qualified identity."""
     ts = horodatage.strftime("%Y%m%d%H%M%S")
@@ -240,7 +249,8 @@ def message_a31(
     ]
     pid += [""] * (32 - len(pid)) + ["~".join(fiab)]
     segments = [
-        f"MSH|{SEPARATEURS[1:]}|SOCLE|{_esc(emetteur)}|DUI|{_esc(emetteur)}|{ts}||ADT^A31^ADT_A05|"
+        f"MSH|{SEPARATEURS[1:]}|{_esc(application)}|{_esc(emetteur)}|{_esc(destinataire)}|{_esc(emetteur)}|{ts}||"
+        "ADT^A31^ADT_A05|"
         f"{_esc(numero)}|P|2.5^FRA^2.11||||||UNICODE UTF-8",
         f"EVN||{ts}",
         "|".join(pid),

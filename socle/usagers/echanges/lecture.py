@@ -3,6 +3,7 @@ size of one record. Every refusal is an ImportIllisible naming the limit, raised
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import os
@@ -72,6 +73,10 @@ def texte(flux: IO[bytes], encodage: str = "utf-8") -> Iterator[tuple[int, str]]
     """Lines of a text file, numbered from 1, decoded strictly: a byte outside the encoding is refused with its
     line, never replaced. A line longer than SOCLE_USAGERS_MAX_ENREGISTREMENT is refused."""
     maxi = reglage("SOCLE_USAGERS_MAX_ENREGISTREMENT")
+    try:
+        codecs.lookup(encodage)
+    except LookupError:
+        raise ImportIllisible(f"encodage « {encodage[:20]} » inconnu : UTF-8, Windows-1252 ou ISO-8859-1") from None
     for n, ligne in enumerate(_lignes_brutes(flux, maxi), start=1):
         if n == 1 and ligne.startswith(b"\xef\xbb\xbf"):
             ligne = ligne[3:]
