@@ -87,11 +87,12 @@ def charges_de(valeur: str) -> set[str]:
 # ------------------------------------------------------------------------------------------------ routes
 
 NAMESPACES_EXCLUS = {"admin"}  # Django's admin site: not Socle's screens (superusers only)
-ROUTES_EXCLUES = {"comptes:login"}  # the sign-in page: tried by the CSRF test only
+# The sign-in page: tried by the CSRF test only. The FHIR API: closed by a token per ESMS, not by a session, so
+# the personas cannot open it; attacked in tests/usagers/test_echanges.py (no, expired or revoked token: 401;
+# another ESMS's usager: 404).
+ROUTES_EXCLUES = {"comptes:login", "api_fhir:patients", "api_fhir:patient"}
 # Reachable without an account (LoginRequiredMiddleware exemptions): anything else must send to the login page.
-ROUTES_PUBLIQUES = {"web:sante", "comptes:activer", "api_fhir:patients", "api_fhir:patient"}
-# Reachable without an account but closed by an API token (usagers.echanges.jetons): 401 without a valid one.
-ROUTES_JETON = {"api_fhir:patients", "api_fhir:patient"}
+ROUTES_PUBLIQUES = {"web:sante", "comptes:activer"}
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,6 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "usagers:echanges_revoquer": {"finess": "et", "pk": "jeton_api"},
     "usagers:echanges_import": {"pk": "echange_dui"},
     "usagers:echanges_valider": {"pk": "echange_dui"},
-    "api_fhir:patient": {"ident": "patient_fhir"},
     "prerequis:og": {"finess": "og"},
     "prerequis:etape": {"finess": "og", "etape_id": "etape_og"},
     "prerequis:etape_esms": {"finess": "og", "esms": "et", "etape_id": "etape_esms"},
@@ -332,8 +332,8 @@ CORPS: dict[str, object] = {
     "usagers:echanges_esms": lambda v: {"fichier": _fichier("dui.csv", v["dui_csv"]), "format": "csv"},
     "usagers:echanges_parametres": lambda v: {"format_date": "%d/%m/%Y", "encodage": "utf-8", "separateur": ";",
                                               "domaine_ipp": "ATTAQUE", "oid_ipp": "1.2.3", "col_ipp": "ATTAQUE"},
-    "usagers:echanges_export": lambda v: {"format": "csv"},
-    "usagers:echanges_jeton": lambda v: {"nom": "ATTAQUE"},
+    "usagers:echanges_export": lambda v: {"export-format": "csv"},
+    "usagers:echanges_jeton": lambda v: {"jeton-nom": "ATTAQUE"},
     "usagers:echanges_revoquer": lambda v: {},
     "usagers:echanges_valider": lambda v: {},
     "prerequis:etape": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
@@ -477,6 +477,7 @@ NON_PLANTES = {
     "usagers.IdentifiantLocal": {"statut_declare", "ins_declare", "oid_declare"},
     "usagers.JetonApi": {"empreinte", "prefixe"},
     "usagers.EchangeDui": {"format"},
+    "usagers.ParametresDui": {"format_date"},
     "usagers.AppelInsi": {"cr", "decision"},
     "prerequis.EtatEtape": {"etape"},
     "prerequis.Jalon": {"code"},
@@ -705,7 +706,7 @@ def construire(media_root) -> Monde:
         # --- DUI exchanges: a simulated import of a one-line export, an API token of the ESMS
         from socle.usagers.echanges.jetons import creer_jeton
         from socle.usagers.echanges.travaux import executer_import as executer_import_dui
-        from socle.usagers.models import EchangeDui
+        from socle.usagers.models import EchangeDui, IdentifiantLocal, ParametresDui
 
         dui_csv = (f"ipp;nom_naissance;prenoms_naissance;date_naissance;sexe;lieu_naissance\n"
                    f"DUI{lettre}1;DUIMPORT{lettre};EVE;01/01/1980;F;69123\n").encode()
@@ -714,6 +715,9 @@ def construire(media_root) -> Monde:
                                                 fichier=ContentFile(dui_csv, name="dui.csv"))
         executer_import_dui(echange_dui.pk, False, utilisateur=acteur)
         jeton_api, _clair = creer_jeton(et1, f"DUI {lettre}", user=acteur)
+        IdentifiantLocal.objects.create(usager=u1, etablissement=et1, ipp=f"IPP{lettre}1", statut_declare="QUAL",
+                                        recu_le=timezone.now())
+        ParametresDui.objects.create(etablissement=et1, colonnes={"ipp": "Dossier"}, domaine_ipp=f"DUI-{lettre}")
         run = RapprochementAnnuaire.objects.create(organisme=og, nom_fichier="annuaire.zip", cree_par=acteur,
                                                    resume={"trouve": 0, "a_verifier": 1})
         rpps_candidat = rpps_valide(800 + i)
@@ -764,7 +768,7 @@ def construire(media_root) -> Monde:
             "uid_utilisateur": urlsafe_base64_encode(force_bytes(collegue.pk)),
             "finess_csv": _csv_finess(et1, og, "PRIS PAR L ATTAQUANT"),
             "echange_dui": echange_dui.pk, "jeton_api": jeton_api.pk, "dui_csv": dui_csv,
-            "patient_fhir": f"socle-{u1.pk}",
+
             "personnel_csv": csv_gabarit([ligne_valide(50 + i, et1.finess)]),
             "p12_libre": en_p12(libre, cle_libre, "mdp-libre-1"), "p12_libre_mdp": "mdp-libre-1",
         }
@@ -1109,7 +1113,7 @@ class Sonde:
             loc = rep.get("Location", "")
             if statut != 302 or not loc.startswith(reverse(settings.LOGIN_URL)):
                 out.append(f"sans compte : {statut} {loc} au lieu de la page de connexion")
-        elif statut not in STATUTS_PERMIS and not (statut == 401 and route.nom in ROUTES_JETON):
+        elif statut not in STATUTS_PERMIS:
             out.append(f"statut {statut} non permis")
         entetes = "\n".join(f"{k}: {v}" for k, v in rep.items())
         lectures = [("en-têtes", entetes), *textes(contenu)]

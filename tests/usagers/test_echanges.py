@@ -568,9 +568,9 @@ def test_ecran_simulation_puis_validation(et, tmp_path, client_de):
     c.post(reverse("usagers:echanges_valider", args=[ech.pk]))
     ech.refresh_from_db()
     assert ech.statut == "termine" and Usager.objects.count() == 3 and not ech.fichier
-    r = c.post(reverse("usagers:echanges_export", args=[et.finess]), {"format": "fhir", "depuis": ""})
+    r = c.post(reverse("usagers:echanges_export", args=[et.finess]), {"export-format": "fhir", "export-depuis": ""})
     assert r.status_code == 200 and json.loads(r.content)["resourceType"] == "Bundle"
-    assert c.post(reverse("usagers:echanges_jeton", args=[et.finess]), {"nom": "X"}).status_code == 403
+    assert c.post(reverse("usagers:echanges_jeton", args=[et.finess]), {"jeton-nom": "X"}).status_code == 403
     autre = EtablissementFactory()
     assert c.get(reverse("usagers:echanges_esms", args=[autre.finess])).status_code == 404
 
@@ -578,7 +578,7 @@ def test_ecran_simulation_puis_validation(et, tmp_path, client_de):
 def test_ecran_jeton_par_l_administrateur_technique(et, client_de):
     admin = utilisateur_avec(Fonction.ADMIN_TECHNIQUE, etablissement=et)
     c = client_de(admin)
-    r = c.post(reverse("usagers:echanges_jeton", args=[et.finess]), {"nom": "Éditeur DUI"})
+    r = c.post(reverse("usagers:echanges_jeton", args=[et.finess]), {"jeton-nom": "Éditeur DUI"})
     jeton = JetonApi.objects.get()
     page = r.content.decode()
     assert r.status_code == 200 and jeton.prefixe in page and "ne sera plus jamais affiché" in page
@@ -667,3 +667,28 @@ def test_demo_import_lot_insi_puis_export(db, settings, categorie, journal):
     assert [p["id"] for p in avec_ins] == [f"socle-{u.pk}"]
     ipp = IdentifiantLocal.objects.get(usager=u, etablissement=et).ipp
     assert {i["value"] for i in avec_ins[0]["identifier"]} == {ipp, u.ins}
+
+
+IMMEDIAT = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                        "QUEUES": ["default", "imports", "ins"]}}
+
+
+def test_gros_fichier_par_le_travailleur_de_fond(et, tmp_path, client_de, settings):
+    """Beyond SOCLE_USAGERS_SEUIL_TACHE the screen hands the dry run and the commit to `socle worker` (here the
+    immediate backend); a dry run with blocking errors keeps no file."""
+    settings.TASKS = IMMEDIAT
+    settings.SOCLE_USAGERS_SEUIL_TACHE = 10
+    c = client_de(utilisateur_avec(Fonction.ADMISSION, etablissement=et))
+    with open(_csv(tmp_path, LIGNES_OK), "rb") as f:
+        c.post(reverse("usagers:echanges_esms", args=[et.finess]), {"fichier": f, "format": "csv"})
+    ech = EchangeDui.objects.get()
+    assert ech.statut == "simule" and ech.rapport["comptes"]["a_creer"] == 3
+    c.post(reverse("usagers:echanges_valider", args=[ech.pk]))
+    ech.refresh_from_db()
+    assert ech.statut == "termine" and Usager.objects.count() == 3
+    with open(_csv(tmp_path, [["E1", "X", "Y", "99/99/1999", "F", "69123", ""]], nom="ko.csv"), "rb") as f:
+        c.post(reverse("usagers:echanges_esms", args=[et.finess]), {"fichier": f, "format": "csv"})
+    ko = EchangeDui.objects.filter(sens="import").order_by("-pk").first()
+    assert ko.statut == "simule" and ko.rapport["comptes"]["erreurs"] == 1 and not ko.fichier
+    page = c.get(reverse("usagers:echanges_import", args=[ko.pk])).content.decode()
+    assert "Valider l'import" not in page and "99/99/1999" in page

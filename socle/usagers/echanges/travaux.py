@@ -57,6 +57,6 @@ def executer_import(echange_id: int, valider: bool, utilisateur=None) -> Echange
             S.REFUSE,
         )
     ech.passer(final, rapport=rapport, format=ech.format)
-    if final != S.SIMULE:
-        effacer_fichier(ech)
+    if final != S.SIMULE or (rapport.get("comptes") or {}).get("erreurs"):
+        effacer_fichier(ech)  # committed, refused, or blocked: nothing left to commit, keep no content
     return ech

@@ -150,8 +150,8 @@ def esms(request: HttpRequest, finess: str) -> HttpResponse:
         {
             "et": et,
             "form": form,
-            "export_form": ExportForm(),
-            "jeton_form": JetonForm(),
+            "export_form": ExportForm(prefix="export"),
+            "jeton_form": JetonForm(prefix="jeton"),
             "echanges": et.echanges_dui.all()[:15],
             "peut_jetons": peut_jetons,
             "jetons": et.jetons_api.all() if peut_jetons else [],
@@ -234,7 +234,7 @@ def parametres_dui(request: HttpRequest, finess: str) -> HttpResponse:
 @require_POST
 def export(request: HttpRequest, finess: str) -> HttpResponse:
     et = _esms(request, finess)
-    form = ExportForm(request.POST)
+    form = ExportForm(request.POST, prefix="export")
     if not form.is_valid():
         messages.error(request, "Export : " + " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("usagers:echanges_esms", finess=et.finess)
@@ -261,7 +261,7 @@ def export(request: HttpRequest, finess: str) -> HttpResponse:
 def jeton_creer(request: HttpRequest, finess: str) -> HttpResponse:
     et = _esms(request, finess)
     rights.exiger(request.user, "jetons_api", et)
-    form = JetonForm(request.POST)
+    form = JetonForm(request.POST, prefix="jeton")
     if not form.is_valid():
         messages.error(request, "Indiquez le nom du DUI.")
         return redirect("usagers:echanges_esms", finess=et.finess)
