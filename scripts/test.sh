@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything the tests need and runs them: ruff, pytest on SQLite (browser test included), the
-# non-browser suite and the demo again from a fresh clone of HEAD in a temporary folder (the repository is
-# self-sufficient), pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust), with the benchmarks
+# Installs everything the tests need and runs them: ruff, import-linter, djlint, the migrations check, pytest on
+# SQLite (browser, fault-injection and attack tests included) and the demo from a fresh clone of HEAD in a
+# temporary folder (the repository is self-sufficient), pytest on the local PostgreSQL (127.0.0.1:5432, user postgres, trust), with the benchmarks
 # at --quick size in between.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +22,9 @@ echo "== gabarits (djlint)"
 .venv/bin/djlint socle --lint
 echo "== migrations à jour ?"
 .venv/bin/socle makemigrations --check --dry-run >/dev/null
-echo "== tests (SQLite)"
+echo "== tests (SQLite), depuis un clone neuf du dernier commit dans un dossier temporaire (rien à côté)"
+# One SQLite pass, run from the clone: it proves the repository is self-sufficient at the same time.
 # Tests marked `postgresql` (several processes on one database) belong to the PostgreSQL pass below.
-.venv/bin/pytest -q -p no:cacheprovider -m "not postgresql" "$@"
-echo "== dépôt autonome : clone neuf du dernier commit dans un dossier temporaire (rien à côté)"
 # The clone runs with this .venv's interpreter and libraries, but PYTHONPATH and the working directory make
 # `socle` and `tests` import from the clone (checked below). Uncommitted changes are not in the clone.
 ROOT="$PWD"
@@ -48,9 +47,7 @@ fi
   ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
   [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
   echo "socle importé depuis $ici"
-  # The attack suite (marker attaque, tests/securite/test_attaques.py) runs in the SQLite and PostgreSQL passes;
-  # it reads nothing outside the repository, so it is not run a third time here.
-  "$py" -m pytest -q -p no:cacheprovider -m "not browser and not coupure and not postgresql and not attaque" "$@"
+  "$py" -m pytest -q -p no:cacheprovider -m "not postgresql" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )
