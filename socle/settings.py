@@ -417,3 +417,10 @@ SOCLE_API_JETON_JOURS = env.int("SOCLE_API_JETON_JOURS", default=365)  # validit
 # INSi backlog batches require an INSi-ready certificate deposited in the prerequisites cockpit (an AUTH_CLI
 # certificate valid today); false only for a test platform.
 SOCLE_INSI_EXIGER_CERTIFICAT = env.bool("SOCLE_INSI_EXIGER_CERTIFICAT", default=True)
+# Every INSi call by certificate (batch and one by one) is refused until the OG's auto-homologation step is
+# "fait"; false only for a test platform (the certificates and homologation screens then say so).
+SOCLE_INSI_EXIGER_HOMOLOGATION = env.bool("SOCLE_INSI_EXIGER_HOMOLOGATION", default=True)
+# Certificate authorities accepted besides the IGC Santé (issuer CN), for a test platform only: by default, outside
+# production, the local stand-ins' test CAs. A certificate of another issuer (or self-signed) is never "prêt".
+SOCLE_CERTIFICATS_AC_TEST = env.list("SOCLE_CERTIFICATS_AC_TEST", default=[] if SOCLE_PRODUCTION else [
+    "TEST AC SOCLE", "TEST AC SOCLE BOUCHON INSI", "AC DÉMO NON OFFICIELLE"])

@@ -166,6 +166,8 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "reveler_mot_de_passe": (frozenset({F.ADMIN_TECHNIQUE}), "organisme"),
     "homologation": (frozenset({F.REPRESENTANT_LEGAL, F.DPO, F.CHEF_PROJET, F.ADMIN_TECHNIQUE}), "organisme"),
     "modifier_homologation": (frozenset({F.REPRESENTANT_LEGAL, F.DPO, F.CHEF_PROJET}), "organisme"),
+    # an ESMS's DUI record (product, capabilities), which switches the prerequisite chain's branches
+    "modifier_dui": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET, F.ADMIN_TECHNIQUE}), "esms"),
     "personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
     "gerer_personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL}), "organisme"),
     "dossiers_usagers": (frozenset({F.ADMISSION, F.PROFESSIONNEL}), "esms"),

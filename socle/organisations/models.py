@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from socle.core.identifiants import finess_error
 from socle.core.travaux import AvecCycle, cycle
+from socle.referentiels import libelle_statut_juridique
 
 from .categories import CATEGORIES, libelle_categorie
 
@@ -61,6 +62,11 @@ class OrganismeGestionnaire(models.Model):
     @property
     def est_ferme(self) -> bool:
         return self.etat == EtatFiness.INACTIF
+
+    @property
+    def statut_juridique_libelle(self) -> str:
+        """The FINESS code with its TRE_R72 label ("60 — Association Loi 1901 …"): FINESS gives only the code."""
+        return libelle_statut_juridique(self.statut_juridique)
 
 
 class Etablissement(models.Model):

@@ -41,10 +41,18 @@ def nom_contient_commune(nom: str, commune: str) -> bool:
     return bool(words) and words[0] in n.split()
 
 
-def _destinataire(et: Etablissement) -> str:
-    return {"ARS": "ARS", "CD": "Conseil départemental", "conjointe": "ARS et Conseil départemental"}.get(
-        et.tutelle, "ARS ou Conseil départemental (tutelle à préciser)"
-    )
+# Who corrects FINESS (ARS Île-de-France webinar, 24/04/2024): an ESMS under the ARS alone or under joint ARS/CD
+# competence asks its ARS's délégation départementale; one under the conseil départemental alone asks the CD.
+DD_ARS = "votre délégation départementale de l'ARS"
+CD = "votre conseil départemental"
+INCONNU = (f"{DD_ARS} (compétence ARS ou conjointe ARS/CD) ou {CD} (compétence du seul conseil "
+           "départemental) : tutelle à préciser")
+
+
+def _destinataire(et: Etablissement | None) -> str:
+    if et is None:
+        return INCONNU
+    return {"ARS": DD_ARS, "conjointe": DD_ARS, "CD": CD}.get(et.tutelle, INCONNU)
 
 
 def anomalies_organisme(og: OrganismeGestionnaire) -> list[Anomalie]:
@@ -61,12 +69,13 @@ def anomalies_organisme(og: OrganismeGestionnaire) -> list[Anomalie]:
     if not actifs and og.etat == EtatFiness.ACTIF:
         found.append(Anomalie("ej_sans_et", "bloquant", og.finess,
                               f"L'entité juridique {og.raison_sociale} ({og.finess}) n'a aucun établissement actif "
-                              "dans FINESS : le contrat ANS et l'enregistrement RPPS+ se font au niveau des ET.",
-                              "ARS ou Conseil départemental"))
+                              "dans FINESS : le contrat ANS se signe bien au niveau du FINESS juridique, mais "
+                              "l'enregistrement des professionnels dans RPPS+ et les lecteurs se rattachent à un "
+                              "FINESS géographique (ET).", _destinataire(None)))
     if og.etat == EtatFiness.INACTIF and not ets:
         found.append(Anomalie("ej_fermee_sans_et", "a_signaler", og.finess,
                               f"L'entité juridique {og.finess} est fermée et sans établissement : vérifier qu'elle "
-                              "n'est plus utilisée (contrat ANS, cartes CPx).", "ARS ou Conseil départemental"))
+                              "n'est plus utilisée (contrat ANS, cartes CPx).", _destinataire(None)))
     for e in actifs:
         if not nom_contient_commune(e.nom, e.commune):
             found.append(Anomalie(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Carte, Certificat, EtatEtape, Homologation, Jalon, Lecteur
+from .models import Carte, Certificat, Dui, EtatEtape, Homologation, Jalon, Lecteur, Mandataire
 
 
 @admin.register(Jalon)
@@ -17,7 +17,8 @@ class EtatEtapeAdmin(admin.ModelAdmin):
 
 @admin.register(Carte)
 class CarteAdmin(admin.ModelAdmin):
-    list_display = ["type", "titulaire_nom", "organisme", "date_commande", "date_reception", "date_activation"]
+    list_display = ["type", "canal", "titulaire_nom", "organisme", "date_commande", "date_reception",
+                    "date_activation"]
 
 
 @admin.register(Lecteur)
@@ -34,3 +35,14 @@ class CertificatAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Homologation)
+
+
+@admin.register(Dui)
+class DuiAdmin(admin.ModelAdmin):
+    list_display = ["etablissement", "produit", "editeur", "insi_certificat", "alimentation_dmp", "mssante",
+                    "pro_sante_connect"]
+
+
+@admin.register(Mandataire)
+class MandataireAdmin(admin.ModelAdmin):
+    list_display = ["designation", "organisme", "commande_cartes", "gestionnaire_rpps", "date_designation"]

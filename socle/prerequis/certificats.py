@@ -49,7 +49,8 @@ class InfoCertificat:
     a_cle_privee: bool
 
     def insi_pret(self, aujourdhui: date | None = None) -> bool:
-        return est_insi_pret(self.cn, self.extended_key_usages, self.not_before, self.not_after, aujourdhui)
+        return est_insi_pret(self.cn, self.extended_key_usages, self.not_before, self.not_after, aujourdhui,
+                             emetteur=self.emetteur, sujet=self.sujet)
 
     def en_json(self, aujourdhui: date | None = None) -> dict:
         d = asdict(self)
@@ -61,11 +62,29 @@ class InfoCertificat:
         }
 
 
+def emetteur_reconnu(emetteur: str, sujet: str) -> tuple[bool, str]:
+    """Is the certificate issued by the IGC Santé (the ANS's PKI, the only one the national services trust)?
+    A self-signed certificate never is. On a test platform, the CAs named in SOCLE_CERTIFICATS_AC_TEST (the
+    local stand-ins' test CAs) are accepted too, and the screens say so. Returns (ok, reason when not ok)."""
+    from django.conf import settings
+
+    if not emetteur or emetteur == sujet:
+        return False, "certificat auto-signé : il n'est pas émis par l'IGC Santé"
+    dn = emetteur.upper()
+    if "IGC-SANTE" in dn or "IGC SANTE" in dn:
+        return True, ""
+    cn = next((p.split("=", 1)[1] for p in emetteur.split(",") if p.upper().startswith("CN=")), emetteur)
+    if cn in getattr(settings, "SOCLE_CERTIFICATS_AC_TEST", ()):
+        return True, ""
+    return False, f"émis par « {cn} », qui n'est pas l'IGC Santé"
+
+
 def est_insi_pret(cn: str, ekus: list[str], not_before: datetime, not_after: datetime,
-                  aujourdhui: date | None = None) -> bool:
-    """True only for a client-authentication certificate with CN INSI-AUTO / INSI-MANU, valid today."""
+                  aujourdhui: date | None = None, *, emetteur: str, sujet: str) -> bool:
+    """True only for a client-authentication certificate with CN INSI-AUTO / INSI-MANU, issued by the IGC Santé
+    (never a self-signed one), valid today."""
     jour = aujourdhui or date.today()
-    return (cn in CN_INSI and "clientAuth" in ekus
+    return (cn in CN_INSI and "clientAuth" in ekus and emetteur_reconnu(emetteur, sujet)[0]
             and not_before.date() <= jour <= not_after.date())
 
 

@@ -1,9 +1,8 @@
-from datetime import timedelta
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Carte, Homologation, Lecteur, Statut
+from . import rules
+from .models import Carte, Dui, Homologation, Lecteur, Mandataire, Statut
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_PREUVE = 10 * 1024 * 1024
@@ -33,8 +32,8 @@ class EtapeForm(forms.Form):
 class CarteForm(forms.ModelForm):
     class Meta:
         model = Carte
-        fields = ["type", "titulaire_nom", "titulaire", "etablissement", "date_commande", "date_inscription_rpps",
-                  "date_reception", "date_activation"]
+        fields = ["type", "canal", "titulaire_nom", "titulaire", "etablissement", "date_commande",
+                  "date_inscription_rpps", "date_reception", "date_activation"]
         widgets = {f: DATE for f in ["date_commande", "date_inscription_rpps", "date_reception", "date_activation"]}
 
     def __init__(self, *args, organisme=None, utilisateurs=None, **kwargs):
@@ -53,10 +52,9 @@ class CarteForm(forms.ModelForm):
         for (a, la), (b, lb) in zip(ordre, ordre[1:], strict=False):
             if d.get(a) and d.get(b) and d[b] < d[a]:
                 raise forms.ValidationError(_("La date de %(apres)s précède la date de %(avant)s.") % {"apres": lb, "avant": la})
-        if d.get("date_activation") and d.get("date_inscription_rpps") and \
-                d["date_activation"] < d["date_inscription_rpps"] + timedelta(days=2):
-            raise forms.ValidationError(_("Une carte CPx ne peut être activée que 48 h après l'inscription RPPS+ "
-                                          "de son titulaire."))
+        for erreur in rules.controler_carte(d.get("type") or "", d.get("canal") or "", d.get("date_inscription_rpps"),
+                                            d.get("date_reception"), d.get("date_activation")):
+            self.add_error(None, erreur)
         return d
 
 
@@ -93,3 +91,37 @@ class HomologationForm(forms.ModelForm):
                   "rgpd_base_legale", "rgpd_categories", "rgpd_destinataires", "rgpd_duree", "rgpd_date_inscription"]
         widgets = {"date_commission": DATE, "rgpd_date_inscription": DATE,
                    "membres": forms.Textarea(attrs={"rows": 3}), "reserves": forms.Textarea(attrs={"rows": 2})}
+
+
+class MandataireForm(forms.ModelForm):
+    class Meta:
+        model = Mandataire
+        fields = ["designation", "utilisateur", "commande_cartes", "gestionnaire_rpps", "date_designation"]
+        widgets = {"date_designation": DATE}
+        help_texts = {"designation": _("Une fonction (« responsable des systèmes d'information ») ou une personne "
+                                       "nommée.")}
+
+    def __init__(self, *args, utilisateurs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["utilisateur"].queryset = utilisateurs
+        self.fields["utilisateur"].required = False
+
+    def clean(self):
+        d = super().clean()
+        if not d.get("commande_cartes") and not d.get("gestionnaire_rpps"):
+            raise forms.ValidationError(_("Cochez au moins un mandat : commande des cartes CPx et/ou gestionnaire "
+                                          "RPPS+."))
+        return d
+
+
+class DuiForm(forms.ModelForm):
+    class Meta:
+        model = Dui
+        fields = ["produit", "editeur", "referencement_segur", "date_commande_sons", "insi_certificat",
+                  "alimentation_dmp", "mssante", "pro_sante_connect"]
+        widgets = {"date_commande_sons": DATE}
+        help_texts = {"insi_certificat": _("Coché : le DUI appelle l'INSi avec le certificat de l'organisme "
+                                           "(certificat INSi et auto-homologation). Non coché : les personnes qui "
+                                           "appellent l'INSi ont besoin d'une carte CPE et d'un lecteur."),
+                      "alimentation_dmp": _("Coché : une paire de certificats (authentification et signature) "
+                                            "est à commander.")}

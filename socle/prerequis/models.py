@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
 
 from . import rules
-from .catalogue import ETAPES, JALONS_DEFAUT
+from .catalogue import ETAPES_CONNUES, JALONS_DEFAUT
 
 
 class Statut(models.TextChoices):
@@ -52,7 +52,8 @@ class EtatEtape(models.Model):
 
     @property
     def etape_def(self):
-        return ETAPES[self.etape]
+        """The step's definition, in the current catalogue or, for a state of an older version, in its own."""
+        return ETAPES_CONNUES[self.etape]
 
 
 class Jalon(models.Model):
@@ -127,6 +128,15 @@ class TypeCarte(models.TextChoices):
     CPA = "CPA", _("CPA (personnel autorisé)")
 
 
+class CanalCarte(models.TextChoices):
+    F101 = "F101", _("Contrat d'adhésion F101 (carte CDE)")
+    F201 = "F201", _("Formulaire F201")
+    F301 = "F301", _("Formulaire F301")
+    DS = "DS", _("Démarches simplifiées")
+    TOM = "TOM", _("Téléservice TOM")
+    ARS_ORDRE = "ARS_ORDRE", _("ARS ou Ordre (libéral)")
+
+
 class Carte(models.Model):
     """A CPx / CDE card of the OG: holder, type, order, reception, activation."""
 
@@ -137,6 +147,8 @@ class Carte(models.Model):
     titulaire_nom = models.CharField(_("titulaire"), max_length=200, blank=True)
     titulaire = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="cartes_cpx", verbose_name=_("compte du titulaire"))
+    canal = models.CharField(_("formulaire ou canal de commande"), max_length=10, choices=CanalCarte.choices,
+                             blank=True)
     date_commande = models.DateField(_("date de commande"), null=True, blank=True)
     date_reception = models.DateField(_("date de réception"), null=True, blank=True)
     date_activation = models.DateField(_("date d'activation"), null=True, blank=True)
@@ -221,7 +233,28 @@ class Certificat(models.Model):
     def insi_pret(self, aujourdhui=None) -> bool:
         from .certificats import est_insi_pret
 
-        return est_insi_pret(self.cn, self.extended_key_usages, self.not_before, self.not_after, aujourdhui)
+        return est_insi_pret(self.cn, self.extended_key_usages, self.not_before, self.not_after, aujourdhui,
+                             emetteur=self.emetteur, sujet=self.sujet)
+
+    @property
+    def emetteur_reconnu(self) -> tuple[bool, str]:
+        from .certificats import emetteur_reconnu
+
+        return emetteur_reconnu(self.emetteur, self.sujet)
+
+    @property
+    def role(self) -> str:
+        """What the certificate is for in the chain: INSi (CN INSI-AUTO / INSI-MANU), the DMP feed's pair
+        (another authentication certificate, a signature / cachet one), or nothing Socle knows."""
+        from .certificats import AUTHENTIFICATION, CN_INSI, SIGNATURE
+
+        if self.usage == AUTHENTIFICATION and self.cn in CN_INSI:
+            return f"INSi ({self.cn})"
+        if self.usage == AUTHENTIFICATION:
+            return "DMP : authentification"
+        if self.usage == SIGNATURE:
+            return "DMP : signature / cachet"
+        return "autre"
 
 
 class RappelEnvoye(models.Model):
@@ -267,3 +300,49 @@ class Homologation(models.Model):
 
     def __str__(self) -> str:
         return f"Auto-homologation INS — {self.organisme.raison_sociale}"
+
+
+class Mandataire(models.Model):
+    """A mandataire the représentant légal designated on TOM (optional delegation): a function or a named
+    person, who may order cards and/or act as gestionnaire RPPS+."""
+
+    organisme = models.ForeignKey(OrganismeGestionnaire, on_delete=models.CASCADE, related_name="mandataires")
+    designation = models.CharField(_("fonction ou personne"), max_length=200)
+    utilisateur = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("compte Socle (si personne nommée)"))
+    commande_cartes = models.BooleanField(_("commande des cartes CPx"), default=False)
+    gestionnaire_rpps = models.BooleanField(_("gestionnaire RPPS+"), default=False)
+    date_designation = models.DateField(_("date de désignation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mandataire")
+        verbose_name_plural = _("mandataires")
+        ordering = ["designation"]
+
+    def __str__(self) -> str:
+        return f"{self.designation} — {self.organisme.raison_sociale}"
+
+
+class Dui(models.Model):
+    """The DUI (dossier usager informatisé) of one ESMS: product, editor, Ségur referencing, SONS order, and the
+    capabilities that choose the chain's branches (INSi by certificate or by CPE cards, DMP feed)."""
+
+    etablissement = models.OneToOneField(Etablissement, on_delete=models.CASCADE, related_name="dui",
+                                         verbose_name=_("établissement"))
+    produit = models.CharField(_("logiciel (produit)"), max_length=200)
+    editeur = models.CharField(_("éditeur"), max_length=200)
+    referencement_segur = models.CharField(_("référencement Ségur (vague, version référencée)"), max_length=200,
+                                           blank=True)
+    date_commande_sons = models.DateField(_("date du bon de commande SONS"), null=True, blank=True)
+    insi_certificat = models.BooleanField(_("appel INSi par certificat"), default=False)
+    alimentation_dmp = models.BooleanField(_("alimentation du DMP"), default=False)
+    mssante = models.BooleanField(_("MSSanté"), default=False)
+    pro_sante_connect = models.BooleanField(_("Pro Santé Connect"), default=False)
+    modifie_le = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("DUI d'un établissement")
+        verbose_name_plural = _("DUI des établissements")
+
+    def __str__(self) -> str:
+        return f"{self.produit} ({self.editeur}) — {self.etablissement.nom}"

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from socle.comptes.models import Fonction
 
-from .catalogue import ETAPES, ORDRE, Etape
+from .catalogue import BRANCHES_LIBELLES, ETAPES, ORDRE, Branche, Etape
 
 A_FAIRE, EN_COURS, FAIT, NON_APPLICABLE = "a_faire", "en_cours", "fait", "na"
 TERMINES = {FAIT, NON_APPLICABLE}
@@ -27,6 +27,7 @@ class EtatSimple:
     statut: str = A_FAIRE
     date_envoi: date | None = None
     date_fait: date | None = None
+    motif_non_applicable: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,41 @@ class Avertissement:
     etape: str
     gravite: str  # "impossible" | "a_risque" | "depasse"
     message: str
+
+
+def branches(dui) -> set[str]:
+    """Branches of the chain one ESMS takes, from its DUI record (anything with `insi_certificat` and
+    `alimentation_dmp`). Without a record: INSi by certificate, as Socle itself calls INSi, and no DMP feed."""
+    if dui is None:
+        return {Branche.INSI_CERTIFICAT.value}
+    out = {Branche.INSI_CERTIFICAT.value if dui.insi_certificat else Branche.INSI_CARTE.value}
+    if dui.alimentation_dmp:
+        out.add(Branche.DMP_CERTIFICAT.value)
+    return out
+
+
+def branches_organisme(duis: Iterable) -> set[str]:
+    """Branches an OG's own steps serve: those of any of its active ESMS (`duis`: one DUI record or None per ESMS;
+    an OG without ESMS counts as one ESMS without record)."""
+    duis = list(duis) or [None]
+    return set().union(*(branches(d) for d in duis))
+
+
+def hors_branches(etape_id: str, actives: set[str]) -> bool:
+    e = ETAPES.get(etape_id)
+    return e is not None and bool(e.branches) and not (set(e.branches) & actives)
+
+
+def appliquer_branches(etats: Mapping, actives: set[str]) -> dict:
+    """The states with every step of a branch not taken marked "non applicable" (whatever was recorded for it):
+    a card-only ESMS waits for no certificate, a certificate ESMS for no INSi card."""
+    out = dict(etats)
+    for i in ORDRE:
+        if hors_branches(i, actives):
+            noms = " ou ".join(BRANCHES_LIBELLES[Branche(b)] for b in ETAPES[i].branches)
+            out[i] = EtatSimple(NON_APPLICABLE, motif_non_applicable=f"Hors du parcours retenu (pas de {noms} "
+                                                                      "dans le DUI).")
+    return out
 
 
 def statut(etats: Mapping, etape_id: str) -> str:
@@ -131,14 +167,16 @@ def dates_au_plus_tot(etats: Mapping, aujourdhui: date, etapes: Iterable[str] | 
 
 
 def en_retard(etape_id: str, etats: Mapping, aujourdhui: date, jalons: Iterable = ()) -> bool:
-    """Late: in progress beyond its longest typical delay, or not done after a milestone that needs it."""
+    """Late: in progress beyond its longest typical delay, or not done after a confirmed milestone that needs it."""
     if est_termine(etats, etape_id):
         return False
     st = etats.get(etape_id)
     if st is not None and st.statut == EN_COURS and st.date_envoi:
         if aujourdhui > st.date_envoi + timedelta(days=ETAPES[etape_id].delai_max):
             return True
-    return any(etape_id in j.etapes and j.date_cible < aujourdhui for j in jalons)
+    # a default date nobody confirmed yet ("à confirmer") makes nobody late: it only warns (faisabilite)
+    return any(etape_id in j.etapes and j.date_cible < aujourdhui and not getattr(j, "a_confirmer", False)
+               for j in jalons)
 
 
 def faisabilite(jalons: Iterable, fenetres: Mapping[str, Fenetre], etats: Mapping,
@@ -146,6 +184,7 @@ def faisabilite(jalons: Iterable, fenetres: Mapping[str, Fenetre], etats: Mappin
     """Warnings for each milestone whose steps cannot (or may not) be done by its target date."""
     out: list[Avertissement] = []
     for j in jalons:
+        libelle = j.libelle + (" (date à confirmer)" if getattr(j, "a_confirmer", False) else "")
         for i in j.etapes:
             if i not in fenetres or est_termine(etats, i):
                 continue
@@ -153,15 +192,15 @@ def faisabilite(jalons: Iterable, fenetres: Mapping[str, Fenetre], etats: Mappin
             titre = ETAPES[i].titre
             if j.date_cible < aujourdhui:
                 out.append(Avertissement(j.code, i, "depasse",
-                                         f"« {j.libelle} » : échéance du {j.date_cible:%d/%m/%Y} dépassée, "
+                                         f"« {libelle} » : échéance du {j.date_cible:%d/%m/%Y} dépassée, "
                                          f"« {titre} » n'est pas faite."))
             elif f.fin_min and f.fin_min > j.date_cible:
                 out.append(Avertissement(j.code, i, "impossible",
-                                         f"« {j.libelle} » ({j.date_cible:%d/%m/%Y}) ne peut pas être tenu : "
+                                         f"« {libelle} » ({j.date_cible:%d/%m/%Y}) ne peut pas être tenu : "
                                          f"« {titre} » sera faite au plus tôt le {f.fin_min:%d/%m/%Y}."))
             elif f.fin_max and f.fin_max > j.date_cible:
                 out.append(Avertissement(j.code, i, "a_risque",
-                                         f"« {j.libelle} » ({j.date_cible:%d/%m/%Y}) est à risque : avec les délais "
+                                         f"« {libelle} » ({j.date_cible:%d/%m/%Y}) est à risque : avec les délais "
                                          f"habituels, « {titre} » peut finir le {f.fin_max:%d/%m/%Y}."))
     return out
 
@@ -175,3 +214,38 @@ def seuil_expiration(not_after: date, aujourdhui: date) -> int | None:
         if reste <= s:
             return s
     return None
+
+
+# --- cards (inventory) ------------------------------------------------------------------------------------------
+
+# The forms and channels of each card (Collectif SI MS Pays de la Loire; ARS Île-de-France webinar, 24/04/2024).
+CANAUX_CARTE: dict[str, tuple[str, ...]] = {
+    "CDE": ("F101", "DS"),
+    "CPE": ("F301", "DS", "TOM"),
+    "CPA": ("F301", "DS", "TOM"),
+    "CPS": ("F201", "DS", "TOM", "ARS_ORDRE"),
+}
+LIBELLES_CANAL = {"F101": "contrat d'adhésion F101 (avec la demande de carte CDE)", "F201": "formulaire F201",
+                  "F301": "formulaire F301", "DS": "Démarches simplifiées", "TOM": "téléservice TOM",
+                  "ARS_ORDRE": "ARS ou Ordre (professionnel de santé libéral)"}
+DELAI_ACTIVATION_RPPS = timedelta(days=2)  # 48 h after RPPS+ registration
+
+
+def controler_carte(type_carte: str, canal: str, inscription_rpps: date | None, reception: date | None,
+                    activation: date | None) -> list[str]:
+    """What is wrong with one card of the inventory, in French: the form or channel of its type, a CPE holder
+    given an RPPS+ registration (CPE holders are not in RPPS+), activation before reception, or a card of an
+    RPPS+-registered professional activated less than 48 h after the registration."""
+    erreurs = []
+    permis = CANAUX_CARTE.get(type_carte, ())
+    if canal and canal not in permis:
+        erreurs.append(f"Une carte {type_carte} ne se commande pas par « {LIBELLES_CANAL.get(canal, canal)} » : "
+                       f"canaux possibles : {', '.join(LIBELLES_CANAL[c] for c in permis)}.")
+    if type_carte == "CPE" and inscription_rpps:
+        erreurs.append("Les titulaires d'une CPE ne sont pas enregistrés dans RPPS+ : laissez vide la date "
+                       "d'inscription RPPS+ (la règle des 48 h ne concerne que les professionnels enregistrés).")
+    if activation and not reception:
+        erreurs.append("Indiquez la date de réception : une carte s'active après sa réception.")
+    if activation and inscription_rpps and type_carte != "CPE" and activation < inscription_rpps + DELAI_ACTIVATION_RPPS:
+        erreurs.append("Une carte CPx ne peut être activée que 48 h après l'inscription RPPS+ de son titulaire.")
+    return erreurs

@@ -21,7 +21,7 @@ from socle.organisations.models import Etablissement, EtatFiness, Grappe, Organi
 
 from . import certificats, rules
 from .catalogue import ETAPES, Etape, Niveau, etapes_du_niveau
-from .models import Certificat, EtatEtape, Jalon, RappelEnvoye, Statut
+from .models import Carte, Certificat, Dui, EtatEtape, Jalon, Lecteur, RappelEnvoye, Statut
 
 IDS_OG = [e.id for e in etapes_du_niveau(Niveau.OG)]
 IDS_ESMS = [e.id for e in etapes_du_niveau(Niveau.ESMS)]
@@ -149,6 +149,36 @@ def etats_esms(og: OrganismeGestionnaire) -> dict[int, dict[str, EtatEtape]]:
     return out
 
 
+def duis_de(etablissements) -> dict[int, Dui]:
+    """The DUI record of each of these ESMS (by ESMS id), in one query."""
+    return {d.etablissement_id: d for d in Dui.objects.filter(etablissement__in=etablissements)}
+
+
+def etats_pour(og: OrganismeGestionnaire, etablissement: Etablissement | None = None) -> dict:
+    """The states a rule reads for the OG (or one of its ESMS): recorded states, ESMS's over OG's, with the steps
+    of the branches not taken (rules.branches, from the DUI records) marked non applicable."""
+    etats: dict = etats_og(og)
+    if etablissement is None:
+        actifs = list(etablissements_actifs(og))
+        duis = duis_de(actifs)
+        return rules.appliquer_branches(etats, rules.branches_organisme(duis.get(e.pk) for e in actifs))
+    etats.update(etats_esms(og).get(etablissement.pk, {}))
+    return rules.appliquer_branches(etats, rules.branches(Dui.objects.filter(etablissement=etablissement).first()))
+
+
+def branches_og(og: OrganismeGestionnaire) -> set[str]:
+    """The branches of the chain the OG's own steps serve (from its active ESMS's DUI records)."""
+    actifs = list(etablissements_actifs(og))
+    duis = duis_de(actifs)
+    return rules.branches_organisme(duis.get(e.pk) for e in actifs)
+
+
+def plateforme_test() -> dict:
+    """What a test platform relaxes, for the screens to say it: the homologation check, extra test CAs."""
+    return {"homologation_exigee": homologation_exigee(),
+            "ac_test": list(getattr(settings, "SOCLE_CERTIFICATS_AC_TEST", []))}
+
+
 def etablissements_actifs(og: OrganismeGestionnaire):
     return og.etablissements.filter(etat=EtatFiness.ACTIF).order_by("nom")
 
@@ -185,6 +215,7 @@ class LigneEtape:
     fenetre: rules.Fenetre | None
     etablissement: Etablissement | None = None
     resume: str = ""  # for ESMS-level steps seen from the OG: "3/8 faits"
+    hors_branche: str = ""  # why the step is not applicable: a branch of the chain not taken (DUI record)
 
     @property
     def statut_libelle(self) -> str:
@@ -205,25 +236,28 @@ class VueOrganisme:
 
     @property
     def progression(self) -> tuple[int, int]:
-        total = len(self.lignes) + sum(len(ls) for _, ls in self.esms)
-        faits = sum(1 for lg in self.lignes if lg.statut in rules.TERMINES)
-        faits += sum(1 for _, ls in self.esms for lg in ls if lg.statut in rules.TERMINES)
-        return faits, total
+        """(done, applicable): a non-applicable step (declared so, or of a branch not taken) counts in neither."""
+        toutes = self.lignes + [lg for _, ls in self.esms for lg in ls]
+        applicables = [lg for lg in toutes if lg.statut != rules.NON_APPLICABLE]
+        return sum(1 for lg in applicables if lg.statut == rules.FAIT), len(applicables)
 
 
 def _ligne(eid: str, etats: dict, jour: date, js: list, fen: dict, et=None) -> LigneEtape:
     st = etats.get(eid)
-    return LigneEtape(etape=ETAPES[eid], statut=rules.statut(etats, eid), etat=st,
+    synthetique = isinstance(st, rules.EtatSimple)  # a branch not taken, not a recorded state
+    return LigneEtape(etape=ETAPES[eid], statut=rules.statut(etats, eid), etat=None if synthetique else st,
                       bloquee_par=[ETAPES[b] for b in rules.bloquee_par(eid, etats)],
-                      en_retard=rules.en_retard(eid, etats, jour, js), fenetre=fen.get(eid), etablissement=et)
+                      en_retard=rules.en_retard(eid, etats, jour, js), fenetre=fen.get(eid), etablissement=et,
+                      hors_branche=st.motif_non_applicable if synthetique else "")
 
 
 def vue_organisme(og: OrganismeGestionnaire, fonctions: set[str] | None = None, jour: date | None = None,
                   esms_fonctions: dict[int, set[str]] | None = None, js: list | None = None) -> VueOrganisme:
     """Timeline, next actions and warnings of one OG. `fonctions`: the viewer's functions on the OG (for her
     next actions); `esms_fonctions`: her functions per ESMS (defaults to `fonctions`)."""
-    return _vue(og, etats_og(og), etats_esms(og), list(etablissements_actifs(og)), fonctions, jour, esms_fonctions,
-                jalons_de(og) if js is None else js)
+    actifs = list(etablissements_actifs(og))
+    return _vue(og, etats_og(og), etats_esms(og), actifs, fonctions, jour, esms_fonctions,
+                jalons_de(og) if js is None else js, duis_de(actifs))
 
 
 def vues_organismes(ogs, jour: date | None = None, etablissements: list | None = None) -> dict[int, VueOrganisme]:
@@ -243,13 +277,17 @@ def vues_organismes(ogs, jour: date | None = None, etablissements: list | None =
         etablissements = Etablissement.objects.filter(organisme__in=ogs, etat=EtatFiness.ACTIF).order_by("nom")
     for et in sorted((e for e in etablissements if e.etat == EtatFiness.ACTIF), key=lambda e: e.nom):
         actifs[et.organisme_id].append(et)
-    return {og.pk: _vue(og, eo[og.pk], ee[og.pk], actifs[og.pk], None, jour, None, js[og.pk]) for og in ogs}
+    duis = {d.etablissement_id: d for d in Dui.objects.filter(etablissement__organisme__in=ogs,
+                                                              etablissement__etat=EtatFiness.ACTIF)}
+    return {og.pk: _vue(og, eo[og.pk], ee[og.pk], actifs[og.pk], None, jour, None, js[og.pk], duis) for og in ogs}
 
 
 def _vue(og, eo: dict, ee: dict, actifs: list, fonctions: set[str] | None, jour: date | None,
-         esms_fonctions: dict[int, set[str]] | None, js: list) -> VueOrganisme:
+         esms_fonctions: dict[int, set[str]] | None, js: list, duis: dict[int, Dui]) -> VueOrganisme:
     jour = jour or aujourdhui()
     fonctions = fonctions or set()
+    eo_bruts = eo
+    eo = rules.appliquer_branches(eo, rules.branches_organisme(duis.get(et.pk) for et in actifs))
     fen_og = rules.dates_au_plus_tot(eo, jour, IDS_OG)
     lignes = [_ligne(i, eo, jour, js, fen_og) for i in IDS_OG]
     actions = [lg for lg in lignes if lg.etape in rules.actions_suivantes(eo, fonctions, IDS_OG)]
@@ -257,7 +295,7 @@ def _vue(og, eo: dict, ee: dict, actifs: list, fonctions: set[str] | None, jour:
     esms = []
     vus: set[tuple[str, str]] = {(a.jalon, a.etape) for a in avert}
     for et in actifs:
-        fusion = {**eo, **ee.get(et.pk, {})}
+        fusion = rules.appliquer_branches({**eo_bruts, **ee.get(et.pk, {})}, rules.branches(duis.get(et.pk)))
         fen = rules.dates_au_plus_tot(fusion, jour)
         ls = [_ligne(i, fusion, jour, js, fen, et) for i in IDS_ESMS]
         esms.append((et, ls))
@@ -338,6 +376,25 @@ def _cellule(lg: LigneEtape) -> dict:
             "bloquee": lg.bloquee and lg.statut not in rules.TERMINES, "libelle": lg.statut_libelle}
 
 
+# --- what the inventory must show before a step is "fait" ---------------------------------------------------
+
+TYPES_PHYSIQUES = ("CPE", "CPS", "CPA", "CDE")
+
+
+def manque_poste_gestionnaire(og: OrganismeGestionnaire) -> str:
+    """The gestionnaire RPPS+ signs in to the RPPS+ portal with a physical card in a PC/SC reader with the
+    Cryptolib CPS: the inventory must show a received card and such a reader. "" when it does."""
+    manques = []
+    if not Carte.objects.filter(organisme=og, type__in=TYPES_PHYSIQUES, date_reception__isnull=False).exists():
+        manques.append("aucune carte physique (CPE, CPS ou CDE) n'est notée reçue dans l'inventaire des cartes")
+    if not Lecteur.objects.filter(etablissement__organisme=og, cryptolib_installee=True).exists():
+        manques.append("aucun lecteur PC/SC avec la Cryptolib CPS installée n'est noté dans l'inventaire")
+    return (" ; ".join(manques) + ".") if manques else ""
+
+
+CONTROLES_FAIT = {"poste_gestionnaire": manque_poste_gestionnaire}
+
+
 # --- marking a step -------------------------------------------------------------------------------------------
 
 def peut_modifier(user, og: OrganismeGestionnaire, etape_id: str, etablissement: Etablissement | None = None) -> bool:
@@ -362,14 +419,16 @@ def marquer(user, og: OrganismeGestionnaire, etape_id: str, statut: str, *, etab
     if statut not in Statut.values:
         raise EtapeError(f"Statut inconnu : {statut}.")
     jour = aujourdhui()
-    etats = etats_og(og)
-    if etablissement is not None:
-        etats.update(etats_esms(og).get(etablissement.pk, {}))
+    etats = etats_pour(og, etablissement)
     if statut in (Statut.EN_COURS, Statut.FAIT):
         manquants = rules.prerequis_manquants(etape_id, etats)
         if manquants:
             raise EtapeError("Étape bloquée : terminez d'abord " + ", ".join(f"« {ETAPES[m].titre} »" for m in manquants)
                              + ".")
+    if statut == Statut.FAIT and etape_id in CONTROLES_FAIT:
+        manque = CONTROLES_FAIT[etape_id](og)
+        if manque:
+            raise EtapeError(f"« {etape.titre} » ne peut pas être marquée « fait » : {manque}")
     if statut == Statut.EN_COURS and not date_envoi:
         raise EtapeError("Indiquez la date d'envoi (ou de début) de l'étape.")
     if statut == Statut.FAIT and not date_fait:
@@ -445,18 +504,45 @@ def _cle_incluse(c: Certificat) -> bool:
     return c.format == "pkcs12" or (c.format == "pem" and b"PRIVATE KEY-----" in bytes(c.contenu))
 
 
+class HomologationRequise(ValueError):
+    """INSi by certificate refused: the OG's auto-homologation is not "fait" (French message for the user)."""
+
+
+def homologation_exigee() -> bool:
+    """False only on a test platform (SOCLE_INSI_EXIGER_HOMOLOGATION=false), which the screens then say."""
+    return bool(getattr(settings, "SOCLE_INSI_EXIGER_HOMOLOGATION", True))
+
+
+def refus_homologation(organisme: OrganismeGestionnaire) -> str:
+    """Why INSi may not be called by certificate for this OG yet ("" when it may): the auto-homologation step
+    must be "fait" before any call, batch or one by one."""
+    if not homologation_exigee():
+        return ""
+    etat = EtatEtape.objects.filter(organisme=organisme, etablissement__isnull=True, etape="homologation").first()
+    if etat is not None and etat.statut == Statut.FAIT:
+        return ""
+    vu = Statut(etat.statut).label.lower() if etat is not None else Statut.A_FAIRE.label.lower()
+    return (f"L'auto-homologation INS de {organisme.raison_sociale} n'est pas prononcée (étape « {vu} » dans le "
+            "cockpit des prérequis) : aucun appel INSi par certificat, en lot ou un par un, n'est permis avant "
+            "que le représentant légal l'ait prononcée et marquée « fait ».")
+
+
 def certificat_pour(organisme: OrganismeGestionnaire, usage: str) -> MaterielCertificat | None:
     """The certificate material `organisme` deposited for `usage` ("INSI-AUTO", "INSI-MANU"), for the
-    connectors only (never displayed): a client-authentication certificate with the use's CN, valid today,
-    deposited with its private key (PKCS#12, or PEM holding the key) — the one valid the longest —, its
-    password decrypted. None when the OG has none: the call is then refused without reaching the service."""
+    connectors only (never displayed): a client-authentication certificate with the use's CN, issued by the IGC
+    Santé, valid today, deposited with its private key (PKCS#12, or PEM holding the key) — the one valid the
+    longest —, its password decrypted. None when the OG has none: the call is then refused without reaching the
+    service. HomologationRequise (nothing is sent) while the OG's auto-homologation is not "fait"."""
     cn = USAGES_CERTIFICAT.get(usage)
     if cn is None:
         raise ValueError(f"Usage de certificat inconnu : {usage}.")
+    refus = refus_homologation(organisme)
+    if refus:
+        raise HomologationRequise(refus)
     jour = aujourdhui()
     prets = [c for c in Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION, cn=cn)
              if "clientAuth" in c.extended_key_usages and c.not_before.date() <= jour <= c.not_after.date()
-             and _cle_incluse(c)]
+             and _cle_incluse(c) and c.emetteur_reconnu[0]]
     if not prets:
         return None
     c = max(prets, key=lambda c: c.not_after)
@@ -465,22 +551,69 @@ def certificat_pour(organisme: OrganismeGestionnaire, usage: str) -> MaterielCer
 
 
 def certificat_insi_pret(organisme: OrganismeGestionnaire) -> tuple[bool, str]:
-    """Hook for the INS batch: is there an INSi-ready authentication certificate, valid today?"""
+    """Hook for the INS batch and the cockpit: is there an INSi-ready authentication certificate (IGC Santé,
+    valid today), and is the auto-homologation "fait"?"""
     jour = aujourdhui()
     candidats = list(Certificat.objects.filter(organisme=organisme, usage=certificats.AUTHENTIFICATION,
                                                cn__in=sorted(certificats.CN_INSI)))
     prets = [c for c in candidats if c.insi_pret(jour)]
     if prets:
+        refus = refus_homologation(organisme)
+        if refus:
+            return False, refus
         c = max(prets, key=lambda c: c.not_after)
         msg = f"Certificat {c.cn} n° {c.numero_serie} valide jusqu'au {timezone.localtime(c.not_after):%d/%m/%Y}."
-        if not rules.est_termine(etats_og(organisme), "homologation"):
-            msg += " Attention : l'auto-homologation INS n'est pas enregistrée comme prononcée."
+        if not homologation_exigee():
+            msg += (" Plateforme de test : l'auto-homologation n'est pas exigée avant les appels INSi "
+                    "(SOCLE_INSI_EXIGER_HOMOLOGATION=false).")
         return True, msg
+    non_igc = [c for c in candidats if not c.emetteur_reconnu[0]]
+    if non_igc:
+        raisons = " ; ".join(f"le certificat {c.cn} n° {c.numero_serie} n'est pas utilisable ({c.emetteur_reconnu[1]})"
+                             for c in non_igc)
+        return False, f"{raisons[0].upper()}{raisons[1:]}. Commandez le certificat sur la plateforme IGC Santé."
     if candidats:
         return False, ("Le certificat INSi de l'organisme n'est pas valide aujourd'hui (expiré ou pas encore actif) : "
                        "commandez-en un nouveau sur la plateforme IGC Santé.")
     return False, ("Aucun certificat d'authentification INSI-AUTO ou INSI-MANU n'est déposé pour cet organisme : "
                    "l'administrateur technique doit le commander sur la plateforme IGC Santé puis le déposer dans Socle.")
+
+
+@dataclass
+class InventaireCertificats:
+    """The certificates the chain needs, counted by use: INSi's own (INSI-AUTO for batches, INSI-MANU for calls
+    a person triggers), the DMP feed's pair (authentication + signature / cachet); those not issued by the IGC
+    Santé are listed apart, never counted as ready."""
+
+    insi_auto: int = 0
+    insi_manu: int = 0
+    dmp_authentification: int = 0
+    dmp_signature: int = 0
+    non_reconnus: list = field(default_factory=list)
+
+    @property
+    def dmp_complet(self) -> bool:
+        return bool(self.dmp_authentification and self.dmp_signature)
+
+
+def inventaire_certificats(certs, jour: date | None = None) -> InventaireCertificats:
+    jour = jour or aujourdhui()
+    inv = InventaireCertificats()
+    for c in certs:
+        if not c.emetteur_reconnu[0]:
+            inv.non_reconnus.append(c)
+            continue
+        if not (c.not_before.date() <= jour <= c.not_after.date()):
+            continue
+        if c.usage == certificats.AUTHENTIFICATION and c.cn == "INSI-AUTO":
+            inv.insi_auto += 1
+        elif c.usage == certificats.AUTHENTIFICATION and c.cn == "INSI-MANU":
+            inv.insi_manu += 1
+        elif c.usage == certificats.AUTHENTIFICATION:
+            inv.dmp_authentification += 1
+        elif c.usage == certificats.SIGNATURE:
+            inv.dmp_signature += 1
+    return inv
 
 
 @dataclass

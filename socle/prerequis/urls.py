@@ -9,6 +9,7 @@ urlpatterns = [
     path("og/<str:finess>/etape/<str:etape_id>/", views.etape, name="etape"),
     path("og/<str:finess>/esms/<str:esms>/etape/<str:etape_id>/", views.etape, name="etape_esms"),
     path("og/<str:finess>/cartes/", views.cartes, name="cartes"),
+    path("og/<str:finess>/dui/", views.dui, name="dui"),
     path("og/<str:finess>/certificats/", views.certificats_vue, name="certificats"),
     path("og/<str:finess>/homologation/", views.homologation_vue, name="homologation"),
     path("og/<str:finess>/homologation/pv.pdf", views.homologation_pv, name="homologation_pv"),

@@ -17,12 +17,21 @@ from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
 from socle.comptes.models import Utilisateur
+from socle.organisations.models import EtatFiness
 
 from . import calendrier, homologation, rules, services
-from .catalogue import ETAPES, Niveau
+from .catalogue import BRANCHES_LIBELLES, ETAPES, Niveau
 from .certificats import CertificatError
-from .forms import CarteForm, CertificatForm, EtapeForm, HomologationForm, LecteurForm
-from .models import Carte, Certificat, EtatEtape, Homologation, Lecteur
+from .forms import (
+    CarteForm,
+    CertificatForm,
+    DuiForm,
+    EtapeForm,
+    HomologationForm,
+    LecteurForm,
+    MandataireForm,
+)
+from .models import Carte, Certificat, Dui, EtatEtape, Homologation, Lecteur, Mandataire
 
 
 def _og(request, finess: str):
@@ -115,10 +124,10 @@ def etape(request: HttpRequest, finess: str, etape_id: str, esms: str | None = N
             initial.update(date_envoi=etat.date_envoi, date_fait=etat.date_fait, motif=etat.motif_non_applicable,
                            commentaire=etat.commentaire)
         form = EtapeForm(initial=initial)
-    etats = services.etats_og(og)
-    if et is not None:
-        etats.update(services.etats_esms(og).get(et.pk, {}))
+    etats = services.etats_pour(og, et)
+    hors = etats.get(etape_id)
     return render(request, "prerequis/etape.html", {
+        "hors_branche": hors.motif_non_applicable if isinstance(hors, rules.EtatSimple) else "",
         "og": og, "et": et, "etape": ETAPES[etape_id], "etat": etat, "form": form, "peut": peut,
         "bloquee_par": [ETAPES[b] for b in rules.bloquee_par(etape_id, etats)],
         "prerequis": [(ETAPES[p], rules.statut(etats, p)) for p in ETAPES[etape_id].prerequis],
@@ -191,6 +200,7 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
         Q(habilitations__organisme=og) | Q(habilitations__etablissement__organisme=og)).distinct()
     carte_form = CarteForm(organisme=og, utilisateurs=utilisateurs, prefix="carte")
     lecteur_form = LecteurForm(organisme=og, prefix="lecteur")
+    mandataire_form = MandataireForm(utilisateurs=utilisateurs, prefix="mandataire")
     if request.method == "POST":
         if "carte-type" in request.POST:
             carte_form = CarteForm(request.POST, organisme=og, utilisateurs=utilisateurs, prefix="carte")
@@ -200,6 +210,15 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
                 c.save()
                 tracer(Action.CREATION, objet=c)
                 messages.success(request, _("Carte ajoutée à l'inventaire."))
+                return redirect("prerequis:cartes", finess=og.finess)
+        elif "mandataire-designation" in request.POST:
+            mandataire_form = MandataireForm(request.POST, utilisateurs=utilisateurs, prefix="mandataire")
+            if mandataire_form.is_valid():
+                m = mandataire_form.save(commit=False)
+                m.organisme = og
+                m.save()
+                tracer(Action.CREATION, objet=m)
+                messages.success(request, _("Mandataire ajouté."))
                 return redirect("prerequis:cartes", finess=og.finess)
         else:
             lecteur_form = LecteurForm(request.POST, organisme=og, prefix="lecteur")
@@ -211,10 +230,42 @@ def cartes(request: HttpRequest, finess: str) -> HttpResponse:
     cartes_og = list(Carte.objects.filter(organisme=og).select_related("titulaire", "etablissement"))
     tracer_lecture_liste(cartes_og, "prerequis.Carte", f"Inventaire des cartes — {og.raison_sociale}",
                          organisme=og)  # the holders' names
+    mandataires = list(Mandataire.objects.filter(organisme=og).select_related("utilisateur"))
+    tracer_lecture_liste(mandataires, "prerequis.Mandataire", f"Mandataires — {og.raison_sociale}", organisme=og)
     return render(request, "prerequis/cartes.html", {
-        "og": og, "carte_form": carte_form, "lecteur_form": lecteur_form,
-        "cartes": cartes_og,
+        "og": og, "carte_form": carte_form, "lecteur_form": lecteur_form, "mandataire_form": mandataire_form,
+        "cartes": cartes_og, "mandataires": mandataires,
         "lecteurs": Lecteur.objects.filter(etablissement__organisme=og).select_related("etablissement")})
+
+
+@login_required
+def dui(request: HttpRequest, finess: str) -> HttpResponse:
+    """The DUI record of each ESMS of the OG the user sees: its capabilities choose the chain's branches."""
+    og = _og(request, finess)
+    ets = list(rights.etablissements_visibles(request.user).filter(organisme=og, etat=EtatFiness.ACTIF)
+               .order_by("nom"))
+    existants = services.duis_de(ets)
+    en_erreur: dict[int, DuiForm] = {}
+    if request.method == "POST":
+        et = next((e for e in ets if e.finess == request.POST.get("esms")), None)
+        if et is None:
+            raise Http404
+        if "modifier_dui" not in rights.capacites(request.user, et):
+            raise PermissionDenied(_("Seuls le représentant légal, le chef de projet ou l'administrateur technique "
+                                     "renseignent le DUI d'un établissement."))
+        cree = et.pk not in existants
+        form = DuiForm(request.POST, instance=existants.get(et.pk) or Dui(etablissement=et), prefix=et.finess)
+        if form.is_valid():
+            d = form.save()
+            tracer(Action.CREATION if cree else Action.MODIFICATION, objet=d, details={"champs": form.changed_data})
+            messages.success(request, _("DUI de « %(nom)s » enregistré.") % {"nom": et.nom})
+            return redirect("prerequis:dui", finess=og.finess)
+        en_erreur[et.pk] = form
+    formulaires = [{"et": et, "dui": existants.get(et.pk), "branches": sorted(rules.branches(existants.get(et.pk))),
+                    "form": en_erreur.get(et.pk) or DuiForm(instance=existants.get(et.pk), prefix=et.finess),
+                    "peut": "modifier_dui" in rights.capacites(request.user, et)} for et in ets]
+    return render(request, "prerequis/dui.html", {"og": og, "formulaires": formulaires,
+                                                  "libelles": {b.value: lib for b, lib in BRANCHES_LIBELLES.items()}})
 
 
 @login_required
@@ -244,7 +295,8 @@ def certificats_vue(request: HttpRequest, finess: str) -> HttpResponse:
     return render(request, "prerequis/certificats.html", {
         "og": og, "form": form, "peut_deposer": peut_deposer, "admin_tech": admin_tech,
         "certificats": [(c, c.insi_pret(jour), alertes.get(c.pk)) for c in certs],
-        "insi": services.certificat_insi_pret(og)})
+        "insi": services.certificat_insi_pret(og), "inventaire": services.inventaire_certificats(certs, jour),
+        "dmp": "dmp_certificat" in services.branches_og(og), **services.plateforme_test()})
 
 
 @login_required
@@ -283,7 +335,8 @@ def homologation_vue(request: HttpRequest, finess: str) -> HttpResponse:
     faits, total = homologation.progression(h)
     return render(request, "prerequis/homologation.html", {
         "og": og, "h": h, "form": form, "peut": peut, "sections": sections, "faits": faits, "total": total,
-        "manques": homologation.manques(h)})
+        "manques": homologation.manques(h), "homologation_faite": not services.refus_homologation(og)
+        or not services.homologation_exigee(), **services.plateforme_test()})
 
 
 @login_required

@@ -1,6 +1,6 @@
 """Reference tables Socle reads, vendored in this folder so that the repository needs nothing beside it:
 NOS nomenclatures (rôles JDV_J121, genres d'activité TRE_R22, modes d'exercice TRE_R23, medico-social FINESS
-categories TRE_R66), the field métier → rôle table and the header of the Annuaire Santé extract. Origin, date,
+categories TRE_R66, FINESS statuts juridiques TRE_R72), the field métier → rôle table and the header of the Annuaire Santé extract. Origin, date,
 licence and checksum of each file: SOURCE.md.
 
 One cached loader per table, without Django (the benchmark's generator processes use them too). A missing or
@@ -22,6 +22,7 @@ ROLES_ENREG = "JDV_J121_RolePriseCharge_ENREG.csv"
 GENRES_ACTIVITE = "TRE_R22_GenreActivite.csv"
 MODES_EXERCICE = "TRE_R23_ModeExercice.csv"
 CATEGORIES_MEDICO_SOCIALES = "TRE_R66_categories_medico_sociales.csv"
+STATUTS_JURIDIQUES = "TRE_R72_FinessStatutJuridique.csv"
 TABLE_METIERS = "metiers-roles-grappe.csv"
 ENTETE_ANNUAIRE = "PS_LibreAcces_Personne_activite.header.txt"
 
@@ -140,6 +141,21 @@ def categories_medico_sociales() -> tuple[CategorieR66, ...]:
             remplacee_par = m.group(1).replace("/", " ou ")
         out.append(CategorieR66(r["code"], r["libelle"], statut, remplacee_par))
     return tuple(out)
+
+
+@cache
+def statuts_juridiques() -> dict[str, str]:
+    """FINESS statut juridique code → label (TRE_R72): the FINESS files give only the code ("60")."""
+    return {r["code"]: r["libelle"] for r in _lire_csv(STATUTS_JURIDIQUES, ("code", "libelle"))}
+
+
+def libelle_statut_juridique(code: str) -> str:
+    """"60 — Association Loi 1901 …" for a known code, the bare code otherwise (a code newer than the copy)."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    libelle = statuts_juridiques().get(code)
+    return f"{code} — {libelle}" if libelle else f"{code} (code inconnu de la table TRE_R72)"
 
 
 @cache

@@ -69,7 +69,8 @@ def ca():
     return AutoriteTest.creer("TEST AC COMMUN")
 
 
-def test_test_pki_issues_the_certificates_the_cockpit_reads(ca):
+def test_test_pki_issues_the_certificates_the_cockpit_reads(ca, settings):
+    settings.SOCLE_CERTIFICATS_AC_TEST = ["TEST AC COMMUN"]  # a test platform accepting this CA besides the IGC
     cert, _ = ca.emettre("INSI-AUTO", organisation="ASSOCIATION X", serie=0xABCDEF)
     info = certificats.lire(en_pem(cert))
     assert (info.cn, info.numero_serie, info.usage, info.extended_key_usages) == (

@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from django.db import connection
 from socle.comptes.models import Fonction
 from socle.connecteurs.commun.pki import cle_en_pem, en_der, en_p12, en_pem, fabriquer
 from socle.prerequis import certificats, services
-from socle.prerequis.models import Certificat
+from socle.prerequis.models import Certificat, EtatEtape
 from tests.comptes.factories import utilisateur_avec
 from tests.organisations.factories import OrganismeFactory
 
@@ -113,6 +113,9 @@ def test_certificat_insi_pret_hook(auth):
     assert not services.certificat_insi_pret(og)[0]
     services.enregistrer_certificat(og, en_der(auth[0]), "insi.der")
     ok, msg = services.certificat_insi_pret(og)
+    assert not ok and "auto-homologation INS" in msg  # a ready certificate, but no homologation yet
+    EtatEtape.objects.create(organisme=og, etape="homologation", statut="fait", date_fait=date(2026, 11, 2))
+    ok, msg = services.certificat_insi_pret(og)
     assert ok and "ABC123" in msg
     assert not services.certificat_insi_pret(OrganismeFactory())[0]  # another OG's certificate does not count
 
@@ -187,6 +190,9 @@ def test_certificat_pour_gives_the_material_of_the_use_to_the_connectors(auth):
     """certificat_pour(organisme, usage): the deposited certificate whose CN is the use, valid today, with its
     private key, password decrypted — for the INSi connector, never displayed."""
     og = OrganismeFactory()
+    with pytest.raises(services.HomologationRequise, match="auto-homologation"):
+        services.certificat_pour(og, "INSI-AUTO")
+    EtatEtape.objects.create(organisme=og, etape="homologation", statut="fait", date_fait=date(2026, 11, 2))
     assert services.certificat_pour(og, "INSI-AUTO") is None
     cert, key = auth
     p12 = en_p12(cert, key, MDP)
@@ -195,7 +201,9 @@ def test_certificat_pour_gives_the_material_of_the_use_to_the_connectors(auth):
     assert materiel.contenu == p12 and materiel.mot_de_passe == MDP
     assert "INSI-AUTO" in materiel.libelle and "ABC123" in materiel.libelle and MDP not in repr(materiel)
     assert services.certificat_pour(og, "INSI-MANU") is None  # the CN tells the use
-    assert services.certificat_pour(OrganismeFactory(), "INSI-AUTO") is None  # another OG's certificate
+    autre = OrganismeFactory()
+    EtatEtape.objects.create(organisme=autre, etape="homologation", statut="fait", date_fait=date(2026, 11, 2))
+    assert services.certificat_pour(autre, "INSI-AUTO") is None  # another OG's certificate
     with pytest.raises(ValueError):
         services.certificat_pour(og, "DMP-INCONNU")
     # INSI-MANU: a PEM without its key cannot authenticate; expired ones are skipped; the longest-lived wins

@@ -1,4 +1,5 @@
-"""End to end: the chef de projet marks the ANS contract done with its evidence; her next actions change."""
+"""End to end: the chef de projet marks the ANS contract and CDE card done with its evidence; her next actions
+change (the CDE card's reception, then the card orders, follow)."""
 
 from datetime import timedelta
 
@@ -38,11 +39,11 @@ def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server,
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/prerequis/")
         actions = page.locator("#actions").inner_text()
-        assert "Accepter les CGU et signer le contrat" in actions
-        assert "Demander la carte de directeur" not in actions
+        assert "commander la carte CDE (CGU, contrat d'adhésion F101" in actions
+        assert "Réceptionner la carte CDE" not in actions
         page.screenshot(path=str(RESULTS / "prerequis-avant.png"), full_page=True)
 
-        page.locator("#actions tr", has_text="Accepter les CGU").get_by_role("link", name="Mettre à jour").click()
+        page.locator("#actions tr", has_text="commander la carte CDE").get_by_role("link", name="Mettre à jour").click()
         page.select_option("#id_statut", "fait")
         page.fill("#id_date_envoi", (jour - timedelta(days=2)).isoformat())
         page.fill("#id_date_fait", jour.isoformat())
@@ -53,10 +54,10 @@ def test_chef_de_projet_marks_contract_done_and_next_actions_change(live_server,
 
         page.goto(f"{live_server.url}/prerequis/")
         actions = page.locator("#actions").inner_text()
-        assert "Demander la carte de directeur" in actions
-        assert "Accepter les CGU et signer le contrat" not in actions
+        assert "Réceptionner la carte CDE" in actions
+        assert "commander la carte CDE (CGU" not in actions
         page.screenshot(path=str(RESULTS / "prerequis-apres.png"), full_page=True)
 
-    etat = EtatEtape.objects.get(organisme=og, etape="contrat")
+    etat = EtatEtape.objects.get(organisme=og, etape="contrat_cde")
     with etat.preuve.open("rb") as fh:
         assert etat.statut == Statut.FAIT and fh.read().startswith(b"%PDF-1.4 contrat")

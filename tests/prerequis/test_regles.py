@@ -33,7 +33,7 @@ def test_catalogue_is_a_dag_in_topological_order():
     for e in CATALOGUE:
         for p in e.prerequis:
             assert ordre.index(p) < ordre.index(e.id), (p, e.id)
-    assert ETAPES["cde_demande"].delai_min == 6 and ETAPES["cde_demande"].delai_max == 16
+    assert ETAPES["contrat_cde"].delai_min == 6 and ETAPES["contrat_cde"].delai_max == 16
     assert all(e.responsable in Fonction.values for e in CATALOGUE)
 
 
@@ -54,42 +54,41 @@ def test_cycle_and_unknown_prerequisite_are_refused():
 def test_blocked_by_and_next_actions_follow_states():
     etats: dict = {}
     assert rules.bloquee_par("premier_insi", etats) == ["finess"]
-    assert rules.est_bloquee("contrat", etats)
+    assert rules.est_bloquee("contrat_cde", etats)
     assert [e.id for e in rules.actions_suivantes(etats, {RL})] == []
     assert [e.id for e in rules.actions_suivantes(etats, {CP})] == ["finess"]
 
     etats["finess"] = fait(10)
-    assert {e.id for e in rules.actions_suivantes(etats, {RL})} == {"contrat", "homologation"}
-    etats["contrat"] = EtatSimple(EN_COURS, J - timedelta(days=3))
-    assert "contrat" in {e.id for e in rules.actions_suivantes(etats, {RL})}  # in progress stays an action
-    assert rules.bloquee_par("certificats", etats) == ["contrat"]
+    assert {e.id for e in rules.actions_suivantes(etats, {RL})} == {"contrat_cde", "homologation"}
+    etats["contrat_cde"] = EtatSimple(EN_COURS, J - timedelta(days=3))
+    assert "contrat_cde" in {e.id for e in rules.actions_suivantes(etats, {RL})}  # in progress stays an action
+    assert rules.bloquee_par("certificat_insi", etats) == ["contrat_cde"]
 
-    etats["contrat"] = fait(2)
-    etats["cde_demande"] = fait(1)
+    etats["contrat_cde"] = fait(1)
     etats["cde_reception"] = fait(0)
     acts = {e.id for e in rules.actions_suivantes(etats, {RL})}
-    assert {"mandataires", "gestionnaires_rpps", "homologation"} <= acts and "cde_demande" not in acts
-    assert [e.id for e in rules.actions_suivantes(etats, {AT})] == ["lecteurs"]
+    assert {"mandataires", "gestionnaires_rpps", "homologation", "cpx_commande"} <= acts
+    assert [e.id for e in rules.actions_suivantes(etats, {AT})] == ["poste_gestionnaire", "lecteurs"]
     # a not-applicable prerequisite does not block
-    etats["mandataires"] = EtatSimple(NON_APPLICABLE)
+    etats["cde_reception"] = EtatSimple(NON_APPLICABLE)
     assert not rules.est_bloquee("cpx_commande", etats)
-    assert rules.peut_modifier("certificats", {AT}) and rules.peut_modifier("certificats", {CP})
-    assert not rules.peut_modifier("certificats", {Fonction.GESTIONNAIRE_RPPS})
+    assert rules.peut_modifier("certificat_insi", {AT}) and rules.peut_modifier("certificat_insi", {CP})
+    assert not rules.peut_modifier("certificat_insi", {Fonction.GESTIONNAIRE_RPPS})
 
 
 def test_earliest_dates_follow_the_dag_and_typical_delays():
     fen = rules.dates_au_plus_tot({}, J)
     assert fen["finess"].debut == J
-    attendu = J + timedelta(days=ETAPES["finess"].delai_min + ETAPES["contrat"].delai_min
-                            + ETAPES["cde_demande"].delai_min + ETAPES["cde_reception"].delai_min)
+    attendu = J + timedelta(days=ETAPES["finess"].delai_min + ETAPES["contrat_cde"].delai_min
+                            + ETAPES["cde_reception"].delai_min)
     assert fen["cde_reception"].fin_min == attendu
     assert fen["cde_reception"].fin_max > fen["cde_reception"].fin_min
     # an in-progress step counts from its sending date
-    etats = {"finess": fait(30), "contrat": fait(20), "cde_demande": EtatSimple(EN_COURS, J - timedelta(days=4))}
+    etats = {"finess": fait(30), "contrat_cde": EtatSimple(EN_COURS, J - timedelta(days=4))}
     fen = rules.dates_au_plus_tot(etats, J)
-    assert fen["cde_demande"].fin_min == J + timedelta(days=2)
-    assert fen["cde_demande"].fin_max == J + timedelta(days=12)
-    assert fen["contrat"].fin_min == J - timedelta(days=20)
+    assert fen["contrat_cde"].fin_min == J + timedelta(days=2)
+    assert fen["contrat_cde"].fin_max == J + timedelta(days=12)
+    assert fen["finess"].fin_min == J - timedelta(days=30)
     for i in ORDRE:  # nothing unfinished ends before its prerequisites
         for p in ETAPES[i].prerequis:
             if fen[i].fin_min and fen[p].fin_min and i not in etats:
@@ -104,7 +103,7 @@ class J_:  # a milestone as plain data
 def test_calendar_flags_an_impossible_deadline():
     etats: dict = {}
     fen = rules.dates_au_plus_tot(etats, J)
-    trop_tot = J_("copil", J + timedelta(days=5), ["cde_reception"])  # needs 8 days at best
+    trop_tot = J_("copil", J + timedelta(days=5), ["cde_reception"])  # needs 6 days at best
     large = J_("sons", J + timedelta(days=400), ["cde_reception"])
     serre = J_("serre", J + timedelta(days=10), ["cde_reception"])  # possible at best, not with usual delays
     av = rules.faisabilite([trop_tot, large, serre], fen, etats, J)
@@ -113,16 +112,16 @@ def test_calendar_flags_an_impossible_deadline():
     assert "au plus tôt" in next(a.message for a in av if a.jalon == "copil")
     etats_faits = {"cde_reception": fait(1)}
     assert rules.faisabilite([trop_tot], rules.dates_au_plus_tot(etats_faits, J), etats_faits, J) == []
-    passe = J_("passe", J - timedelta(days=1), ["contrat"])
+    passe = J_("passe", J - timedelta(days=1), ["contrat_cde"])
     assert [a.gravite for a in rules.faisabilite([passe], fen, {}, J)] == ["depasse"]
 
 
 def test_late_steps():
-    etats = {"finess": fait(30), "contrat": EtatSimple(EN_COURS, J - timedelta(days=16))}
-    assert rules.en_retard("contrat", etats, J)  # 15 days at most
-    etats["contrat"] = EtatSimple(EN_COURS, J - timedelta(days=15))
-    assert not rules.en_retard("contrat", etats, J)
-    assert rules.en_retard("contrat", etats, J, [J_("x", J - timedelta(days=1), ["contrat"])])
+    etats = {"finess": fait(30), "contrat_cde": EtatSimple(EN_COURS, J - timedelta(days=17))}
+    assert rules.en_retard("contrat_cde", etats, J)  # 16 days at most
+    etats["contrat_cde"] = EtatSimple(EN_COURS, J - timedelta(days=16))
+    assert not rules.en_retard("contrat_cde", etats, J)
+    assert rules.en_retard("contrat_cde", etats, J, [J_("x", J - timedelta(days=1), ["contrat_cde"])])
     assert not rules.en_retard("finess", etats, J, [J_("x", J - timedelta(days=1), ["finess"])])
 
 
@@ -148,16 +147,28 @@ def test_demo_grappe_states_blocked_and_next_actions(settings, tmp_path):
 
     v1 = services.vue_organisme(og1, {RL})
     lignes = {lg.etape.id: lg for lg in v1.lignes}
-    assert lignes["cde_demande"].statut == EN_COURS
-    assert [e.id for e in lignes["cde_reception"].bloquee_par] == ["cde_demande"]
-    assert [e.id for e in lignes["certificats"].bloquee_par] == ["cde_demande"]
-    assert {lg.etape.id for lg in v1.actions} == {"cde_demande", "homologation"}
+    assert lignes["contrat_cde"].statut == EN_COURS
+    assert [e.id for e in lignes["cde_reception"].bloquee_par] == ["contrat_cde"]
+    assert [e.id for e in lignes["certificat_insi"].bloquee_par] == ["contrat_cde"]
+    assert {lg.etape.id for lg in v1.actions} == {"contrat_cde", "homologation"}
     assert not services.certificat_insi_pret(og1)[0]
 
     v2 = services.vue_organisme(og2, {CP})
     assert [lg.etape.id for lg in v2.actions] == ["finess"]
     assert v2.progression[0] == 0
     assert any(a.gravite == "impossible" and a.jalon == "demo_copil" for a in v2.avertissements)
+
+    # the demo's chain: DUI records choose the branches, CPE holders are not in RPPS+, a mandataire is listed
+    from socle.prerequis.models import Carte, Dui, Mandataire
+
+    assert Dui.objects.filter(etablissement__organisme=og0, insi_certificat=True, alimentation_dmp=True).exists()
+    assert Dui.objects.filter(etablissement__organisme=og3, insi_certificat=False).count() == 1
+    assert Carte.objects.filter(type="CPE").exists()
+    assert not Carte.objects.filter(type="CPE", date_inscription_rpps__isnull=False).exists()
+    assert all(not rules.controler_carte(c.type, c.canal, c.date_inscription_rpps, c.date_reception,
+                                         c.date_activation) for c in Carte.objects.all())
+    assert Mandataire.objects.filter(organisme=og3, commande_cartes=True).exists()
+    assert services.inventaire_certificats(list(og0.certificats.all())).dmp_complet
 
     v3 = services.vue_organisme(og3, {RL})
     f3, t3 = v3.progression

@@ -48,7 +48,7 @@ def test_index_and_og_page_show_next_actions(client_de, og):
     services.marquer(rl, og, "finess", Statut.FAIT, date_fait=services.aujourdhui(),
                      preuve=SimpleUploadedFile("finess.pdf", b"x"))
     html = c.get("/prerequis/").content.decode()
-    assert "Accepter les CGU et signer le contrat" in html
+    assert "commander la carte CDE" in html
     r = c.get(f"/prerequis/og/{og.finess}/")
     assert r.status_code == 200 and "prochaines-actions" in r.content.decode()
 
@@ -58,7 +58,7 @@ def test_rights_404_out_of_perimeter_403_wrong_function(client_de, og):
     rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, organisme=og)
     c = client_de(rh)
     assert c.get(f"/prerequis/og/{autre.finess}/").status_code == 404
-    assert c.get(f"/prerequis/og/{autre.finess}/etape/contrat/").status_code == 404
+    assert c.get(f"/prerequis/og/{autre.finess}/etape/contrat_cde/").status_code == 404
     r = c.post(f"/prerequis/og/{og.finess}/etape/finess/", {"statut": "en_cours", "date_envoi": "2026-01-01"})
     assert r.status_code == 403
     assert not EtatEtape.objects.exists()
@@ -70,7 +70,7 @@ def test_marking_a_step_with_evidence_is_checked_and_traced(client_de, og):
     chef = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og)
     c = client_de(chef)
     jour = services.aujourdhui()
-    url = f"/prerequis/og/{og.finess}/etape/contrat/"
+    url = f"/prerequis/og/{og.finess}/etape/contrat_cde/"
     r = c.post(url, {"statut": "fait", "date_fait": jour.isoformat()})
     assert "Étape bloquée" in r.content.decode()  # finess first
     _faire(chef, og, "finess")
@@ -85,7 +85,7 @@ def test_marking_a_step_with_evidence_is_checked_and_traced(client_de, og):
     r = c.post(url, {"statut": "fait", "date_envoi": jour.isoformat(), "date_fait": jour.isoformat(),
                      "preuve": SimpleUploadedFile("contrat.pdf", b"%PDF contrat")})
     assert r.status_code == 302
-    etat = EtatEtape.objects.get(organisme=og, etape="contrat")
+    etat = EtatEtape.objects.get(organisme=og, etape="contrat_cde")
     with etat.preuve.open("rb") as fh:
         assert etat.statut == Statut.FAIT and fh.read() == b"%PDF contrat"
     ev = EvenementAudit.objects.filter(objet_type="prerequis.EtatEtape", objet_id=str(etat.pk)).get()
@@ -107,7 +107,7 @@ def test_esms_step_needs_esms_and_owner(og):
     chef = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og)
     with pytest.raises(services.EtapeError, match="niveau ESMS"):
         services.marquer(chef, og, "lecteurs", Statut.EN_COURS, date_envoi=services.aujourdhui())
-    _faire(chef, og, "finess", "contrat", "cde_demande", "cde_reception")
+    _faire(chef, og, "finess", "contrat_cde", "cde_reception")
     services.marquer(at, og, "lecteurs", Statut.EN_COURS, etablissement=et, date_envoi=services.aujourdhui())
     with pytest.raises(PermissionError):
         services.marquer(at, og, "lecteurs", Statut.EN_COURS, etablissement=og.etablissements.last(),
@@ -168,14 +168,14 @@ def test_reminders_sent_once_per_day(og):
     admin.save()
     jour = services.aujourdhui()
     _faire(chef, og, "finess")
-    services.marquer(rl, og, "contrat", Statut.EN_COURS, date_envoi=jour - timedelta(days=40))  # 15 days max
+    services.marquer(rl, og, "contrat_cde", Statut.EN_COURS, date_envoi=jour - timedelta(days=40))  # 16 days max
     c, key = fabriquer("INSI-AUTO", debut=__import__("datetime").datetime.now(__import__("datetime").UTC)
                        - timedelta(days=100), jours=110)
     services.enregistrer_certificat(og, en_p12(c, key, "x"), "a.p12", "x", "service@exemple.invalid")
     assert et  # the OG has ESMS; their steps are blocked, not late
     call_command("reminders")
     sujets = sorted((m.to[0], m.subject) for m in mail.outbox)
-    assert ("rl@exemple.invalid", "[Socle] Étape en retard : " + services.ETAPES["contrat"].titre) in sujets
+    assert ("rl@exemple.invalid", "[Socle] Étape en retard : " + services.ETAPES["contrat_cde"].titre) in sujets
     assert {t for t, s in sujets if "Certificat" in s} == {"admin@exemple.invalid", "service@exemple.invalid"}
     assert not any(t == "chef@exemple.invalid" for t, _ in sujets)  # not the owner of the late step
     n = len(mail.outbox)
@@ -207,6 +207,9 @@ def test_certificate_upload_screen_and_password_reveal(client_de, og):
                      "mot_de_passe": "secret-p12"})
     assert r.status_code == 302
     page = c.get(url).content.decode()
+    assert "INSi : non prêt" in page and "auto-homologation INS" in page  # certificate deposited, not homologated
+    EtatEtape.objects.create(organisme=og, etape="homologation", statut=Statut.FAIT, date_fait=services.aujourdhui())
+    page = c.get(url).content.decode()
     assert "INSi : prêt" in page and "secret-p12" not in page
     pk = og.certificats.get().pk
     r = c.post(f"/prerequis/certificats/{pk}/mot-de-passe/", HTTP_HX_REQUEST="true")
@@ -220,11 +223,11 @@ def test_cards_inventory_checks_the_48h_rule(client_de, og):
     rh = utilisateur_avec(Fonction.GESTIONNAIRE_RPPS, organisme=og)
     c = client_de(rh)
     url = f"/prerequis/og/{og.finess}/cartes/"
-    r = c.post(url, {"carte-type": "CPE", "carte-titulaire_nom": "Agent TEST", "carte-date_inscription_rpps": "2026-10-01",
-                     "carte-date_activation": "2026-10-02"})
+    base = {"carte-type": "CPS", "carte-canal": "F201", "carte-titulaire_nom": "Infirmière TEST",
+            "carte-date_inscription_rpps": "2026-10-01", "carte-date_reception": "2026-10-01"}
+    r = c.post(url, {**base, "carte-date_activation": "2026-10-02"})
     assert "48 h" in r.content.decode()
-    r = c.post(url, {"carte-type": "CPE", "carte-titulaire_nom": "Agent TEST", "carte-date_inscription_rpps": "2026-10-01",
-                     "carte-date_activation": "2026-10-04"})
+    r = c.post(url, {**base, "carte-date_activation": "2026-10-04"})
     assert r.status_code == 302 and og.cartes.get().etat == "activée"
     r = c.post(url, {"lecteur-etablissement": og.etablissements.first().pk, "lecteur-modele": "PC/SC",
                      "lecteur-nombre": 2, "lecteur-cryptolib_installee": "on"})
@@ -251,7 +254,7 @@ def test_homologation_checklist_and_pv_pdf(client_de, og):
 
 
 def test_milestone_dates_are_editable_by_the_chef_de_projet_only(client_de, og):
-    j = next(j for j in services.jalons_de(og) if j.code == "sons_ins")  # the OG's copy of the default
+    j = next(j for j in services.jalons_de(og) if j.code == "sons_bon_commande")  # the OG's copy of the default
     rl = utilisateur_avec(Fonction.REPRESENTANT_LEGAL, organisme=og)
     assert client_de(rl).post("/prerequis/calendrier/", {"jalon": j.pk, "date_cible": "2027-01-15"}).status_code == 403
     chef = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og)
@@ -274,9 +277,9 @@ def test_late_step_without_owner_goes_to_the_chef_de_projet(og):
     chef.email = "chef@exemple.invalid"
     chef.save()
     _faire(chef, og, "finess", jours=40)
-    services.marquer(chef, og, "contrat", Statut.EN_COURS, date_envoi=services.aujourdhui() - timedelta(days=20))
+    services.marquer(chef, og, "contrat_cde", Statut.EN_COURS, date_envoi=services.aujourdhui() - timedelta(days=20))
     assert services.envoyer_rappels() == {"etapes": 1, "certificats": 0}  # no représentant légal in Socle
-    assert mail.outbox[0].to == ["chef@exemple.invalid"] and "contrat" in mail.outbox[0].subject
+    assert mail.outbox[0].to == ["chef@exemple.invalid"] and "Contractualiser" in mail.outbox[0].subject
 
 
 def test_grappe_matrix_cells_open_the_step_to_mark(client_de, og):

@@ -174,3 +174,14 @@ def test_system_check_reports_an_unreadable_metier_table(settings, tmp_path):
     settings.PERSONNEL_METIERS_CSV = str(tmp_path / "absent.csv")
     erreurs = [e for e in run_checks() if e.id == "personnel.E001"]
     assert len(erreurs) == 1 and str(tmp_path / "absent.csv") in erreurs[0].msg
+
+
+def test_statut_juridique_tre_r72_gives_the_label_of_a_finess_code():
+    from socle import referentiels
+
+    statuts = referentiels.statuts_juridiques()
+    assert len(statuts) == 79 and statuts["60"] == "Association Loi 1901 non Reconnue d'Utilité Publique"
+    assert statuts["17"] == "Centre Communal d'Action Sociale" and statuts["000"] == "En cours de vérification"
+    assert referentiels.libelle_statut_juridique("61") == "61 — Association Loi 1901 Reconnue d'Utilité Publique"
+    assert referentiels.libelle_statut_juridique("") == ""
+    assert "code inconnu" in referentiels.libelle_statut_juridique("99")

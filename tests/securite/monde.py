@@ -207,6 +207,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "prerequis:etape": {"finess": "og", "etape_id": "etape_og"},
     "prerequis:etape_esms": {"finess": "og", "esms": "et", "etape_id": "etape_esms"},
     "prerequis:cartes": {"finess": "og"},
+    "prerequis:dui": {"finess": "og"},
     "prerequis:certificats": {"finess": "og"},
     "prerequis:homologation": {"finess": "og"},
     "prerequis:homologation_pv": {"finess": "og"},
@@ -346,6 +347,8 @@ CORPS: dict[str, object] = {
                                         "mot_de_passe": v["p12_libre_mdp"], "libelle": "ATTAQUE",
                                         "email_service": "eve@attaque.invalid"},
     "prerequis:homologation": _homologation,
+    "prerequis:dui": lambda v: {"esms": v["et"], f"{v['et']}-produit": "ATTAQUE", f"{v['et']}-editeur": "ATTAQUE",
+                                f"{v['et']}-insi_certificat": "on"},
     "prerequis:mot_de_passe": lambda v: {},
     "prerequis:calendrier": lambda v: {"jalon": v["jalon"], "date_cible": "2031-01-01"},
 }
@@ -728,8 +731,8 @@ def construire(media_root) -> Monde:
         # --- prerequisites cockpit
         etats = {etape: prerequis.marquer(acteur, og, etape, "fait", date_fait=date.today(), commentaire="x",
                                           preuve=SimpleUploadedFile(f"{etape}.pdf", b"%PDF-1.4 preuve"))
-                 for etape in ("finess", "contrat", "cde_demande", "cde_reception")}
-        preuve = etats["contrat"]
+                 for etape in ("finess", "contrat_cde", "cde_reception")}
+        preuve = etats["contrat_cde"]
         prerequis.marquer(acteur, og, "lecteurs", "en_cours", etablissement=et1, date_envoi=date.today(),
                           commentaire="x")
         prerequis.marquer(acteur, og, "mandataires", "na", motif="x")
@@ -752,7 +755,7 @@ def construire(media_root) -> Monde:
 
         if "grappe" in {f.name for f in Jalon._meta.get_fields()}:  # milestones of a grappe, edited by its chef
             jalon = Jalon.objects.create(grappe=grappe, code="attaque", libelle="x", programme="x",
-                                         date_cible=date(2027, 6, 30), etapes=["contrat"])
+                                         date_cible=date(2027, 6, 30), etapes=["contrat_cde"])
         else:  # installation-wide milestones only
             jalon = Jalon.objects.order_by("pk").first()
         c.valeurs = {
@@ -763,7 +766,7 @@ def construire(media_root) -> Monde:
             "situation_genre": s1.genre_propose, "import_personnel": imp.pk, "rapprochement": run.pk,
             "resultat": resultat.pk, "rpps_candidat": rpps_candidat, "import_finess": run_finess.pk,
             "certificat": certificat.pk, "preuve": preuve.pk, "habilitation": hab_collegue.pk,
-            "utilisateur": collegue.pk, "etape_og": "contrat", "etape_esms": "lecteurs", "jalon": jalon.pk,
+            "utilisateur": collegue.pk, "etape_og": "contrat_cde", "etape_esms": "lecteurs", "jalon": jalon.pk,
             "identifiant": acteur.username, "jeton_faux": "attaque-0000000000000000",
             "uid_utilisateur": urlsafe_base64_encode(force_bytes(collegue.pk)),
             "finess_csv": _csv_finess(et1, og, "PRIS PAR L ATTAQUANT"),

@@ -46,7 +46,7 @@ def media(settings, tmp_path):
 
 # --- 5. milestones belong to a grappe or an OG, edited by its own chef de projet ------------------------------
 
-def _jalon(js, code="sons_ins"):
+def _jalon(js, code="sons_bon_commande"):
     return next(j for j in js if j.code == code)
 
 
@@ -84,7 +84,7 @@ def test_constat_5_jalons_d_une_grappe_ou_d_un_og_modifies_par_leur_seul_chef_de
 
     # an OG's own milestone: its chef de projet (on the OG, or on its grappe) edits it, and it replaces the
     # grappe's for that OG only
-    propre = Jalon.objects.create(code="sons_ins", libelle="SONS (date propre à l'OG)", programme="SONS",
+    propre = Jalon.objects.create(code="sons_bon_commande", libelle="SONS (date propre à l'OG)", programme="SONS",
                                   date_cible=date(2027, 2, 1), organisme=og1)
     chef_og1 = utilisateur_avec(Fonction.CHEF_PROJET, organisme=og1)
     assert client_de(chef_og1).post(url, {"jalon": propre.pk, "date_cible": "2027-02-10"}).status_code == 302
@@ -97,7 +97,7 @@ def test_constat_5_jalons_d_une_grappe_ou_d_un_og_modifies_par_leur_seul_chef_de
 @pytest.mark.django_db
 def test_constat_5_jalons_par_defaut_en_lecture_seule_copies_a_confirmer_calendrier_des_og_en_vue(client_de):
     Jalon.assurer_defauts()
-    defaut = Jalon.defauts().get(code="sons_ins")
+    defaut = Jalon.defauts().get(code="sons_bon_commande")
     date_defaut = defaut.date_cible
     og, autre = OrganismeFactory(), OrganismeFactory()
     EtablissementFactory(organisme=og)

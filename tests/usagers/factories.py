@@ -27,11 +27,25 @@ def matricule_pour(sexe: str, d: date, lieu: str, ordre: int) -> tuple[str, str]
 MDP_CERTIFICAT = "Mdp-certificat-test-1"
 
 
-def deposer_certificat_insi(organisme, cn: str = "INSI-AUTO", serie: int | None = None):
+def homologuer(organisme) -> None:
+    """The OG's auto-homologation step marked "fait": required before any INSi call by certificate."""
+    from datetime import date
+
+    from socle.prerequis.models import EtatEtape
+
+    EtatEtape.objects.update_or_create(organisme=organisme, etablissement=None, etape="homologation",
+                                       defaults={"statut": "fait", "date_envoi": date(2026, 1, 5),
+                                                 "date_fait": date(2026, 2, 5)})
+
+
+def deposer_certificat_insi(organisme, cn: str = "INSI-AUTO", serie: int | None = None, homologue: bool = True):
     """What the OG's administrateur technique does in the cockpit: deposit a PKCS#12 (password stored
-    encrypted) of an INSi certificate — here issued by the local stand-in's CA, O = the OG's name."""
+    encrypted) of an INSi certificate — here issued by the local stand-in's CA, O = the OG's name. By default the
+    OG has also pronounced its auto-homologation, without which no INSi call by certificate is made."""
     from socle.prerequis.services import enregistrer_certificat
 
+    if homologue:
+        homologuer(organisme)
     cert, cle = pki_locale().emettre_certificat(cn, organisme.raison_sociale[:60], serie=serie)
     return enregistrer_certificat(organisme, en_p12(cert, cle, MDP_CERTIFICAT), f"{cn.lower()}.p12", MDP_CERTIFICAT)
 
@@ -50,7 +64,10 @@ def fixture_journal(settings):
 
 @pytest.fixture(name="etablissement")
 def fixture_etablissement(db):
-    return EtablissementFactory(categorie_code="500")
+    """An EHPAD whose OG has pronounced its auto-homologation (INSi calls by certificate are refused before)."""
+    et = EtablissementFactory(categorie_code="500")
+    homologuer(et.organisme)
+    return et
 
 
 @pytest.fixture(name="usager_prov")

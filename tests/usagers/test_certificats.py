@@ -20,7 +20,7 @@ from socle.usagers import batch, services
 from socle.usagers.models import AppelInsi, LotQualification
 from tests.comptes.factories import utilisateur_avec
 from tests.organisations.factories import EtablissementFactory, OrganismeFactory
-from tests.usagers.factories import MDP_CERTIFICAT, deposer_certificat_insi, matricule_pour
+from tests.usagers.factories import MDP_CERTIFICAT, deposer_certificat_insi, homologuer, matricule_pour
 
 pytestmark = pytest.mark.django_db
 _SERIE = itertools.count(int(time.time() * 10) % 10_000_000)
@@ -102,6 +102,7 @@ def test_appel_manuel_avec_le_certificat_insi_manu_de_l_organisme_sinon_son_insi
 
 def test_organisme_sans_certificat_refus_clair_sans_appel(journal, settings, client_de):
     et = EtablissementFactory(organisme=OrganismeFactory(raison_sociale="CCAS SANS CERTIFICAT"))
+    homologuer(et.organisme)  # homologation pronounced: what is missing here is only the certificate
     u = services.creer_usager(et.organisme, et, {"nom_naissance": "ADRTROIS", "prenoms_naissance": "DOMINIQUE",
                                                  "sexe": "F", "date_naissance": date(1997, 2, 26),
                                                  "lieu_naissance": "2A020"})
@@ -135,6 +136,7 @@ def test_repli_mono_organisme_explicite(journal, settings):
     calls with the installation's certificates (here the stand-in's own); a deposited one still wins."""
     settings.SOCLE_INSI_CERTIFICATS_INSTALLATION = True
     et = EtablissementFactory()
+    homologuer(et.organisme)  # the installation's certificates too are calls by certificate
     u = services.creer_usager(et.organisme, et, {"nom_naissance": "ADRTROIS", "prenoms_naissance": "DOMINIQUE",
                                                  "sexe": "F", "date_naissance": date(1997, 2, 26),
                                                  "lieu_naissance": "2A020"})

@@ -27,9 +27,11 @@ IMMEDIAT = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBac
 
 @pytest.fixture(autouse=True)
 def sans_exigence_certificat(settings):
-    """The batch mechanics are tested apart from the certificate requirement, which has its own test below
-    (test_lot_exige_un_certificat_insi_du_cockpit) with the real default hook."""
+    """The batch mechanics are tested apart from the certificate and homologation requirements, which have their
+    own tests (test_lot_exige_un_certificat_insi_du_cockpit here, tests/prerequis/test_chaine.py) with the real
+    default hook."""
     settings.SOCLE_INSI_EXIGER_CERTIFICAT = False
+    settings.SOCLE_INSI_EXIGER_HOMOLOGATION = False
 
 
 _SERIE = itertools.count(int(time.time()) % 100000)

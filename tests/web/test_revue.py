@@ -145,7 +145,7 @@ def test_calendrier_nomme_les_etapes_requises_en_clair():
     assert jalons
     for e in jalons:
         assert "cde_reception" not in e.description and "premier_insi" not in e.description
-    assert any(ETAPES["contrat"].titre in e.description for e in jalons)
+    assert any(ETAPES["contrat_cde"].titre in e.description for e in jalons)
 
 
 @pytest.mark.django_db
