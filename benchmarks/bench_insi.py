@@ -5,7 +5,6 @@ XSD validation on the server side): sequential and 4-thread searches, calls/s an
 """
 
 import argparse
-import datetime as dt
 import os
 import random
 import statistics
@@ -30,6 +29,7 @@ from socle.connecteurs.insi.configuration import CertificatsInsi, ConfigurationI
 from socle.connecteurs.insi.interface import TraitsRecherche  # noqa: E402
 from socle.connecteurs.insi.pki import assurer_pki  # noqa: E402
 from socle.connecteurs.insi.standin import BaseNationale, BouchonInsi, identites_cnam  # noqa: E402
+from socle.core.naissance import DateLunaire  # noqa: E402
 from socle.fictif.insi import generer_identites  # noqa: E402
 
 
@@ -39,7 +39,7 @@ def traits_de(fiches, n: int, rng: random.Random) -> list[TraitsRecherche]:
     for _ in range(n):
         f = rng.choice(fiches)
         prenoms = f.prenoms if rng.random() < 0.7 else ("INCONNU", "AUTRE")
-        out.append(TraitsRecherche(f.nom_naissance, prenoms, f.sexe, dt.date.fromisoformat(f.date_naissance)))
+        out.append(TraitsRecherche(f.nom_naissance, prenoms, f.sexe, DateLunaire.lire(f.date_naissance)))
     return out
 
 

@@ -10,6 +10,7 @@ import random
 
 from socle.connecteurs.insi.standin import FicheNationale
 from socle.connecteurs.insi.traits import normaliser_prenoms
+from socle.core.naissance import DateLunaire
 
 _SYLLABES = ["BA", "LO", "MI", "RU", "TE", "VAN", "DOR", "LI", "ZE", "PO", "NA", "QUI", "SOL", "FA", "GRE", "MOU"]
 _PRENOMS_F = ["ALICE", "BERTHE", "CLARA", "DENISE", "ELISE", "FLORE", "GINETTE", "HELENE", "IRENE", "JULIE"]
@@ -55,7 +56,7 @@ def fiches_pour_demo(
     fiches, scenarios = [], []
     for i, p in enumerate(personnes):
         date = p["date_naissance"]
-        date = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+        date = DateLunaire.lire(date)  # a lunar date (1962-00-00) is published as given [R-DN-02]
         prenoms = normaliser_prenoms(p.get("prenoms") or p.get("prenoms_naissance") or "")
         lieu = (p.get("lieu_naissance") or "").upper()
         commune = lieu if len(lieu) == 5 and not lieu.startswith("99") else "99100"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from socle.connecteurs.insi.standin import publier_identites
 from socle.core.identifiants import nir_key
+from socle.core.naissance import DateLunaire
 
 from . import rniv
 from .models import (
@@ -131,6 +132,13 @@ def peupler(ctx) -> None:
                      statut="PROV", reference_externe=f"{REF}doublon-{i}")
         usagers.append(dup)
         plan.append((plan[i][0], plan[i][1], "absent"))
+    # a lunar birth date (born in Morocco, only the year known): INSi answers 1962-00-00, kept as given [R-DN-02]
+    usagers.append(Usager(organisme=plan[0][0].organisme, nom_naissance="DEMOLUNAIRE", premier_prenom="AMINA",
+                          prenoms_naissance="AMINA FATIMA", date_naissance=DateLunaire(1962, 0, 0), sexe="F",
+                          lieu_naissance="99350", statut="PROV", reference_externe=f"{REF}lunaire"))
+    plan.append((plan[0][0], plan[0][1], "ok"))
+    nationales.append({"matricule": "2622099350101", "nom_naissance": "DEMOLUNAIRE", "prenoms": ["AMINA", "FATIMA"],
+                       "sexe": "F", "date_naissance": "1962-00-00", "lieu_naissance": "99350"})
     Usager.objects.bulk_create(usagers, batch_size=1000)
     if usagers[0].pk is None:  # backends without RETURNING
         par_ref = dict(Usager.objects.filter(reference_externe__startswith=REF).values_list("reference_externe", "pk"))
@@ -179,5 +187,6 @@ def peupler(ctx) -> None:
     chemin = publier_identites(nationales)  # followed by every stand-in process (socle.connecteurs.insi)
     ctx.notes.append(f"Usagers : {len(usagers)} usagers fictifs (noms DEMO…), {len(anomalies)} anomalies INS ; "
                      f"{len(nationales)} identités nationales pour le bouchon INSi ({chemin}).")
-    ctx.notes.append(f"Usagers : connectez-vous « admission » et qualifiez DEMOLIN ALICE ({ets[0].nom}) ; "
+    ctx.notes.append(f"Usagers : connectez-vous « admission » et qualifiez DEMOLIN ALICE ou DEMOLUNAIRE AMINA, née le "
+                     f"00/00/1962 ({ets[0].nom}) ; "
                      f"lot INSi : `socle ins qualify --establishment {saad.finess}`.")

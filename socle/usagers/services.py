@@ -26,6 +26,7 @@ from socle.connecteurs.insi.interface import (
     ReponseInsi,
     TraitsRecherche,
 )
+from socle.connecteurs.insi.lecteur import LIBELLES_CANAL
 from socle.core.naissance import DateLunaire, parse_saisie
 from socle.core.verrous import verrou_exclusif
 from socle.prerequis.services import certificat_insi_pret, certificat_pour
@@ -330,8 +331,13 @@ def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=Non
     par, _ = _qui(user)
     appel = AppelInsi(usager=usager, mode=mode, le=timezone.now(), par=par,
                       traits_envoyes={**dataclasses.asdict(traits), "date_naissance": traits.date_naissance.isoformat()})
+    return _remplir_appel(appel, lambda: client.rechercher(traits, mode=mode))
+
+
+def _remplir_appel(appel: AppelInsi, rechercher) -> AppelInsi:
+    """Put INSi's answer (or its technical error) into the unsaved AppelInsi."""
     try:
-        rep: ReponseInsi = client.rechercher(traits, mode=mode)
+        rep: ReponseInsi = rechercher()
         appel.cr = rep.cr
         if rep.identite is not None:
             appel.reponse = identite_en_traits(rep.identite)
@@ -343,6 +349,60 @@ def interroger_insi(usager: Usager, *, mode: str = "MANU", user=None, client=Non
         appel.erreur = f"{exc} {exc.code} {exc.detail}".strip()
         appel.reponse["reessayable"] = exc.reessayable  # a refusal that will not pass by itself stops a batch
     return appel
+
+
+def interroger_insi_carte(usager: Usager, lecture, *, user=None, client=None, tentative: str = "") -> AppelInsi:
+    """Query INSi with a carte Vitale or the ApCV read at the desk (`lecture`: connecteurs.insi.lecteur
+    .LectureCarte) and store the answer with its channel; nothing changes on the identity until a person
+    accepts it. Refused for a douteuse / fictive identity [R-AT-03]. The same attempt never calls twice."""
+    refus_fictive(usager, appel_insi=True)
+    ok, msg = rniv.appel_insi_autorise(usager.douteuse, usager.fictive)
+    if not ok:
+        raise rniv.RegleRniv("R-AT-03", msg)
+    with _une_tentative_a_la_fois(usager, tentative):
+        if tentative:
+            deja = (AppelInsi.objects.filter(usager=usager, tentative=tentative, canal=lecture.canal)
+                    .exclude(cr="ERR").first())
+            if deja is not None:
+                return deja
+        client = client or client_insi(usager.organisme, "MANU", user=user)
+        par, _ = _qui(user)
+        appel = AppelInsi(usager=usager, mode="MANU", le=timezone.now(), par=par, canal=lecture.canal,
+                          tentative=tentative,
+                          traits_envoyes={"canal": lecture.canal, "matricule": lecture.matricule,
+                                          "date_naissance": lecture.date_naissance.isoformat(),
+                                          "nom_naissance": lecture.nom_naissance})
+        _remplir_appel(appel, lambda: client.rechercher_carte_vitale(lecture.donnees_insi(), mode="MANU"))
+        return enregistrer_appel(appel, user=user)
+
+
+@transaction.atomic
+def creer_depuis_carte(organisme, etablissement, lecture, *, user=None, client=None,
+                       admission_directe_ehpad: bool = False) -> tuple[Usager | None, AppelInsi | None, str]:
+    """Create an identity from a carte Vitale / ApCV: INSi is queried with the card, and only when it answers one
+    identity is the record created with INSi's traits and that answer accepted — récupérée from the physical card,
+    qualifiée from the ApCV [R-ST-04][R-DOC-01], the channel in the history. Returns (usager, appel, message)."""
+    client = client or client_insi(organisme, "MANU", user=user)
+    rep = client.rechercher_carte_vitale(lecture.donnees_insi(), mode="MANU")
+    if not rep.trouvee:
+        return None, None, {"01": "INSi ne trouve aucune identité pour cette carte.",
+                            "02": "INSi trouve plusieurs identités pour cette carte."}.get(rep.cr, f"CR {rep.cr}")
+    ident = rep.identite
+    connu = Usager.objects.filter(organisme=organisme, matricule_ins=ident.matricule,
+                                  fusionne_dans__isnull=True).first()
+    if connu is not None:  # never a duplicate of a person already known by her INS
+        return connu, None, "Cette personne est déjà connue avec cet INS : son dossier est ouvert."
+    usager = creer_usager(organisme, etablissement, {
+        "nom_naissance": ident.nom_naissance, "prenoms_naissance": " ".join(ident.prenoms),
+        "date_naissance": ident.date_naissance, "sexe": ident.sexe, "lieu_naissance": ident.lieu_naissance or "99999"},
+        user=user, admission_directe_ehpad=admission_directe_ehpad)
+    par, _ = _qui(user)
+    appel = AppelInsi(usager=usager, mode="MANU", le=timezone.now(), par=par, canal=lecture.canal, cr=rep.cr,
+                      traits_envoyes={"canal": lecture.canal, "matricule": lecture.matricule,
+                                      "date_naissance": lecture.date_naissance.isoformat()},
+                      reponse={**identite_en_traits(ident), "appels": rep.appels, "certificat": rep.certificat})
+    enregistrer_appel(appel, user=user)
+    return accepter_identite(usager, appel, user=user), appel, ""
 
 
 def enregistrer_appel(appel: AppelInsi, *, user=None) -> AppelInsi:
@@ -493,9 +553,10 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
     nouveaux["premier_prenom"] = rep.get("premier_prenom") or rep["prenoms_naissance"].split(" ")[0]
     stricts_changes = {k: v for k, v in nouveaux.items() if str(anciens.get(k) or "") != str(v)}
     ancien_statut = usager.statut
-    usager.statut = rniv.transition(usager.statut, "insi_ok", douteuse=usager.douteuse, fictive=usager.fictive,
-                                    sexe=rep["sexe"])
-    if {k for k in stricts_changes if k != "premier_prenom"} and rniv.criteres(usager.statut)[1]:
+    apcv = appel.canal == "AV"  # [R-ST-04][R-DOC-01] identity verified by the appli carte Vitale: qualifiée
+    usager.statut = rniv.transition(usager.statut, "apcv" if apcv else "insi_ok", douteuse=usager.douteuse,
+                                    fictive=usager.fictive, sexe=rep["sexe"])
+    if {k for k in stricts_changes if k != "premier_prenom"} and rniv.criteres(usager.statut)[1] and not apcv:
         # the checked document showed other traits: control to be redone
         usager.statut = rniv.transition(usager.statut, "controle_perdu")
     for k, v in nouveaux.items():
@@ -510,6 +571,16 @@ def accepter_identite(usager: Usager, appel: AppelInsi, *, user=None, motif: str
     changements = {k: [anciens.get(k), v] for k, v in stricts_changes.items()}
     changements["ins"] = [anciens["ins"], usager.ins]
     changements["oid_ins"] = [anciens["oid_ins"], usager.oid_ins]
+    if appel.canal:
+        changements["canal"] = [None, LIBELLES_CANAL.get(appel.canal, appel.canal)]
+    if apcv:  # the app's identity check is the high-trust control, traced like a document [R-DOC-04]
+        par, ident = _qui(user)
+        Justificatif.objects.create(usager=usager, type="AV", haut_niveau=True, verifie_par=par,
+                                    verifie_par_nom=ident, verifie_le=appel.le, pays="FR",
+                                    raison="Identité vérifiée par l'appli carte Vitale et confirmée par INSi "
+                                           "(R-DOC-01, R-ST-04).")
+    if not motif and appel.canal:
+        motif = f"Identité obtenue par {LIBELLES_CANAL.get(appel.canal, appel.canal)}"
     if not motif and ancien_statut == rniv.VALI and usager.statut == rniv.RECUP:
         motif = "Traits INSi différents du justificatif contrôlé : contrôle à refaire (R-ED-04)"
     historiser(usager, Ev.LOT if automatique else Ev.INSI_ACCEPTE, ancien_statut, user=user, motif=motif,

@@ -6,6 +6,7 @@ app_name = "usagers"
 urlpatterns = [
     path("", dossiers.index, name="index"),
     path("nouveau/", dossiers.nouveau, name="nouveau"),
+    path("nouveau/carte/", qualification.nouveau_carte, name="nouveau_carte"),
     path("<int:pk>/", dossiers.fiche, name="fiche"),
     path("<int:pk>/qualifier/", qualification.qualifier, name="qualifier"),
     path("<int:pk>/insi/<int:appel_pk>/accepter/", qualification.accepter, name="accepter"),

@@ -316,6 +316,7 @@ CORPS: dict[str, object] = {
     "personnel:retour_portail": _retour_portail,
     "usagers:nouveau": lambda v: {**_traits(), "etablissement": v["et_pk"], "date_admission": AUJOURDHUI,
                                   "confirmer": "1"},
+    "usagers:nouveau_carte": lambda v: {"etablissement": v["et_pk"], "carte": "CV:297022A02077878"},
     "usagers:qualifier": lambda v: {**_traits(), "nom_utilise": "ATTAQUE", "action": "enregistrer",
                                     "type_justificatif": "CN", "pays_cni": "FR", "controle_fait": "on"},
     "usagers:accepter": lambda v: {},
@@ -474,14 +475,15 @@ NON_PLANTES = {
     "personnel.MetierRole": {"cle"},
     "personnel.MappingColonnes": {"format_date"},
     "personnel.ResultatRapprochement": {"rpps", "finess_site"},
-    # date_naissance is a text column (DateLunaireField, R-DN-02) holding a date, not free text
-    "usagers.Usager": {"lieu_naissance", "matricule_ins", "cle_ins", "oid_ins", "reference_externe", "date_naissance"},
+    "usagers.Usager": {"lieu_naissance", "matricule_ins", "cle_ins", "oid_ins", "reference_externe",
+                       "date_naissance"},  # a DateLunaireField (AAAA-MM-JJ text), not free text
+    "usagers.AppelInsi": {"cr", "decision", "tentative"},
+    "usagers.Justificatif": {"pays", "tentative"},
     # the DUI's claims (a status code, an INS with its key and OID) and the token's digest are not free text
     "usagers.IdentifiantLocal": {"statut_declare", "ins_declare", "oid_declare"},
     "usagers.JetonApi": {"empreinte", "prefixe"},
     "usagers.EchangeDui": {"format"},
     "usagers.ParametresDui": {"format_date"},
-    "usagers.AppelInsi": {"cr", "decision"},
     "prerequis.EtatEtape": {"etape"},
     "prerequis.Jalon": {"code"},
     "prerequis.Certificat": {"format", "cn", "numero_serie", "usage", "mot_de_passe_chiffre"},

@@ -131,3 +131,18 @@ def test_R_DN_02_export_des_anomalies(client_de, etablissement):
     ws = load_workbook(BytesIO(r.content)).active
     valeurs = [c.value for c in ws[2]]
     assert "00/00/1962" in valeurs  # text as given, never a made-up 01/01/1962
+
+
+def test_R_DN_02_sauvegarde_json_aller_retour(etablissement):
+    """`socle backup --format json` (dumpdata / loaddata) keeps the lunar date as given."""
+    from django.core import serializers
+
+    u = services.creer_usager(etablissement.organisme, etablissement, {
+        "nom_naissance": "Lunaire", "prenoms_naissance": "Amina", "sexe": "F",
+        "date_naissance": "00/07/1962", "lieu_naissance": "99350"})
+    texte = serializers.serialize("json", [Usager.objects.get(pk=u.pk)])
+    assert '"date_naissance": "1962-07-00"' in texte
+    Usager.objects.filter(pk=u.pk).update(date_naissance="1999-01-01")
+    for obj in serializers.deserialize("json", texte):
+        obj.save()
+    assert Usager.objects.get(pk=u.pk).date_naissance == DateLunaire(1962, 7, 0)

@@ -11,7 +11,7 @@ from socle.usagers import services
 from tests.browser import page_chromium
 from tests.comptes.factories import UtilisateurFactory
 from tests.organisations.factories import EtablissementFactory
-from tests.usagers.factories import deposer_certificat_insi
+from tests.usagers.factories import deposer_certificat_insi, homologuer
 
 
 @pytest.mark.browser
@@ -74,6 +74,7 @@ def test_double_clic_et_rechargement_avant_d_accepter(live_server, settings):
     lenteur = bouchon.service.lenteur
     bouchon.service.lenteur = 2.0
     et = EtablissementFactory(categorie_code="500")
+    homologuer(et.organisme)  # no INSi call by certificate before the OG's auto-homologation
     user = UtilisateurFactory(username="julie-admission")
     user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
     u = services.creer_usager(et.organisme, et, {"nom_naissance": NOM_LENTEUR, "prenoms_naissance": "Lucie",

@@ -129,18 +129,28 @@ def test_R_ST_06_ins_detache_et_garde_dans_l_historique(admission, etablissement
         services.accepter_identite(u, en_attente, user=admission)
 
 
-def test_R_ST_06_trait_strict_modifie_sur_identite_recuperee(admission, etablissement, usager_prov, appel_factice):
-    u = services.accepter_identite(usager_prov, appel_factice(usager_prov), user=admission)
-    assert u.statut == "RECUP"
-    u.refresh_from_db()
-    u.statut = "RECUP"
-    # R-ED-02 refuses a manual change of an INSi trait; an administrator's forced change still detaches the INS
+def test_R_ST_06_verification_insi_en_desaccord(admission, etablissement, journal):
+    """A strict-trait edit of a RECUP identity is refused (R-ED-02: only a new INSi call changes it); an INSi
+    re-check that disagrees detaches the INS into the history and voids the answers received before."""
+    u = _creer(etablissement, "Adrtrois", "Dominique", "F", date(1997, 2, 26), "2A020")
+    u = services.accepter_identite(u, services.appeler_insi(u, user=admission), user=admission)
+    assert u.statut == "RECUP" and u.ins == "297022A02077878"
     with pytest.raises(rniv.RegleRniv, match="R-ED-02"):
         services.modifier_traits(u, {"nom_naissance": "AUTRE"}, user=admission)
-    Usager.objects.filter(pk=u.pk).update(statut="VALI")  # as if the INSi criterion had been lost by a check
+    assert Usager.objects.get(pk=u.pk).ins == "297022A02077878"
+    en_attente = services.appeler_insi(u, user=admission)  # an answer nobody decided on yet
+    from socle.core.identifiants import nir_key
+
+    Usager.objects.filter(pk=u.pk).update(matricule_ins="297022A020779", cle_ins=f"{nir_key('297022A020779'):02d}")
+    conforme, _ = services.verifier_ins(Usager.objects.get(pk=u.pk), user=admission)
     u.refresh_from_db()
-    changements = services._detacher_ins_si_perdu(u, "QUAL")
-    assert changements["ins"][1] == "" and u.matricule_ins == ""
+    assert not conforme and u.statut == "PROV" and (u.matricule_ins, u.oid_ins, u.date_appel_insi) == ("", "", None)
+    h = u.historique.filter(evenement=HistoriqueIdentite.Evenement.VERIFICATION).get()
+    assert h.changements["ins"][0].startswith("297022A020779") and h.changements["ins"][1] == ""
+    en_attente.refresh_from_db()
+    assert en_attente.decision == "perimee"
+    with pytest.raises(rniv.RegleRniv, match="R-ST-06"):
+        services.accepter_identite(u, en_attente, user=admission)
 
 
 # --- rule 6: exact ages, direct admission in EHPAD -----------------------------------------------------------

@@ -241,6 +241,19 @@ def identites_cnam() -> list[FicheNationale]:
 base = BaseNationale(identites_cnam())
 
 
+def cartes_demo() -> list:
+    """Demo cards of the stand-in reader (lecteur.LecteurBouchon), people of the base above: two physical
+    cartes Vitale (one with a lunar birth date) and one appli carte Vitale (identity verified by the app)."""
+    from .lecteur import LectureCarte
+
+    return [
+        LectureCarte("CV", "297022A02077878", DateLunaire(1997, 2, 26), libelle="Carte Vitale — ADRTROIS DOMINIQUE"),
+        LectureCarte("CV", "262209935008724", DateLunaire(1962, 0, 0), libelle="Carte Vitale — LUNAIRE AMINA"),
+        LectureCarte("AV", "180032B02040123", DateLunaire(1980, 3, 2), nom_naissance="CORSE",
+                     libelle="Appli carte Vitale — CORSE ANTHONY"),
+    ]
+
+
 # --------------------------------------------------------------------------- protocol
 
 

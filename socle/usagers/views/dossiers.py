@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.comptes import rights
+from socle.connecteurs.insi.lecteur import lecteur_configure
 
 from .. import rniv, services
 from ..forms import AttributsForm, CreationForm, TraitsForm
@@ -96,7 +97,8 @@ def nouveau(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Usager créé avec une identité provisoire.")
                 return redirect("usagers:qualifier", pk=u.pk)
     return render(request, "usagers/nouveau.html", {"form": form, "existants": existants,
-                                                    "autres_esms": autres_esms})
+                                                    "autres_esms": autres_esms, "etablissements": ets,
+                                                    "cartes": lecteur_configure().cartes()})
 
 
 @login_required

@@ -14,11 +14,14 @@ from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.comptes import rights
+from socle.connecteurs.insi.interface import InsiErreurTechnique
+from socle.connecteurs.insi.lecteur import LIBELLES_CANAL, LecteurBouchon, LecteurErreur, lecteur_configure
 
 from .. import rniv, services
 from ..forms import ControleForm, RejetForm, TraitsForm
 from ..models import AppelInsi, Usager
-from ._commun import _contexte_fiche, _usager_modifiable
+from ._commun import FONCTIONS_DOSSIER, _contexte_fiche, _exiger_dossier, _usager_modifiable
 
 _TENTATIVE = re.compile(r"[0-9a-f]{32}")
 
@@ -45,8 +48,17 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
     traits_form = TraitsForm(request.POST or None, initial=initial, statut=usager.statut)
     controle_form = ControleForm(request.POST or None)
     tentative = _tentative(request)
-    appel = None
-    if request.method == "POST":
+    appel, erreur_carte = None, ""
+    lecteur = lecteur_configure()
+    if request.method == "POST" and request.POST.get("action") == "carte":
+        # carte Vitale / ApCV read at the desk: INSi queried with the card, the typed traits untouched
+        traits_form, controle_form = TraitsForm(initial=initial, statut=usager.statut), ControleForm()
+        try:
+            lecture = lecteur.lire(request.POST.get("carte", ""))
+            appel = services.interroger_insi_carte(usager, lecture, user=request.user, tentative=tentative)
+        except (LecteurErreur, rniv.RegleRniv, services.AppelInsiRefuse) as exc:
+            erreur_carte = str(exc)
+    elif request.method == "POST":
         action = request.POST.get("action", "enregistrer")
         if traits_form.is_valid() and controle_form.is_valid():
             try:
@@ -75,7 +87,9 @@ def qualifier(request: HttpRequest, pk: int) -> HttpResponse:
         appel = _reponse_en_attente(usager)
     ctx = _contexte_fiche(usager)
     ctx.update({"traits_form": traits_form, "controle_form": controle_form, "appel": appel,
-                "tentative": tentative, "rejet_form": RejetForm(),
+                "tentative": tentative, "rejet_form": RejetForm(), "erreur_carte": erreur_carte,
+                "cartes": [{"reference": LecteurBouchon.reference(c), "libelle": c.libelle} for c in lecteur.cartes()],
+                "canal": LIBELLES_CANAL.get(appel.canal, "") if appel else "",
                 "lignes": services.comparaison(usager, appel) if appel else []})
     if request.htmx:
         return render(request, "usagers/_zone_qualification.html", ctx)
@@ -132,4 +146,35 @@ def verifier(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "INS confirmé par INSi.")
         else:
             messages.warning(request, "INSi ne confirme plus cet INS : l'identité a perdu le critère « récupérée ».")
+    return redirect("usagers:fiche", pk=usager.pk)
+
+
+@login_required
+@require_POST
+def nouveau_carte(request: HttpRequest) -> HttpResponse:
+    """Create an identity from a carte Vitale / ApCV read at the desk: INSi first, the record only when INSi
+    answers one identity (récupérée from the card, qualifiée from the ApCV) [R-ST-04]."""
+    ets = _exiger_dossier(request)
+    pk = request.POST.get("etablissement", "")
+    et = ets.filter(pk=int(pk)).first() if pk.isdigit() else None
+    if et is None:
+        messages.error(request, "Choisissez l'ESMS qui accompagne la personne.")
+        return redirect("usagers:nouveau")
+    rights.exiger_fonction(request.user, *FONCTIONS_DOSSIER, etablissement=et)
+    try:
+        lecture = lecteur_configure().lire(request.POST.get("carte", ""))
+        usager, appel, message = services.creer_depuis_carte(
+            et.organisme, et, lecture, user=request.user,
+            admission_directe_ehpad=request.POST.get("admission_directe_ehpad") == "on")
+    except (LecteurErreur, rniv.RegleRniv, services.AppelInsiRefuse, InsiErreurTechnique) as exc:
+        messages.error(request, str(exc))
+        return redirect("usagers:nouveau")
+    if usager is None:
+        messages.warning(request, message)
+        return redirect("usagers:nouveau")
+    if appel is None:
+        messages.info(request, message)
+    else:
+        messages.success(request, f"Identité créée depuis la {LIBELLES_CANAL[lecture.canal].lower()} : "
+                                  f"{rniv.libelle_statut(usager.statut).lower()}.")
     return redirect("usagers:fiche", pk=usager.pk)
