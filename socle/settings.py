@@ -143,12 +143,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "socle.comptes",
     "socle.audit",
     "socle.organisations",
     "socle.personnel",
     "socle.usagers",
     "socle.prerequis",
+    "socle.documents",
     "socle.pilotage",
     "socle.web",
 ]
@@ -169,6 +173,11 @@ MIDDLEWARE = [
     # No page or download of Socle is kept by a browser or proxy cache (Cache-Control: no-store).
     "socle.web.middleware.PasDeCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Strong authentication (PSC or second factor) copied onto the user for `rights`, inactivity time-out, and the
+    # refusal of NIR/INS screens to a session without strong authentication.
+    "socle.comptes.middleware.AuthentificationMiddleware",
+    # A Pro Santé Connect session ends when PSC refuses its refresh token.
+    "socle.web.middleware.SessionPscMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "socle.audit.middleware.AuditContextMiddleware",
@@ -219,7 +228,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sign-in throttling (django-axes): after SOCLE_CONNEXION_ECHECS_MAX failed attempts on one account, or from one
 # address (SOCLE_CONNEXION_BLOCAGE_PAR: "username", "ip_address", or both, each counted apart), sign-in is refused
 # for SOCLE_CONNEXION_BLOCAGE_MINUTES, even with the right password; the lock-out is written in the access log.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "socle.comptes.backends.CompteBackend"]
 AXES_FAILURE_LIMIT = env.int("SOCLE_CONNEXION_ECHECS_MAX", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SOCLE_CONNEXION_BLOCAGE_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = env.list("SOCLE_CONNEXION_BLOCAGE_PAR", default=["username", "ip_address"])
@@ -297,6 +306,10 @@ SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = env.str("SOCLE_COOKIES_SAMESITE
 if SOCLE_COOKIES_SECURE:  # __Host- prefix: the browser keeps them only from HTTPS, for this exact host
     SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "__Host-sessionid", "__Host-csrftoken"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A session ends after this many seconds without a request (2 h at most: PGSSI-S, sensitive health data).
+SOCLE_SESSION_INACTIVITE = env.int("SOCLE_SESSION_INACTIVITE", default=2 * 3600)
+if not 60 <= SOCLE_SESSION_INACTIVITE <= 2 * 3600:
+    raise ImproperlyConfigured("SOCLE_SESSION_INACTIVITE doit être comprise entre 60 et 7200 secondes (2 h au plus).")
 # HTTPS: HSTS and the redirect of http:// to https:// (nginx redirects too). Behind the reverse proxy, the
 # scheme comes from X-Forwarded-Proto, which the proxy must set (deploy/nginx/socle.conf) and which only the
 # proxy may reach gunicorn with (gunicorn listens on 127.0.0.1 or a socket).
@@ -399,6 +412,10 @@ SOCLE_FINESS_MAX_ENREGISTREMENT = env.int("SOCLE_FINESS_MAX_ENREGISTREMENT", def
 SOCLE_FINESS_MAX_REJETS_DETAIL = env.int("SOCLE_FINESS_MAX_REJETS_DETAIL", default=1000)  # the rest: counts
 # Staff (HR export, portal return): CSV or XLSX.
 SOCLE_PERSONNEL_MAX_FICHIER = env.int("SOCLE_PERSONNEL_MAX_FICHIER", default=50 * _MO)  # uploaded file
+SOCLE_DOCUMENTS_MAX_PDF = env.int("SOCLE_DOCUMENTS_MAX_PDF", default=20 * _MO)  # PDF of a usager's document
+# Root OID of this installation's local identifiers in CDA documents (IPP): its own registered OID in
+# production; the default is a UUID-based OID (ISO arc 2.25), unique without registration.
+SOCLE_OID_RACINE = env.str("SOCLE_OID_RACINE", default="2.25.126339579000497674410381489024078277648")
 SOCLE_PERSONNEL_MAX_DECOMPRESSE = env.int("SOCLE_PERSONNEL_MAX_DECOMPRESSE", default=50 * _MO)  # XLSX content
 SOCLE_PERSONNEL_MAX_COLONNES = env.int("SOCLE_PERSONNEL_MAX_COLONNES", default=200)
 SOCLE_PERSONNEL_MAX_LIGNES = env.int("SOCLE_PERSONNEL_MAX_LIGNES", default=50_000)
@@ -424,3 +441,28 @@ SOCLE_INSI_EXIGER_HOMOLOGATION = env.bool("SOCLE_INSI_EXIGER_HOMOLOGATION", defa
 # production, the local stand-ins' test CAs. A certificate of another issuer (or self-signed) is never "prêt".
 SOCLE_CERTIFICATS_AC_TEST = env.list("SOCLE_CERTIFICATS_AC_TEST", default=[] if SOCLE_PRODUCTION else [
     "TEST AC SOCLE", "TEST AC SOCLE BOUCHON INSI", "AC DÉMO NON OFFICIELLE"])
+
+# --- Pro Santé Connect (e-CPS) ---
+# SOCLE_PSC_ENVIRONNEMENT: "bouchon" (the local stand-in identity provider on 127.0.0.1, default outside
+# production), "bas" (PSC's sandbox), "production", or empty (no PSC button). Presets in
+# socle/connecteurs/psc/configuration.py; each URL can be replaced (SOCLE_PSC_URL_*). client_id and client_secret
+# come from PSC's registration (DataPass); the token endpoint may require a client certificate (SOCLE_PSC_CERT /
+# SOCLE_PSC_KEY). SOCLE_PSC_CLE_JWE: Socle's private key (PEM file) when PSC encrypts its tokens (JWE).
+SOCLE_PSC_ENVIRONNEMENT = env.str("SOCLE_PSC_ENVIRONNEMENT", default="" if SOCLE_PRODUCTION else "bouchon")
+if SOCLE_PSC_ENVIRONNEMENT not in ("", "bouchon", "bas", "production"):
+    raise ImproperlyConfigured("SOCLE_PSC_ENVIRONNEMENT : bouchon, bas, production ou vide.")
+if SOCLE_PRODUCTION and SOCLE_PSC_ENVIRONNEMENT == "bouchon":
+    raise ImproperlyConfigured("SOCLE_PSC_ENVIRONNEMENT=bouchon est refusé en production : le bouchon accepte "
+                               "n'importe quelle identité de test.")
+SOCLE_PSC_CLIENT_ID = env.str("SOCLE_PSC_CLIENT_ID", default="")
+SOCLE_PSC_CLIENT_SECRET = env.str("SOCLE_PSC_CLIENT_SECRET", default="")
+SOCLE_PSC_URLS = {cle: env.str(f"SOCLE_PSC_URL_{nom}", default="") for cle, nom in (
+    ("issuer", "ISSUER"), ("authorization_endpoint", "AUTORISATION"), ("token_endpoint", "JETON"),
+    ("userinfo_endpoint", "USERINFO"), ("end_session_endpoint", "DECONNEXION"), ("jwks_uri", "JWKS"),
+    ("introspection_endpoint", "INTROSPECTION"))}
+SOCLE_PSC_CERT = env.str("SOCLE_PSC_CERT", default="")
+SOCLE_PSC_KEY = env.str("SOCLE_PSC_KEY", default="")
+SOCLE_PSC_CA_BUNDLE = env.str("SOCLE_PSC_CA_BUNDLE", default="")
+SOCLE_PSC_CLE_JWE = env.str("SOCLE_PSC_CLE_JWE", default="")
+SOCLE_PSC_TIMEOUT = env.float("SOCLE_PSC_TIMEOUT", default=10.0)
+SOCLE_PSC_BOUCHON_PORT = env.int("SOCLE_PSC_BOUCHON_PORT", default=0)  # 0: a free port, chosen at start

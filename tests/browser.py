@@ -34,8 +34,22 @@ def page_chromium(**options):
 
 
 def se_connecter(page, base_url: str, username: str, password: str) -> None:
+    """Password, then (when the account has one) the second factor: the current code of its TOTP device."""
     page.goto(f"{base_url}/comptes/connexion/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("#formulaire-connexion button[type=submit]")
     page.wait_for_load_state()
+    if "/comptes/second-facteur/" in page.url:
+        page.fill("#id_code", code_totp(username))
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+
+def code_totp(username: str) -> str:
+    """The current code of this account's TOTP application (what her phone would show)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"

@@ -3,11 +3,12 @@ import pytest
 
 @pytest.fixture
 def client_de(client):
-    """Log a user in on the Django test client: client_de(user) -> client."""
+    """Log a user in on the Django test client with a strongly authenticated session (as after Pro Santé Connect
+    or password + second factor, which NIR/INS screens require): client_de(user) -> client."""
+    from tests.authentification import connecter_fort
 
     def _login(user):
-        client.force_login(user)
-        return client
+        return connecter_fort(client, user)
 
     return _login
 

@@ -100,19 +100,28 @@ def _compte(identifiant: str):
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
-    tracer(Action.CONNEXION, objet=user, utilisateur=user, request=request)
+    """With the means of the sign-in (`request.socle_moyen_connexion`: psc, totp, mot_de_passe), for the
+    dashboards' connections by means."""
+    moyen = getattr(request, "socle_moyen_connexion", None)
+    details = {"moyen": moyen, **getattr(request, "socle_details_connexion", {})} if moyen else None
+    tracer(Action.CONNEXION, objet=user, utilisateur=user, request=request, details=details)
 
 
 @receiver(user_logged_out)
 def _on_logout(sender, request, user, **kwargs):
     if user is not None:
-        tracer(Action.DECONNEXION, objet=user, utilisateur=user, request=request)
+        motif = getattr(request, "socle_motif_deconnexion", None)
+        tracer(Action.DECONNEXION, objet=user, utilisateur=user, request=request,
+               details={"motif": motif} if motif else None)
 
 
 @receiver(user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs):
     """The attempted name is kept; when it is an account's, the event is linked to that account, so that the DPO
-    of the account's organisation sees attempts on it."""
+    of the account's organisation sees attempts on it. A sender that traced the failure itself, with its reason
+    (Pro Santé Connect), says so with `socle_deja_trace`."""
+    if kwargs.get("socle_deja_trace"):
+        return
     tente = str(credentials.get("username", ""))[:150]
     compte = _compte(tente)
     tracer(Action.ECHEC_CONNEXION, objet_type="comptes.Utilisateur", objet_id=str(compte.pk) if compte else "",

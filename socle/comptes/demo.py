@@ -5,6 +5,17 @@ from django.utils.translation import gettext_lazy as _
 from .models import Fonction, Habilitation, Utilisateur
 
 DEMO_PASSWORD = "demo-socle-2026"  # every demo account's password, shown on the demo sign-in page
+# Every demo account's second factor: one TOTP key, whose current code the demo's sign-in pages show.
+DEMO_TOTP_CLE = "736f636c652d64656d6f2d746f74702d32303236"  # hex, 20 bytes
+
+
+def code_totp_demo() -> str:
+    """The demo's second-factor code of the moment (RFC 6238, 30 s)."""
+    from binascii import unhexlify
+
+    from django_otp.oath import totp
+
+    return f"{totp(unhexlify(DEMO_TOTP_CLE)):06d}"
 
 
 def _compte(username: str, first: str, last: str, habilitations: list[tuple[str, dict]]) -> Utilisateur:
@@ -14,6 +25,10 @@ def _compte(username: str, first: str, last: str, habilitations: list[tuple[str,
         user.set_password(DEMO_PASSWORD)
         user.save()
     user.habilitations.all().delete()
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name="Démo", key=DEMO_TOTP_CLE, confirmed=True)
     for fonction, perimetre in habilitations:
         Habilitation.objects.create(utilisateur=user, fonction=fonction, **perimetre)
     return user
@@ -26,6 +41,7 @@ PERSONAS = [
     (_("Gestionnaire RPPS+ (RH)"), "rh", "Nadia", "DÉMO-RH"),
     (_("Secrétaire d'admission (INS)"), "admission", "Julie", "DÉMO-ADMISSION"),
     (_("Responsable informatique (admin technique)"), "informatique", "Hugo", "DÉMO-INFORMATIQUE"),
+    (_("Infirmière d'EHPAD (documents, DLU)"), "infirmiere", "Inès", "DÉMO-INFIRMIÈRE"),
 ]
 
 
@@ -42,6 +58,8 @@ def peupler(ctx) -> None:
         "rh": [(Fonction.GESTIONNAIRE_RPPS, {"organisme": og1}), (Fonction.GESTIONNAIRE_RPPS, {"organisme": og2})],
         "admission": [(Fonction.ADMISSION, {"etablissement": ctx.etablissements[0]})],
         "informatique": [(Fonction.ADMIN_TECHNIQUE, {"organisme": og1})],
+        # linked to her staff record (profession infirmier) by documents.demo
+        "infirmiere": [(Fonction.PROFESSIONNEL, {"etablissement": ctx.etablissements[0]})],
     }
     for persona, username, first, last in PERSONAS:
         _compte(username, first, last, habilitations[username])

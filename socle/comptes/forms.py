@@ -1,6 +1,9 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from socle.audit.models import Action
+from socle.audit.services import tracer
 from socle.organisations.models import Etablissement
 
 from .models import Fonction
@@ -26,3 +29,17 @@ class CompteForm(HabilitationForm):
     email = forms.EmailField(label=_("Courriel professionnel"))
 
     field_order = ["prenom", "nom", "email", "username", "fonction", "etablissement"]
+
+
+class ConnexionForm(AuthenticationForm):
+    """The sign-in form: after the password, `services.refus_connexion` says whether the account may come in
+    (deactivated, or no function today), with its reason in clear, and the refusal goes to the access log."""
+
+    def confirm_login_allowed(self, user) -> None:
+        from .services import refus_connexion
+
+        motif = refus_connexion(user)
+        if motif:
+            tracer(Action.ECHEC_CONNEXION, objet=user, utilisateur=user, identifiant=user.username,
+                   request=self.request, details={"motif": motif})
+            raise forms.ValidationError(motif, code="inactive")

@@ -88,6 +88,12 @@ class Habilitation(models.Model):
         return f"{self.utilisateur} — {self.get_fonction_display()} — {self.perimetre}"
 
     @property
+    def en_cours_aujourdhui(self) -> bool:
+        """Valid today in Europe/Paris (the same test as `HabilitationQuerySet.en_cours`)."""
+        jour = timezone.localdate()
+        return (self.date_debut is None or self.date_debut <= jour) and (self.date_fin is None or self.date_fin >= jour)
+
+    @property
     def perimetre(self):
         return self.etablissement or self.organisme or self.grappe
 

@@ -16,8 +16,13 @@ from .models import Fonction, Habilitation
 
 
 def _current(user, fonctions: Iterable[str] | None = None) -> QuerySet[Habilitation]:
-    """The user's habilitations valid today, optionally only those of one of `fonctions`."""
+    """The user's habilitations valid today, optionally only those of one of `fonctions`. In a Pro Santé Connect
+    session, her function Professionnel applies only to the ESMS of the situation she chose for the session
+    (`user.etablissement_session`, set from the session by `comptes.middleware`)."""
     habs = Habilitation.objects.filter(utilisateur=user).en_cours()
+    etablissement = getattr(user, "etablissement_session", None)
+    if etablissement:
+        habs = habs.exclude(Q(fonction=Fonction.PROFESSIONNEL) & ~Q(etablissement_id=etablissement))
     return habs if fonctions is None else habs.filter(fonction__in=list(fonctions))
 
 
@@ -171,6 +176,10 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
     "gerer_personnel": (frozenset({F.GESTIONNAIRE_RPPS, F.REPRESENTANT_LEGAL}), "organisme"),
     "dossiers_usagers": (frozenset({F.ADMISSION, F.PROFESSIONNEL}), "esms"),
+    # documents of a usager: written and read by professionals (what each reads: documents.droits, the matrix);
+    # the ESMS's queue (waiting / sent / rejected, without content) also by its représentant légal
+    "documents": (frozenset({F.PROFESSIONNEL}), "esms"),
+    "documents_esms": (frozenset({F.PROFESSIONNEL, F.REPRESENTANT_LEGAL}), "esms"),
     "lots_ins": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
     # usagers in and out of the ESMS's DUI (files, FHIR, HL7); its API tokens: administrateur technique only
     "echanges_dui": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
@@ -183,6 +192,15 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "modifier_jalons": (frozenset({F.CHEF_PROJET}), "organisme"),
 }
 ACTIONS = frozenset(REGLES)
+# Actions that show NIR/INS (usagers' records, INSi batches) or documents: only in a session strongly
+# authenticated, by Pro Santé Connect or by password + second factor (`comptes.authentification`). The screens of
+# these actions refuse other sessions (`comptes.middleware.ESPACES_SENSIBLES`), and `capacites` leaves them out.
+AUTHENTIFICATION_FORTE = frozenset({"dossiers_usagers", "lots_ins"})
+
+
+def authentification_forte(user) -> bool:
+    """Whether this user's current session is strongly authenticated (False outside a request)."""
+    return bool(getattr(user, "authentification_forte", False))
 
 
 def _portee_ok(h: Habilitation, portee: str) -> bool:
@@ -200,8 +218,9 @@ def capacites(user, objet=None) -> frozenset[str]:
     answer to "may she?" for views, menu and templates; REGLES says which function, held where."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
+    reservees = frozenset() if authentification_forte(user) else AUTHENTIFICATION_FORTE
     if user.is_superuser:
-        return ACTIONS
+        return ACTIONS - reservees
     habs = _current(user)
     if isinstance(objet, OrganismeGestionnaire):  # her ESMS inside this OG count for ESMS-level actions
         habs = habs.filter(Q(organisme=objet) | Q(grappe__membres=objet) | Q(etablissement__organisme=objet))
@@ -216,12 +235,25 @@ def capacites(user, objet=None) -> frozenset[str]:
             if portee == "esms" or _portee_ok(h, portee):
                 out.add(action)
                 break
-    return frozenset(out)
+    return frozenset(out) - reservees
 
 
 def exiger(user, action: str, objet=None) -> None:
+    if action in AUTHENTIFICATION_FORTE and not authentification_forte(user) and action in capacites(
+            _forte(user), objet):
+        raise PermissionDenied(_("Cette action montre des identités (NIR, INS) ou des documents : connectez-vous "
+                                 "avec Pro Santé Connect ou avec votre second facteur."))
     if action not in capacites(user, objet):
         raise PermissionDenied(_("Votre fonction ne permet pas cette action sur ce périmètre."))
+
+
+def _forte(user):
+    """The same person as if strongly authenticated, to tell "needs strong authentication" from "not allowed"."""
+    import copy
+
+    autre = copy.copy(user)
+    autre.authentification_forte = True
+    return autre
 
 
 def fonctions_de(action: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Account management by an OG's représentant légal: create people, give and end habilitations, within her OG."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -98,19 +99,101 @@ def habiliter(auteur, user: Utilisateur, fonction: str, *, organisme: OrganismeG
     if etablissement is not None and etablissement.organisme_id != organisme.pk:
         raise PermissionDenied(_("Cet établissement n'appartient pas à l'organisme."))
     perimetre = {"etablissement": etablissement} if etablissement else {"organisme": organisme}
-    hab = Habilitation.objects.create(utilisateur=user, fonction=fonction, date_debut=date.today(), **perimetre)
+    hab = Habilitation.objects.create(utilisateur=user, fonction=fonction, date_debut=timezone.localdate(),
+                                      **perimetre)
     tracer(Action.CREATION, objet=hab, utilisateur=auteur)
     return hab
 
 
+def organisme_de(hab: Habilitation) -> OrganismeGestionnaire | None:
+    """The OG whose accounts manager may end this habilitation (none for a function on a grappe)."""
+    return hab.organisme or (hab.etablissement.organisme if hab.etablissement_id else None)
+
+
+def est_dernier_representant(hab: Habilitation) -> bool:
+    """Rule: an OG always keeps a représentant légal on the OG itself, else nobody could manage its accounts.
+    True when `hab` is the only open one (today, Europe/Paris) held by an active account."""
+    if hab.fonction != Fonction.REPRESENTANT_LEGAL or not hab.organisme_id:
+        return False
+    autres = (Habilitation.objects.en_cours().filter(fonction=Fonction.REPRESENTANT_LEGAL, organisme_id=hab.organisme_id,
+                                                     utilisateur__is_active=True)
+              .exclude(pk=hab.pk).exclude(utilisateur_id=hab.utilisateur_id))
+    return not autres.exists()
+
+
+def _exiger_gestion(auteur, organisme: OrganismeGestionnaire | None) -> None:
+    if organisme is None or not organismes_administres(auteur).filter(pk=organisme.pk).exists():
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme (ou l'administrateur de l'installation) "
+                                 "peut gérer ce compte."))
+
+
 @transaction.atomic
 def cloturer(auteur, hab: Habilitation) -> None:
-    """End a habilitation now: its last day was yesterday (kept for history, never deleted)."""
-    organisme = hab.organisme or (hab.etablissement.organisme if hab.etablissement else None)
-    if organisme is None or not organismes_administres(auteur).filter(pk=organisme.pk).exists():
-        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut clore cette fonction."))
-    hab.date_fin = date.today() - timedelta(days=1)
+    """End a habilitation now: its last day was yesterday (Europe/Paris), so it no longer counts from today on
+    (kept for history, never deleted). The last représentant légal of an OG cannot be ended."""
+    _exiger_gestion(auteur, organisme_de(hab))
+    hab = Habilitation.objects.select_for_update().get(pk=hab.pk)
+    if not hab.en_cours_aujourdhui:
+        raise ValidationError(_("Cette fonction est déjà close."))
+    if est_dernier_representant(hab):
+        raise ValidationError(_("Impossible de clore la fonction de %(personne)s : c'est le dernier représentant "
+                                "légal de %(og)s. Attribuez d'abord cette fonction à une autre personne.")
+                              % {"personne": hab.utilisateur, "og": hab.organisme.raison_sociale})
+    _clore(auteur, hab)
+
+
+def _clore(auteur, hab: Habilitation) -> None:
+    hab.date_fin = timezone.localdate() - timedelta(days=1)
     if hab.date_debut and hab.date_debut > hab.date_fin:
         hab.date_debut = hab.date_fin
     hab.save(update_fields=["date_debut", "date_fin"])
     tracer(Action.MODIFICATION, objet=hab, utilisateur=auteur, details={"date_fin": hab.date_fin.isoformat()})
+
+
+def refus_connexion(user) -> str | None:
+    """Why this account may not sign in, or None. The one check every way in uses (password form, and any
+    other sign-in such as Pro Santé Connect): a deactivated account, or one holding no function today."""
+    if not user.is_active:
+        return _("Ce compte est désactivé. Adressez-vous au représentant légal de votre organisme.")
+    if not user.is_superuser and not Habilitation.objects.filter(utilisateur=user).en_cours().exists():
+        return _("Ce compte n'a aucune fonction en cours : il ne peut plus se connecter. Adressez-vous au "
+                 "représentant légal de votre organisme pour qu'il vous attribue une fonction.")
+    return None
+
+
+@transaction.atomic
+def desactiver(auteur, organisme: OrganismeGestionnaire, user: Utilisateur) -> None:
+    """Deactivate an account (a departure): it can no longer sign in, its open sessions stop, and its functions in
+    this OG are closed. Refused for the author herself, for the OG's last représentant légal, and for an account
+    that still holds functions in another OG (close them here instead)."""
+    _exiger_gestion(auteur, organisme)
+    if user.pk == auteur.pk:
+        raise ValidationError(_("Vous ne pouvez pas désactiver votre propre compte."))
+    ouvertes = list(Habilitation.objects.select_for_update().filter(utilisateur=user).en_cours()
+                    .select_related("organisme", "etablissement__organisme", "grappe"))
+    ailleurs = [h for h in ouvertes if organisme_de(h) is None or organisme_de(h).pk != organisme.pk]
+    if ailleurs and not auteur.is_superuser:
+        raise ValidationError(_("%(personne)s a aussi des fonctions hors de %(og)s (%(fonctions)s) : clôturez ses "
+                                "fonctions ici, le compte reste utilisé ailleurs.")
+                              % {"personne": user, "og": organisme.raison_sociale,
+                                 "fonctions": ", ".join(str(h.perimetre) for h in ailleurs)})
+    for h in ouvertes:
+        if est_dernier_representant(h):
+            raise ValidationError(_("Impossible de désactiver %(personne)s : c'est le dernier représentant légal de "
+                                    "%(og)s. Attribuez d'abord cette fonction à une autre personne.")
+                                  % {"personne": user, "og": h.organisme.raison_sociale})
+    for h in ouvertes:
+        _clore(auteur, h)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    tracer(Action.MODIFICATION, objet=user, utilisateur=auteur, organisme=organisme,
+           details={"compte": "désactivé", "fonctions_closes": len(ouvertes)})
+
+
+@transaction.atomic
+def reactiver(auteur, organisme: OrganismeGestionnaire, user: Utilisateur) -> None:
+    """Give a deactivated account back its sign-in; it still needs a function (given separately) to sign in."""
+    _exiger_gestion(auteur, organisme)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    tracer(Action.MODIFICATION, objet=user, utilisateur=auteur, organisme=organisme, details={"compte": "réactivé"})

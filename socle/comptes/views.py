@@ -1,13 +1,16 @@
+import time
+
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,10 +18,15 @@ from socle.audit.models import Action
 from socle.audit.services import tracer, tracer_lecture_liste
 from socle.organisations.models import Grappe
 
-from . import services
-from .demo import DEMO_PASSWORD, comptes_demo
-from .forms import CompteForm, HabilitationForm
-from .models import Habilitation
+from . import authentification as authn
+from . import second_facteur, services
+from .demo import DEMO_PASSWORD, code_totp_demo, comptes_demo
+from .forms import CompteForm, ConnexionForm, HabilitationForm
+from .models import Habilitation, Utilisateur
+
+# Functions called at sign-out, before the session ends, that may give the address of an identity provider's own
+# sign-out (Pro Santé Connect's RP-initiated logout, registered by the web layer): `f(request) -> str | None`.
+SORTIES_EXTERNES: list = []
 
 
 def _organisme(request: HttpRequest, finess: str | None):
@@ -76,15 +84,61 @@ def ajouter_habilitation(request: HttpRequest, finess: str, user_id: int) -> Htt
 
 
 @login_required
-@require_POST
 def cloturer_habilitation(request: HttpRequest, pk: int) -> HttpResponse:
-    hab = get_object_or_404(Habilitation, pk=pk)
-    services.cloturer(request.user, hab)
-    messages.success(request, _("Fonction « %(fonction)s » close pour %(personne)s.")
-                     % {"fonction": hab.get_fonction_display(), "personne": hab.utilisateur})
-    og = hab.organisme or hab.etablissement.organisme
-    return redirect("comptes:equipe_og", finess=og.finess)
+    """GET: asks for confirmation (what closing does, and for whom); POST: closes."""
+    hab = get_object_or_404(Habilitation.objects.select_related("utilisateur", "organisme", "etablissement__organisme",
+                                                                "grappe"), pk=pk)
+    og = services.organisme_de(hab)
+    if og is None or not services.organismes_administres(request.user).filter(pk=og.pk).exists():
+        raise PermissionDenied(_("Seul le représentant légal de l'organisme peut clore cette fonction."))
+    if request.method == "POST":
+        try:
+            services.cloturer(request.user, hab)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Fonction « %(fonction)s » close pour %(personne)s.")
+                             % {"fonction": hab.get_fonction_display(), "personne": hab.utilisateur})
+        return redirect("comptes:equipe_og", finess=og.finess)
+    return render(request, "comptes/clore.html", {
+        "og": og, "hab": hab, "dernier": services.est_dernier_representant(hab),
+        "derniere_fonction": not Habilitation.objects.filter(utilisateur=hab.utilisateur).en_cours()
+        .exclude(pk=hab.pk).exists()})
 
+
+@login_required
+def desactiver_compte(request: HttpRequest, finess: str, user_id: int) -> HttpResponse:
+    """GET: confirmation page; POST: deactivates (or, with `reactiver`, gives the sign-in back)."""
+    og, _administres = _organisme(request, finess)
+    personne = get_object_or_404(services.personnes_de(og), pk=user_id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("reactiver"):
+                services.reactiver(request.user, og, personne)
+                messages.success(request, _("Compte de %(personne)s réactivé : attribuez-lui une fonction pour "
+                                            "qu'elle puisse se connecter.") % {"personne": personne})
+            else:
+                services.desactiver(request.user, og, personne)
+                messages.success(request, _("Compte de %(personne)s désactivé : ses fonctions sont closes et elle ne "
+                                            "peut plus se connecter.") % {"personne": personne})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("comptes:equipe_og", finess=og.finess)
+    return render(request, "comptes/desactiver.html", {"og": og, "personne": personne})
+
+
+class MotDePasseView(auth_views.PasswordChangeView):
+    """The signed-in person changes her password (old one asked, Django's validators); traced, session kept."""
+
+    template_name = "comptes/mot_de_passe.html"
+    success_url = reverse_lazy("web:accueil")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tracer(Action.MODIFICATION, objet=form.user, utilisateur=form.user, request=self.request,
+               details={"mot_de_passe": "changé par la personne"})
+        messages.success(self.request, _("Mot de passe changé."))
+        return response
 
 
 @login_required
@@ -127,13 +181,126 @@ class ActivationView(auth_views.PasswordResetConfirmView):
 
 
 class ConnexionView(auth_views.LoginView):
-    """Sign-in page; in demo mode (`socle demo`) it also lists the demo grappe and the persona accounts."""
+    """Sign-in page; in demo mode (`socle demo`) it also lists the demo grappe and the persona accounts. A password
+    alone opens the session when the account has no second factor (its rights then exclude NIR/INS and
+    documents); otherwise the second factor is asked before the session opens."""
 
     template_name = "comptes/login.html"
+    form_class = ConnexionForm
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if second_facteur.a_second_facteur(user):
+            self.request.session[authn.CLE_EN_ATTENTE] = {
+                "id": user.pk, "backend": user.backend, "t": int(time.time()), "next": self.get_redirect_url()}
+            return redirect("comptes:second_facteur")
+        self.request.socle_moyen_connexion = "mot_de_passe"
+        response = super().form_valid(form)
+        authn.marquer(self.request, "mot_de_passe")
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["psc_actif"] = bool(getattr(settings, "SOCLE_PSC_ENVIRONNEMENT", ""))
+        context["inactivite"] = "inactivite" in self.request.GET
+        context["psc_terminee"] = "psc_terminee" in self.request.GET
         if getattr(settings, "SOCLE_DEMO", False):
-            context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD,
+            context["demo"] = {"grappes": Grappe.objects.order_by("nom"), "password": DEMO_PASSWORD, "totp": code_totp_demo(),
                                "comptes": comptes_demo()}
         return context
+
+
+class DeconnexionView(auth_views.LogoutView):
+    """Sign-out; after a Pro Santé Connect sign-in, also ends the PSC session (RP-initiated logout): the page
+    sends the browser on to PSC (a navigation, allowed by the CSP's form-action)."""
+
+    def post(self, request, *args, **kwargs):
+        externes = [url for f in SORTIES_EXTERNES if (url := f(request))]
+        response = super().post(request, *args, **kwargs)
+        if externes:
+            return render(request, "comptes/deconnexion_externe.html", {"url": externes[0]})
+        return response
+
+
+MINUTES_SECOND_FACTEUR = 5  # a checked password waits this long for its second factor
+
+
+@login_not_required
+def second_facteur_view(request: HttpRequest) -> HttpResponse:
+    """Second step of a password sign-in: a code of the TOTP application or a recovery code."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    attente = request.session.get(authn.CLE_EN_ATTENTE)
+    if not attente or time.time() - attente["t"] > MINUTES_SECOND_FACTEUR * 60:
+        request.session.pop(authn.CLE_EN_ATTENTE, None)
+        messages.error(request, _("Recommencez la connexion : le second facteur doit suivre le mot de passe."))
+        return redirect("comptes:login")
+    user = get_object_or_404(Utilisateur, pk=attente["id"], is_active=True)
+    if AxesProxyHandler.is_locked(request, credentials={"username": user.username}):
+        request.session.pop(authn.CLE_EN_ATTENTE, None)
+        return reponse_blocage(request)
+    erreur = ""
+    if request.method == "POST":
+        facteur = second_facteur.verifier(request, user, request.POST.get("code", ""))
+        if facteur:
+            request.session.pop(authn.CLE_EN_ATTENTE, None)
+            request.socle_moyen_connexion = "totp"
+            auth.login(request, user, backend=attente["backend"])
+            authn.marquer(request, "totp")
+            suite = attente.get("next") or ""
+            if not url_has_allowed_host_and_scheme(suite, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                suite = resolve_url(settings.LOGIN_REDIRECT_URL)
+            return redirect(suite)
+        if AxesProxyHandler.is_locked(request, credentials={"username": user.username}):
+            request.session.pop(authn.CLE_EN_ATTENTE, None)
+            return reponse_blocage(request)
+        erreur = _("Code incorrect ou déjà utilisé.")
+    return render(request, "comptes/second_facteur.html", {
+        "erreur": erreur, "identifiant": user.username,
+        "code_demo": code_totp_demo() if getattr(settings, "SOCLE_DEMO", False) else ""})
+
+
+@login_required
+def activer_second_facteur(request: HttpRequest) -> HttpResponse:
+    """Enrolment: scan the QR code with an authenticator application, type its first code; the recovery codes
+    are then shown once. Re-enrolling (new phone) needs a session already strongly authenticated."""
+    deja = second_facteur.a_second_facteur(request.user)
+    if deja and not getattr(request.user, "authentification_forte", False):
+        raise PermissionDenied(_("Votre compte a déjà un second facteur : connectez-vous avec lui pour le changer, "
+                                 "ou demandez au représentant légal de le réinitialiser."))
+    device = second_facteur.totp_en_cours(request.user)
+    erreur = ""
+    if request.method == "POST":
+        codes = second_facteur.confirmer_totp(request.user, request.POST.get("code", ""))
+        if codes is not None:
+            authn.marquer(request, "totp", request.session.get(authn.CLE_ETABLISSEMENT))
+            return render(request, "comptes/codes_secours.html", {"codes": codes, "nouveau": True})
+        erreur = _("Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché.")
+    return render(request, "comptes/activer_second_facteur.html", {
+        "qr": second_facteur.qr_svg(device), "secret": second_facteur.secret_base32(device), "erreur": erreur,
+        "deja": deja})
+
+
+@login_required
+@require_POST
+def codes_secours(request: HttpRequest) -> HttpResponse:
+    """New recovery codes (the previous ones stop working), for a session strongly authenticated."""
+    if not second_facteur.a_second_facteur(request.user):
+        messages.info(request, _("Activez d'abord votre second facteur : les codes de secours viennent avec lui."))
+        return redirect("comptes:activer_second_facteur")
+    if not getattr(request.user, "authentification_forte", False):
+        raise PermissionDenied(_("Connectez-vous avec votre second facteur pour obtenir de nouveaux codes."))
+    return render(request, "comptes/codes_secours.html",
+                  {"codes": second_facteur.nouveaux_codes_secours(request.user), "nouveau": False})
+
+
+@login_required
+@require_POST
+def reinitialiser_second_facteur(request: HttpRequest, finess: str, user_id: int) -> HttpResponse:
+    og, _administres = _organisme(request, finess)
+    personne = get_object_or_404(services.personnes_de(og), pk=user_id)
+    second_facteur.reinitialiser(request.user, personne, og)
+    messages.success(request, _("Second facteur de %(personne)s réinitialisé : la personne en activera un nouveau "
+                                "à sa prochaine connexion.") % {"personne": personne})
+    return redirect(reverse("comptes:equipe_og", args=[og.finess]))

@@ -1,6 +1,6 @@
-"""Connectors to the national services (INSi now; DMP, MSSanté, Pro Santé Connect next).
+"""Connectors to the national services (INSi and Pro Santé Connect now; DMP, MSSanté next).
 
-One sub-package per service (`insi/`, later `dmp/`, `mssante/`, `psc/`), each with the same four parts:
+One sub-package per service (`insi/`, `psc/`, later `dmp/`, `mssante/`), each with the same four parts:
 an interface (`interface.py`: data types, errors, the client protocol), a real client written to the
 published specification (`client.py`), a local stand-in speaking the same protocol (`standin.py`) and a
 typed configuration object (`configuration.py`, a dataclass read from the settings). What they share lives in

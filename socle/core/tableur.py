@@ -50,3 +50,53 @@ def ajouter_ligne_xlsx(feuille, valeurs: Iterable[Any]) -> None:
     for cellule in feuille[feuille.max_row]:
         if isinstance(cellule.value, str):
             cellule.data_type = "s"
+
+
+def fichier_csv(entetes: Iterable[Any], lignes: Iterable[Iterable[Any]]) -> bytes:
+    """A whole CSV for a person's spreadsheet (`;`, UTF-8 with BOM so Excel reads the accents), cells neutralised."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    ecrire_ligne_csv(w, entetes)
+    for ligne in lignes:
+        ecrire_ligne_csv(w, ligne)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def fichier_xlsx(titre: str, entetes: Iterable[Any], lignes: Iterable[Iterable[Any]]) -> bytes:
+    """A one-sheet XLSX (header row in bold, frozen), every text cell neutralised and typed as text."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = titre[:31]
+    ajouter_ligne_xlsx(ws, entetes)
+    for cellule in ws[1]:
+        cellule.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for ligne in lignes:
+        ajouter_ligne_xlsx(ws, ligne)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def reponse_tableur(nom: str, format_: str, entetes: Iterable[Any], lignes: Iterable[Iterable[Any]]):
+    """An HTTP download of a table as CSV or XLSX (`format_`), every cell neutralised; `nom` without extension."""
+    from django.http import HttpResponse
+
+    entetes = list(entetes)
+    contenu = fichier_xlsx(nom, entetes, lignes) if format_ == "xlsx" else fichier_csv(entetes, lignes)
+    format_ = "xlsx" if format_ == "xlsx" else "csv"
+    reponse = HttpResponse(contenu, content_type=FORMATS[format_])
+    reponse["Content-Disposition"] = f'attachment; filename="{nom}.{format_}"'
+    return reponse

@@ -128,6 +128,7 @@ def peupler(ctx) -> None:
         s.professionnel = pros[idx]
     SituationExercice.objects.bulk_create([s for _, s in situations], batch_size=500)
     _gestionnaire_parti(ctx)
+    _infirmiere_psc(ctx)
     ctx.notes.append(f"Personnel : {len(pros)} professionnels fictifs, dont {n_rpps} déjà au RPPS "
                      "(tableau RPPS+ : compte « rh »).")
 
@@ -143,3 +144,24 @@ def _gestionnaire_parti(ctx) -> None:
     et = next(e for e in ctx.etablissements if e.organisme_id == ctx.organismes[1].pk)
     Habilitation.objects.create(utilisateur=user, fonction=Fonction.GESTIONNAIRE_RPPS, etablissement=et,
                                 date_debut=date(2024, 1, 1), date_fin=date(2025, 12, 31))
+
+
+def _infirmiere_psc(ctx) -> None:
+    """A nurse registered in the RPPS who works in two EHPAD of the first OG: she signs in with Pro Santé Connect
+    (the demo's stand-in) and picks her EHPAD for the session."""
+    og = ctx.organismes[0]
+    ehpad = [e for e in ctx.etablissements if e.organisme_id == og.pk and e.categorie_code == "500"][:2]
+    if len(ehpad) < 2:
+        ehpad = [e for e in ctx.etablissements if e.organisme_id == og.pk][:2]
+    naissance = date(1988, 6, 14)
+    pro = Professionnel.objects.create(
+        organisme=og, civilite="MME", nom_naissance="INFIRMIERE-PSC-DEMO", prenoms=["Claire"], prenom_usuel="Claire",
+        sexe="F", date_naissance=naissance, commune_naissance="69381", email="claire.infirmiere@demo.invalid",
+        mobile="0612345678", rpps=rpps_fictif(990001), rpps_enregistre_le=timezone.make_aware(datetime(2025, 3, 3)),
+        ecps_activee_le=date(2025, 3, 10), cle=cle_identite("INFIRMIERE-PSC-DEMO", "Claire", naissance, "F"))
+    for et in ehpad:
+        SituationExercice.objects.create(professionnel=pro, etablissement=et, metier="Infirmière", profession="60",
+                                         nom_exercice="INFIRMIERE-PSC-DEMO", prenom_exercice="Claire",
+                                         date_prise_fonction=date(2024, 1, 1))
+    ctx.notes.append(f"Pro Santé Connect (bouchon local) : « Se connecter avec Pro Santé Connect », identité "
+                     f"« Claire INFIRMIERE-PSC-DEMO » (8{pro.rpps}), infirmière dans {len(ehpad)} EHPAD.")

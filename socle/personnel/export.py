@@ -214,10 +214,10 @@ class ResultatExport:
     def erreurs_csv(self) -> bytes:
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-        w.writerow(["finess_et", "nom_naissance", "prenoms", "date_naissance", "motif"])
+        w.writerow(["finess_et", "personne", "nom_naissance", "prenoms", "date_naissance", "motif"])
         for e in self.exclus:  # read by a person in a spreadsheet: every text cell neutralised
-            p = e.professionnel
-            ecrire_ligne_csv(w, [e.finess, p.nom_naissance, ",".join(p.prenoms),
+            p = e.professionnel  # "personne": the name form of the screens (birth name, used name in brackets)
+            ecrire_ligne_csv(w, [e.finess, p.nom_complet, p.nom_naissance, ",".join(p.prenoms),
                                  p.date_naissance.strftime("%d/%m/%Y") if p.date_naissance else "", e.motif])
         return buf.getvalue().encode("utf-8-sig")
 

@@ -123,7 +123,9 @@ class LigneRH:
 
     @property
     def libelle(self) -> str:
-        return f"{self.nom_naissance} {self.prenoms[0] if self.prenoms else ''}".strip()
+        """The person as every screen names her (`rules.nom_affiche`)."""
+        return rules.nom_affiche(self.nom_naissance, self.nom_usage,
+                                 self.prenom_usuel or (self.prenoms[0] if self.prenoms else ""))
 
 
 @dataclass
@@ -132,6 +134,7 @@ class Analyse:
     problemes: list[Probleme]
     entetes: list[str]
     mapping: dict[str, str]
+    prevus: dict[str, int] = field(default_factory=dict)  # people by status after the commit (rules.statut)
 
     @property
     def bloquants(self) -> list[Probleme]:
@@ -151,7 +154,11 @@ class Analyse:
             compte[p.gravite] = compte.get(p.gravite, 0) + 1
         return {"lignes": len(self.lignes), "bloquants": len(self.bloquants), "a_completer": len(self.a_completer),
                 "problemes": [p.as_dict() for p in self.problemes[:plafond]], "nb_problemes": len(self.problemes),
-                "problemes_par_champ": par_champ, "mapping": self.mapping}
+                "problemes_par_champ": par_champ, "mapping": self.mapping,
+                "personnes": sum(self.prevus.values()), "lignes_bloquees": sum(lg.bloquee for lg in self.lignes),
+                "prevus": {"a_enregistrer": self.prevus.get(rules.A_ENREGISTRER, 0),
+                           "deja_rpps": self.prevus.get(rules.DEJA_RPPS, 0),
+                           "non_concerne": self.prevus.get(rules.NON_CONCERNE, 0)}}
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -505,9 +512,6 @@ def analyser(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire,
         if ligne.genre_activite and ligne.genre_activite not in GENRES:
             err("genre_activite", f"genre d'activité « {ligne.genre_activite} » inconnu (GENR01, GENR08 à GENR13, "
                                   "GENR99)")
-        if ligne.metier and ctx.metier(ligne.metier) is None and not ligne.role:
-            err("metier", f"métier « {ligne.metier} » absent de la table métier → rôle : rôle à choisir",
-                A_COMPLETER)
         ligne.rpps = _str(cell("rpps"))
         if ligne.rpps:
             m = rpps_error(ligne.rpps)
@@ -519,8 +523,33 @@ def analyser(contenu: bytes, nom_fichier: str, organisme: OrganismeGestionnaire,
         problemes.extend(pb)
         lignes.append(ligne)
     problemes.extend(_doublons(lignes))
+    prevus = _statuts_prevus(lignes, organisme, ctx, problemes)
     problemes.sort(key=lambda p: (p.ligne, COLONNES_GABARIT.index(p.champ) if p.champ in COLONNES_GABARIT else 99))
-    return Analyse(lignes, problemes, entetes, mapping)
+    return Analyse(lignes, problemes, entetes, mapping, prevus)
+
+
+def _statuts_prevus(lignes: list[LigneRH], organisme: OrganismeGestionnaire, ctx, problemes: list[Probleme]
+                    ) -> dict[str, int]:
+    """What the commit will make of each person (counted once, whatever her number of rows and ESMS), through the
+    same rules as the registry (`rules.statut_prevu`); a job title absent from the table asks for a rôle only when
+    the person will be "à enregistrer"."""
+    existants = {p.cle: p for p in Professionnel.objects.filter(organisme=organisme).only(
+        "cle", "rpps", "acces_dui", "mssante", "consulte_dmp")}
+    par_personne: dict[str, list[LigneRH]] = {}
+    for lg in lignes:
+        if not lg.bloquee:
+            par_personne.setdefault(lg.cle, []).append(lg)
+    prevus = {rules.A_ENREGISTRER: 0, rules.DEJA_RPPS: 0, rules.NON_CONCERNE: 0}
+    for cle, lgs in par_personne.items():
+        situations = [rules.situation_prevue(lg.metier, lg.role, lg.genre_activite, lg.date_fin, ctx) for lg in lgs]
+        prevu = rules.statut_prevu(situations, ctx, rpps=next((lg.rpps for lg in lgs if lg.rpps), ""),
+                                   existant=existants.get(cle))
+        prevus[prevu.code] += 1
+        for lg in lgs:
+            message = rules.probleme_metier(lg.metier, lg.role, prevu, ctx)
+            if message:
+                problemes.append(Probleme(lg.numero, "metier", message, A_COMPLETER, lg.libelle))
+    return prevus
 
 
 def _doublons(lignes: list[LigneRH]) -> list[Probleme]:
@@ -684,8 +713,9 @@ def _situation(pro, et, lg: LigneRH, ctx, situations) -> tuple[SituationExercice
     return s, ("modifie" if tuple(getattr(s, c) for c in SITUATION) != avant else "")
 
 
-def gabarit_csv() -> str:
-    """Socle's template: header line and one fictitious example row."""
+def gabarit_csv(finess_et: str = "690900014") -> str:
+    """Socle's template: header line and one fictitious example row, on `finess_et` (the screen gives one of the
+    user's own ESMS, so the example row passes the dry run of her organisation)."""
     exemple = ["EXEMPLE-DÉMO", "", "Camille,Marie", "Camille", "F", "14/03/1985", "69381", "", "camille.exemple@demo.invalid",
-               "0612345678", "690900014", "Accompagnant éducatif et social", "", "", "01/09/2020", "", ""]
+               "0612345678", finess_et, "Accompagnant éducatif et social", "", "", "01/09/2020", "", ""]
     return ";".join(COLONNES_GABARIT) + "\n" + ";".join(exemple) + "\n"

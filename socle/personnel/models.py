@@ -89,6 +89,11 @@ class Professionnel(models.Model):
     acces_dui = models.BooleanField(_("accède aux données de santé du DUI"), null=True, blank=True,
                                     help_text=_("vide : déduit du genre d'activité selon les règles de l'organisme"))
     cle = models.CharField(_("clé d'identité"), max_length=300, editable=False)
+    # Her Socle account, linked at her first Pro Santé Connect sign-in (one person may be staff of several OG:
+    # each record points to the same account).
+    compte = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("compte Socle"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="professionnels")
+    psc_derniere_connexion = models.DateTimeField(_("dernière connexion avec e-CPS"), null=True, blank=True)
     cree_le = models.DateTimeField(auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)
 
@@ -112,6 +117,13 @@ class Professionnel(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("personnel:fiche", args=[self.pk])
+
+    @property
+    def nom_complet(self) -> str:
+        """Birth name, used name in brackets, first name: the form of every screen and of erreurs.csv."""
+        from .rules import nom_affiche
+
+        return nom_affiche(self.nom_naissance, self.nom_usage, self.prenom_affiche)
 
     @property
     def prenom_affiche(self) -> str:
@@ -313,15 +325,18 @@ class ImportPersonnel(AvecCycle):
         EN_COURS = "en_cours", _("Import en cours")
         IMPORTE = "importe", _("Importé")
         ECHEC = "echec", _("Refusé")
+        A_CORRIGER = "a_corriger", _("Erreurs bloquantes : rien n'est enregistré")
 
-    # Columns mapped → dry run (running, then analysed) → commit (running, then imported); a commit refused for
-    # blocking errors goes back to "analysé" with the reason. The screen and `socle import-staff` go the same way.
+    # Columns mapped → dry run (running, then analysed) → commit (running, then imported); a file with blocking
+    # errors ends "à corriger" (dry run or commit: nothing written, the file is to fix and upload again). The
+    # screen and `socle import-staff` go the same way.
     CYCLE = cycle({Statut.A_ASSOCIER: [Statut.EN_ANALYSE, Statut.ECHEC],
-                   Statut.EN_ANALYSE: [Statut.ANALYSE, Statut.ECHEC],
+                   Statut.EN_ANALYSE: [Statut.ANALYSE, Statut.A_CORRIGER, Statut.ECHEC],
                    Statut.ANALYSE: [Statut.EN_ANALYSE, Statut.EN_COURS, Statut.ECHEC],
-                   Statut.EN_COURS: [Statut.IMPORTE, Statut.ANALYSE, Statut.ECHEC],
-                   Statut.IMPORTE: [], Statut.ECHEC: []},
-                  en_cours=[Statut.EN_ANALYSE, Statut.EN_COURS], finaux=[Statut.IMPORTE, Statut.ECHEC],
+                   Statut.EN_COURS: [Statut.IMPORTE, Statut.A_CORRIGER, Statut.ANALYSE, Statut.ECHEC],
+                   Statut.IMPORTE: [], Statut.ECHEC: [], Statut.A_CORRIGER: []},
+                  en_cours=[Statut.EN_ANALYSE, Statut.EN_COURS],
+                  finaux=[Statut.IMPORTE, Statut.ECHEC, Statut.A_CORRIGER],
                   fin="termine_le", battement="battement", libelles=dict(Statut.choices))
 
     organisme = models.ForeignKey(OrganismeGestionnaire, on_delete=models.CASCADE, related_name="imports_personnel")

@@ -35,6 +35,15 @@ _COMMUNE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _PAYS_RE = re.compile(r"^99\d{3}$")
 
 
+def nom_affiche(nom_naissance: str, nom_usage: str = "", prenom: str = "") -> str:
+    """The one name form of a professional on every screen and file a person reads (dry run, lists, erreurs.csv):
+    birth name, the used name in brackets when it differs, then the first name: « MARTIN (DURAND) Camille »."""
+    nom = nom_naissance or ""
+    if nom_usage and nom_usage != nom_naissance:
+        nom = f"{nom} ({nom_usage})" if nom else f"({nom_usage})"
+    return f"{nom} {prenom or ''}".strip()
+
+
 # --- field checks -------------------------------------------------------------------------------------------
 
 def normaliser_mobile(valeur: str) -> str:
@@ -228,6 +237,7 @@ class Contexte:
     regles: RegleEnregistrement
     metiers: dict[str, MetierRole] = field(default_factory=dict)
     _deja_rpps: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _statuts: dict[tuple, "Statut"] = field(default_factory=dict, repr=False)
 
     def metier(self, titre: str) -> MetierRole | None:
         return self.metiers.get(normaliser_metier(titre)) if titre else None
@@ -291,9 +301,21 @@ class Statut:
 
 
 def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
-    """À enregistrer / non concerné / déjà au RPPS, with the reason, from the OG's rules."""
+    """À enregistrer / non concerné / déjà au RPPS, with the reason, from the OG's rules. Without an RPPS number
+    the answer depends only on what the key below holds: a board of thousands of people with a few dozen job
+    titles computes each case once."""
     if pro.rpps:
         return Statut(DEJA_RPPS, f"numéro RPPS {pro.rpps} connu")
+    aujourd_hui = date.today()
+    cle = (pro.acces_dui, bool(pro.mssante), bool(pro.consulte_dmp),
+           tuple((s.metier, s.genre_activite, situation_active(s, aujourd_hui)) for s in situations))
+    connu = ctx._statuts.get(cle)
+    if connu is None:
+        connu = ctx._statuts[cle] = _statut(pro, situations, ctx)
+    return connu
+
+
+def _statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
     actives = [s for s in situations if situation_active(s)]
     for s in actives or situations:
         profession = ctx.profession_deja_rpps(s.metier)
@@ -335,3 +357,30 @@ def proposer(metier: str, ctx: Contexte) -> tuple[str, str]:
     if m is None or not m.concerne:
         return "", ""
     return m.role, m.genre_activite
+
+
+def statut_prevu(situations: list[SituationExercice], ctx: Contexte, *, rpps: str = "",
+                 existant: Professionnel | None = None) -> Statut:
+    """What the commit of an HR file will make of one person: `statut` on the rows of the file (one situation per
+    row, its rôle and genre proposed by the table as the commit does) and the flags already on her record. The dry
+    run and the commit thus say the same thing."""
+    pro = Professionnel(rpps=rpps or (existant.rpps if existant else ""),
+                        acces_dui=existant.acces_dui if existant else None,
+                        mssante=existant.mssante if existant else "",
+                        consulte_dmp=existant.consulte_dmp if existant else False)
+    return statut(pro, situations, ctx)
+
+
+def situation_prevue(metier: str, role: str, genre: str, date_fin: date | None, ctx: Contexte) -> SituationExercice:
+    """The situation the commit writes for a row (unsaved): the file's rôle and genre, else the table's."""
+    role_p, genre_p = proposer(metier, ctx)
+    return SituationExercice(metier=metier, role=role or role_p, genre_activite=genre or genre_p, date_fin=date_fin)
+
+
+def probleme_metier(metier: str, role: str, prevu: Statut, ctx: Contexte) -> str | None:
+    """The dry run's word on a job title absent from the table: a rôle is to choose only when the person will be
+    "à enregistrer"; someone already in the RPPS (Infirmier, Psychologue…) or not concerned needs none."""
+    if not metier or role or ctx.metier(metier) is not None or prevu.code != A_ENREGISTRER:
+        return None
+    return (f"métier « {metier} » absent de la table métier → rôle : rôle à choisir (la personne sera à enregistrer "
+            f"au RPPS : {prevu.motif})")

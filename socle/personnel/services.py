@@ -87,6 +87,11 @@ class SyntheseEsms:
         return sum(1 for lg in self.lignes if lg.professionnel.ecps_activee_le)
 
     @property
+    def signe_ecps(self) -> int:
+        """Professionals who have signed in to Socle with their e-CPS (Pro Santé Connect) at least once."""
+        return sum(1 for lg in self.lignes if lg.professionnel.psc_derniere_connexion)
+
+    @property
     def pourcentage(self) -> int:
         concernes = self.enregistres + self.a_rechercher + self.a_enregistrer + self.erreurs
         return round(100 * self.enregistres / concernes) if concernes else 100
@@ -145,7 +150,7 @@ def syntheses(etablissements, actifs_seulement: bool = True, leger: bool = False
 
 _CHAMPS_PRO = ("id", "organisme_id", "nom_naissance", "prenoms", "sexe", "date_naissance", "commune_naissance",
                "pays_naissance", "email", "mobile", "rpps", "acces_dui", "mssante", "consulte_dmp", "ecps_activee_le",
-               "identite_verifiee_le")
+               "identite_verifiee_le", "psc_derniere_connexion")
 _CHAMPS_SITUATION = ("id", "professionnel_id", "etablissement_id", "metier", "role", "genre_activite",
                      "date_prise_fonction", "date_fin")
 
@@ -487,6 +492,7 @@ class _Totaux:
     def __init__(self) -> None:
         self.etat: dict[int, str] = {}
         self.ecps: set[int] = set()
+        self.signe_ecps: set[int] = set()
 
     def ajouter(self, pro, e: str) -> None:
         pk = pro.pk
@@ -494,10 +500,13 @@ class _Totaux:
             self.etat[pk] = e
         if pro.ecps_activee_le:
             self.ecps.add(pk)
+        if pro.psc_derniere_connexion:
+            self.signe_ecps.add(pk)
 
     def resultat(self) -> dict:
         valeurs = list(self.etat.values())
-        return {**{k: valeurs.count(k) for k in _PRIORITE}, "ecps": len(self.ecps), "personnes": len(self.etat)}
+        return {**{k: valeurs.count(k) for k in _PRIORITE}, "ecps": len(self.ecps), "signe_ecps": len(self.signe_ecps),
+                "personnes": len(self.etat)}
 
 
 def totaux_personnes(synths: list[SyntheseEsms]) -> dict:

@@ -40,9 +40,10 @@ def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> Im
             final = S.IMPORTE
         else:
             analyse = analyser(contenu, imp.nom_fichier, imp.organisme, mapping, format_date)
-            rapport, final = analyse.rapport(), S.ANALYSE
+            rapport = analyse.rapport()
+            final = S.A_CORRIGER if analyse.bloquants else S.ANALYSE
     except ImportRefuse as exc:
-        rapport, final = {**exc.analyse.rapport(), "refus": str(exc)}, S.ANALYSE
+        rapport, final = {**exc.analyse.rapport(), "refus": str(exc)}, S.A_CORRIGER
     except FichierIllisible as exc:
         rapport, final = {"fichier": str(exc)}, S.ECHEC
     except Exception as exc:  # noqa: BLE001 - any failure ends in a visible status, not a run stuck "en analyse"

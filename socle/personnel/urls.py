@@ -17,6 +17,7 @@ urlpatterns = [
     path("og/<str:finess>/import/", imports.import_upload, name="import_upload"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/colonnes/", imports.import_colonnes, name="import_colonnes"),
+    path("imports/<int:pk>/problemes.xlsx", imports.import_problemes_xlsx, name="import_problemes_xlsx"),
     path("imports/<int:pk>/valider/", imports.import_valider, name="import_valider"),
     path("og/<str:finess>/export/", rpps.export_page, name="export"),
     path("og/<str:finess>/export.zip", rpps.export_zip, name="export_zip"),

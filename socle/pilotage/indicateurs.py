@@ -22,8 +22,10 @@ def _pct(part: int, total: int) -> float:
 def _prerequis(lignes) -> dict:
     faites = total = bloquees = en_retard = 0
     for lg in lignes:
+        if lg.statut == rules.NON_APPLICABLE:  # "faites x/y" over the applicable steps only
+            continue
         total += 1
-        faites += lg.statut in rules.TERMINES
+        faites += lg.statut == rules.FAIT
         bloquees += bool(lg.bloquee) and lg.statut not in rules.TERMINES
         en_retard += bool(lg.en_retard)
     return {"faites": faites, "total": total, "bloquees": bloquees, "en_retard": en_retard,
@@ -51,7 +53,7 @@ def _rpps(t: dict) -> dict:
     concernes = t["personnes"] - t["non_concernes"]
     return {"enregistres": t["enregistres"], "concernes": concernes, "erreurs": t["erreurs"],
             "a_enregistrer": t["a_enregistrer"], "a_rechercher": t["a_rechercher"],
-            "taux_enregistres": _pct(t["enregistres"], concernes)}
+            "taux_enregistres": _pct(t["enregistres"], concernes), "signe_ecps": t["signe_ecps"]}
 
 
 def stats_rpps(etablissements: list[Etablissement], detail: bool = False) -> Figures:

@@ -42,7 +42,8 @@ def tableau(etablissements: QuerySet[Etablissement], detail: bool = True) -> dic
     for key, fn in INDICATEURS.items():
         ensemble[key], par_esms[key] = fn(ets, detail)
     lignes = [{"et": et, **{key: par_esms[key].get(et.pk) for key in INDICATEURS}} for et in ets] if detail else []
-    return {"global": ensemble, "connexions": connexions_par_profil(ets), "lignes": lignes,
+    return {"global": ensemble, "connexions": connexions_par_profil(ets), "moyens": connexions_par_moyen(ets),
+            "lignes": lignes,
             "nb_etablissements": len(ets)}
 
 
@@ -78,3 +79,58 @@ def connexions_par_profil(etablissements, jours: int = 30) -> list[dict]:
          "inscrits": c["inscrits"]}
         for f, c in counts.items() if c["inscrits"]
     ]
+
+
+# How a sign-in was made (the access log's `moyen`, written at sign-in): Pro Santé Connect, password + second
+# factor, password alone (rights without NIR/INS).
+MOYENS = {"psc": "Pro Santé Connect (e-CPS)", "totp": "Mot de passe + second facteur", "mot_de_passe": "Mot de passe seul"}
+
+
+def connexions_par_moyen(etablissements, jours: int = 30) -> list[dict]:
+    """Sign-ins of the perimeter's people over the last `jours` days by means: connexions and distinct people."""
+    depuis = timezone.now() - timedelta(days=jours)
+    personnes = set(personnes_du_perimetre(etablissements).values_list("utilisateur_id", flat=True))
+    compte: dict[str, dict] = {m: {"connexions": 0, "personnes": set()} for m in MOYENS}
+    for user_id, moyen in EvenementAudit.objects.filter(
+            action=Action.CONNEXION, horodatage__gte=depuis, utilisateur_id__in=list(personnes)
+    ).values_list("utilisateur_id", "details__moyen"):
+        c = compte[moyen if moyen in MOYENS else "mot_de_passe"]
+        c["connexions"] += 1
+        c["personnes"].add(user_id)
+    return [{"moyen": m, "libelle": MOYENS[m], "connexions": c["connexions"], "personnes": len(c["personnes"])}
+            for m, c in compte.items()]
+# Sortable columns of the per-ESMS table (?tri=cle or ?tri=-cle): key -> value of a line.
+TRIS = {
+    "esms": lambda lg: (lg["et"].nom or "").lower(),
+    "finess": lambda lg: lg["et"].finess,
+    "organisme": lambda lg: (lg["et"].organisme.raison_sociale or "").lower(),
+    "ins": lambda lg: (lg["identites"] or {}).get("taux_qualifiees", -1),
+    "rpps": lambda lg: (lg["rpps"] or {}).get("taux_enregistres", -1),
+    "prerequis": lambda lg: (lg["prerequis"] or {}).get("taux_faits", -1),
+}
+
+
+def trier(lignes: list[dict], tri: str) -> tuple[list[dict], str]:
+    """The lines sorted by `tri` ("ins", "-ins"…), and the sort applied ("" when unknown: the default order)."""
+    cle = tri.lstrip("-")
+    if cle not in TRIS:
+        return lignes, ""
+    return sorted(lignes, key=TRIS[cle], reverse=tri.startswith("-")), tri
+
+
+ENTETES_EXPORT = ["FINESS", "ESMS", "Organisme", "FINESS EJ", "INS qualifiées", "Usagers", "% INS qualifiées",
+                  "Professionnels avec RPPS", "Professionnels concernés", "% RPPS", "Erreurs RPPS+",
+                  "Étapes faites", "Étapes applicables", "% étapes faites", "Étapes bloquées", "Étapes en retard"]
+
+
+def lignes_export(tab: dict) -> list[list]:
+    """The dashboard's per-ESMS table as rows for a spreadsheet (the same figures as the screen)."""
+    out = []
+    for lg in tab["lignes"]:
+        i, r, p = lg["identites"] or {}, lg["rpps"] or {}, lg["prerequis"] or {}
+        out.append([lg["et"].finess, lg["et"].nom, lg["et"].organisme.raison_sociale, lg["et"].organisme.finess,
+                    i.get("qualifiee", 0), i.get("total", 0), round(i.get("taux_qualifiees", 0.0), 1),
+                    r.get("enregistres", 0), r.get("concernes", 0), round(r.get("taux_enregistres", 0.0), 1),
+                    r.get("erreurs", 0), p.get("faites", 0), p.get("total", 0), round(p.get("taux_faits", 0.0), 1),
+                    p.get("bloquees", 0), p.get("en_retard", 0)])
+    return out

@@ -6,14 +6,18 @@ The colours follow socle.css: green when done, amber when in progress, red when 
 
 from __future__ import annotations
 
+from socle.core import couleurs
+
 from . import rules
 
 BADGES = {rules.FAIT: "ok", rules.EN_COURS: "attention", rules.NON_APPLICABLE: "info"}  # à faire: a plain badge
-FONDS = {rules.FAIT: "#e3f4e8", rules.EN_COURS: "#fff4d6"}  # matrix cells: light, the letter stays readable
-BARRES = {rules.FAIT: "#2e8b57", rules.EN_COURS: "#e6a23c"}  # timeline bars
-BARRE_A_FAIRE = "#aab4be"
-FOND_RETARD = "#fde2e1"
-TEXTE_BLOQUEE = "#999"
+# The shared palette (socle.core.couleurs): done is the green of a qualified identity, in progress the amber of
+# a validated one, late the red of a provisional one.
+FONDS = {rules.FAIT: couleurs.VERT_FOND, rules.EN_COURS: couleurs.AMBRE_FOND}  # matrix cells: the letter stays readable
+BARRES = {rules.FAIT: couleurs.VERT, rules.EN_COURS: couleurs.AMBRE}  # timeline bars
+BARRE_A_FAIRE = couleurs.GRIS
+FOND_RETARD = couleurs.ROUGE_FOND
+TEXTE_BLOQUEE = couleurs.GRIS_TEXTE  # the 🔒 icon tells it too
 
 
 def badge(statut: str) -> str:

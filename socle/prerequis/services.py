@@ -367,7 +367,9 @@ def matrice_grappe(grappe: Grappe, user, filtre: str = "", jour: date | None = N
             if filtre == "bloque" and not any(c["bloquee"] for c in cellules):
                 continue
             lignes.append({"og": og, "etablissement": et, "cellules": cellules,
-                           "faits": sum(c["statut"] in rules.TERMINES for c in cellules)})
+                           # "faits x/y" over the applicable steps: a non-applicable step is neither
+                           "faits": sum(c["statut"] == rules.FAIT for c in cellules),
+                           "applicables": sum(c["statut"] != rules.NON_APPLICABLE for c in cellules)})
     return {"etapes": [ETAPES[i] for i in IDS_OG + IDS_ESMS], "lignes": lignes}
 
 

@@ -87,6 +87,15 @@ def grappe(request: HttpRequest, pk: int) -> HttpResponse:
     if filtre not in ("", "retard", "bloque"):
         filtre = ""
     m = services.matrice_grappe(g, request.user, filtre)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        from socle.core.tableur import reponse_tableur
+
+        lignes = [[lg["og"].raison_sociale, lg["og"].finess, lg["etablissement"].nom, lg["etablissement"].finess,
+                   *[c["libelle"] + (" (en retard)" if c["retard"] else "") + (" (bloquée)" if c["bloquee"] else "")
+                     for c in lg["cellules"]], lg["faits"], lg["applicables"]] for lg in m["lignes"]]
+        return reponse_tableur(f"matrice-prerequis-grappe-{g.pk}", request.GET["format"],
+                               ["Organisme", "FINESS EJ", "ESMS", "FINESS ET", *[e.titre for e in m["etapes"]],
+                                "Étapes faites", "Étapes applicables"], lignes)
     return render(request, "prerequis/grappe.html", {"grappe": g, "filtre": filtre, **m})
 
 

@@ -6,11 +6,14 @@ provisional identity, teal for a recovered one, amber for a validated one, green
 
 from __future__ import annotations
 
+from socle.core import couleurs
+
 from . import rniv
 
-COULEURS = {rniv.PROV: "#b3261e", rniv.RECUP: "#0b6e6e", rniv.VALI: "#c98a00", rniv.QUAL: "#2e7d32"}
+COULEURS = {rniv.PROV: couleurs.ROUGE, rniv.RECUP: couleurs.SARCELLE, rniv.VALI: couleurs.AMBRE,
+            rniv.QUAL: couleurs.VERT}
 BADGES = {rniv.PROV: "alerte", rniv.RECUP: "info", rniv.VALI: "attention", rniv.QUAL: "ok"}
-COULEUR_INCONNUE = "#888"
+COULEUR_INCONNUE = couleurs.INCONNU
 
 
 def couleur(statut: str) -> str:

@@ -8,3 +8,11 @@ class WebConfig(AppConfig):
     name = "socle.web"
     label = "web"
     verbose_name = "Socle"
+
+    def ready(self) -> None:
+        from socle.comptes.views import SORTIES_EXTERNES
+
+        from .psc.views import sortie_psc
+
+        if sortie_psc not in SORTIES_EXTERNES:
+            SORTIES_EXTERNES.append(sortie_psc)

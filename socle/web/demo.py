@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "usagers.echanges", "prerequis", "pilotage"]
+DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "usagers.echanges", "prerequis", "documents",
+             "pilotage"]
 
 
 @dataclass
@@ -21,15 +22,27 @@ class DemoContext:
     notes: list = field(default_factory=list)  # lines printed after the build
 
 
+def _module(app: str):
+    try:
+        return importlib.import_module(f"socle.{app}.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"socle.{app}.demo":
+            raise
+        return None
+
+
 def construire(stdout=None) -> DemoContext:
     ctx = DemoContext()
     with transaction.atomic():
+        # Apps whose demo rows protect another app's (a document protects its usager) remove them first, from
+        # the top of the list down, before any app rebuilds its part.
+        for app in reversed(DEMO_APPS):
+            nettoyer = getattr(_module(app), "nettoyer", None)
+            if nettoyer is not None:
+                nettoyer()
         for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"socle.{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"socle.{app}.demo":
-                    raise
+            module = _module(app)
+            if module is None:
                 continue
             module.peupler(ctx)
             if stdout is not None:

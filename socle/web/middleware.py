@@ -54,3 +54,29 @@ class AdresseClientMiddleware:
                         pass  # not an address: keep the proxy's rather than trust a forged value
                     break
         return self.get_response(request)
+
+
+class SessionPscMiddleware:
+    """A session opened with Pro Santé Connect lives as long as PSC's: when the access token has expired, it is
+    refreshed; when PSC refuses the refresh token, Socle's session ends too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib import auth
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        from socle.comptes import authentification as authn
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and authn.moyen(request) == "psc":
+            from .psc import configuration, services
+
+            client = configuration.client()
+            if client is not None and not services.rafraichir_si_besoin(request, client):
+                request.socle_motif_deconnexion = "session Pro Santé Connect terminée (jeton de rafraîchissement refusé)"
+                auth.logout(request)
+                return redirect(f"{reverse(settings.LOGIN_URL)}?psc_terminee=1")
+        return self.get_response(request)

@@ -14,6 +14,7 @@ MENU = [
     (_("Prérequis"), "prerequis:index", ["prerequis"]),
     (_("Personnel & RPPS+"), "personnel:index", ["personnel"]),
     (_("Usagers & INS"), "usagers:index", ["dossiers_usagers", "lots_ins", "tableau_ins"]),
+    (_("Documents"), "documents:esms", ["documents_esms"]),
     (_("Tableaux de bord"), "pilotage:index", ["pilotage"]),
     (_("Comptes"), "comptes:equipe", ["gerer_comptes"]),
     (_("Journal d'accès"), "audit:recherche", ["journal"]),

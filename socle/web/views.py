@@ -3,17 +3,22 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from socle.comptes import rights
+from socle.comptes import authentification as authn
+from socle.comptes import rights, second_facteur
 
 
 @login_required
 def accueil(request: HttpRequest) -> HttpResponse:
-    habilitations = request.user.habilitations.select_related("etablissement", "organisme", "grappe")
+    habilitations = request.user.habilitations.en_cours().select_related("etablissement", "organisme", "grappe")
     return render(request, "web/accueil.html", {
         "habilitations": habilitations,
         "grappes": rights.grappes_visibles(request.user),
         "organismes": rights.organismes_visibles(request.user)[:50],
         "nb_etablissements": rights.etablissements_visibles(request.user).count(),
+        "moyen_connexion": authn.LIBELLES_MOYENS.get(authn.moyen(request), ""),
+        "psc": authn.moyen(request) == "psc",
+        "second_facteur": second_facteur.a_second_facteur(request.user),
+        "forte": rights.authentification_forte(request.user),
     })
 
 

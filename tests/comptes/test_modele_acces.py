@@ -16,7 +16,8 @@ from tests.organisations.factories import EtablissementFactory, GrappeFactory, O
 
 pytestmark = pytest.mark.django_db
 # the activation link's page is public by nature: its one-time token is the credential
-PUBLIQUES = {"comptes:login", "comptes:activer", "web:sante"}
+# Pro Santé Connect's start (a redirect to PSC) and its callback (refused without a sign-in in progress) too
+PUBLIQUES = {"comptes:login", "comptes:activer", "web:sante", "psc:connexion", "psc:retour"}
 # the FHIR API of the DUIs: no session, a token per ESMS instead (401 without one)
 JETON = {"api_fhir:patients", "api_fhir:patient"}
 
@@ -71,6 +72,8 @@ def test_capacites_selon_la_portee_de_la_fonction():
     autre = EtablissementFactory()
     at_esms = utilisateur_avec(Fonction.ADMIN_TECHNIQUE, etablissement=et)
     at_og = utilisateur_avec(Fonction.ADMIN_TECHNIQUE, organisme=og)
+    assert "lots_ins" not in rights.capacites(at_esms, et)  # INS batches: only in a strongly authenticated session
+    at_esms.authentification_forte = True
     assert "lots_ins" in rights.capacites(at_esms, et) and "lots_ins" not in rights.capacites(at_esms, autre)
     assert "reveler_mot_de_passe" not in rights.capacites(at_esms, og)
     assert "reveler_mot_de_passe" in rights.capacites(at_og, og)

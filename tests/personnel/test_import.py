@@ -57,7 +57,10 @@ def fichier_avec_erreurs(ets, autre) -> tuple[list[dict], set[tuple[int, str]], 
     planter(100, "date_naissance", "31/02/1980")
     planter(110, "prenoms_naissance", "")
     planter(120, "date_prise_fonction", "2020-13-45")
-    planter(130, "metier", "Jongleur", bloquant=False)  # not in the métier table, no rôle given
+    # not in the métier table, no rôle given, and a genre that reaches the DUI: she will be "à enregistrer", so a
+    # rôle is to choose (an unknown title of someone not concerned, or already in the RPPS, asks nothing)
+    planter(130, "metier", "Jongleur", bloquant=False)
+    lignes[130]["genre_activite"] = "GENR10"
     planter(140, "nom_naissance", "")
     planter(150, "date_fin", "01/01/2019")  # before the prise de fonction
     # valid variants that must NOT be reported

@@ -92,7 +92,8 @@ NAMESPACES_EXCLUS = {"admin"}  # Django's admin site: not Socle's screens (super
 # another ESMS's usager: 404).
 ROUTES_EXCLUES = {"comptes:login", "api_fhir:patients", "api_fhir:patient"}
 # Reachable without an account (LoginRequiredMiddleware exemptions): anything else must send to the login page.
-ROUTES_PUBLIQUES = {"web:sante", "comptes:activer"}
+ROUTES_PUBLIQUES = {"web:sante", "comptes:activer", "comptes:second_facteur", "psc:connexion", "psc:retour",
+                    "psc:situation"}
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "comptes:ajouter_habilitation": {"finess": "og", "user_id": "utilisateur"},
     "comptes:cloturer_habilitation": {"pk": "habilitation"},
     "comptes:renvoyer_activation": {"finess": "og", "user_id": "utilisateur"},
+    "comptes:reinitialiser_second_facteur": {"finess": "og", "user_id": "utilisateur"},
+    "comptes:desactiver_compte": {"finess": "og", "user_id": "utilisateur"},
     # the link's token is the credential itself: the suite holds a forged one (a valid link lets its holder
     # choose the password, by design)
     "comptes:activer": {"uidb64": "uid_utilisateur", "token": "jeton_faux"},
@@ -172,6 +175,7 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "personnel:organisme": {"finess": "og"},
     "personnel:import_upload": {"finess": "og"},
     "personnel:import_detail": {"pk": "import_personnel"},
+    "personnel:import_problemes_xlsx": {"pk": "import_personnel"},
     "personnel:import_colonnes": {"pk": "import_personnel"},
     "personnel:import_valider": {"pk": "import_personnel"},
     "personnel:export": {"finess": "og"},
@@ -203,6 +207,21 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "usagers:echanges_revoquer": {"finess": "et", "pk": "jeton_api"},
     "usagers:echanges_import": {"pk": "echange_dui"},
     "usagers:echanges_valider": {"pk": "echange_dui"},
+    "documents:usager": {"pk": "usager"},
+    "documents:deposer": {"pk": "usager"},
+    "documents:dlu_nouveau": {"pk": "usager"},
+    "documents:choix": {"pk": "usager"},
+    "documents:choix_retirer": {"pk": "choix"},
+    "documents:document": {"pk": "document"},
+    "documents:dlu_modifier": {"pk": "document"},
+    "documents:valider": {"pk": "document"},
+    "documents:envoyer": {"pk": "document_pdf"},
+    "documents:masquer": {"pk": "document_pdf"},
+    "documents:remplacer": {"pk": "document_pdf"},
+    "documents:supprimer": {"pk": "document"},
+    "documents:brouillon": {"pk": "document_pdf"},
+    "documents:cda": {"pk": "document"},
+    "documents:pdf": {"pk": "document_pdf"},
     "prerequis:og": {"finess": "og"},
     "prerequis:etape": {"finess": "og", "etape_id": "etape_og"},
     "prerequis:etape_esms": {"finess": "og", "esms": "et", "etape_id": "etape_esms"},
@@ -293,6 +312,14 @@ CORPS: dict[str, object] = {
     "comptes:ajouter_habilitation": lambda v: {"fonction": "admin_technique", "etablissement": v["et_pk"]},
     "comptes:cloturer_habilitation": lambda v: {},
     "comptes:renvoyer_activation": lambda v: {},
+    "comptes:reinitialiser_second_facteur": lambda v: {},
+    "comptes:second_facteur": lambda v: {"code": "000000"},
+    "comptes:activer_second_facteur": lambda v: {"code": "000000"},
+    "comptes:codes_secours": lambda v: {},
+    "psc:situation": lambda v: {"situation": "1"},
+    "comptes:desactiver_compte": lambda v: {},
+    "comptes:mot_de_passe": lambda v: {"old_password": "pas-le-bon", "new_password1": "Attaque-mot-de-passe-1",
+                                       "new_password2": "Attaque-mot-de-passe-1"},
     "comptes:activer": lambda v: {"new_password1": "Attaque-mot-de-passe-1", "new_password2": "Attaque-mot-de-passe-1"},
     "organisations:import_finess": lambda v: {"fichier": _fichier("structures.csv", v["finess_csv"]),
                                               "ignorer_rejets": "on"},
@@ -338,6 +365,24 @@ CORPS: dict[str, object] = {
     "usagers:echanges_jeton": lambda v: {"jeton-nom": "ATTAQUE"},
     "usagers:echanges_revoquer": lambda v: {},
     "usagers:echanges_valider": lambda v: {},
+    "documents:deposer": lambda v: {"etablissement": v["et_pk"], "type_code": "80788-3", "titre": "ATTAQUE",
+                                    "date_acte": AUJOURDHUI, "confidentialite": "N",
+                                    "fichier": _fichier("attaque.pdf", b"%PDF-1.4 attaque\n%%EOF\n")},
+    "documents:dlu_nouveau": lambda v: {"etablissement": v["et_pk"], "date_acte": AUJOURDHUI, "medecin_nom": "ATTAQUE",
+                                        "etablissement_prefere": "ATTAQUE", "traitements": "ATTAQUE"},
+    "documents:dlu_modifier": lambda v: {"date_acte": AUJOURDHUI, "medecin_nom": "ATTAQUE",
+                                         "etablissement_prefere": "ATTAQUE"},
+    "documents:choix": lambda v: {"objet": "opp_alim", "exprime_par": "ATTAQUE", "document": v["document"]},
+    "documents:choix_retirer": lambda v: {},
+    "documents:matrice": lambda v: {"libelle": "ATTAQUE", "officielle": "on",
+                                    "fichier": _fichier("matrice.csv", b"type_code;role;genre_activite;lecture\n"
+                                                        b"74207-2;*;*;oui\n")},
+    "documents:valider": lambda v: {},
+    "documents:envoyer": lambda v: {},
+    "documents:masquer": lambda v: {"codes": ["MASQUE_PS"]},
+    "documents:remplacer": lambda v: {"fichier": _fichier("attaque.pdf", b"%PDF-1.4 attaque\n%%EOF\n")},
+    "documents:supprimer": lambda v: {"motif": "ATTAQUE"},
+    "documents:brouillon": lambda v: {"motif": "ATTAQUE"},
     "prerequis:etape": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
                                   "preuve": _fichier("preuve.pdf", b"%PDF-1.4 attaque")},
     "prerequis:etape_esms": lambda v: {"statut": "fait", "date_fait": AUJOURDHUI, "commentaire": "ATTAQUE",
@@ -376,11 +421,13 @@ def requete_hostile(v: dict) -> dict:
     return {"q": v["prefixe_nom"], "etablissement": v["et"], "grappe": v["grappe"], "og": v["og"],
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
             "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
-            "_lastUpdated": "gt2000-01-01", "_count": "5", "_page": "1"}
+            "next": "https://attaquant.invalid/",
+            "tri": "-ins", "format": "xlsx",  # the export of a list or dashboard, with the other side's data
+            "_lastUpdated": "gt2000-01-01", "_count": "5", "_page": "1"}  # the DUIs' FHIR API
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page", "_lastUpdated", "_count", "_page"}
+                "action", "du", "au", "page", "next", "tri", "format", "_lastUpdated", "_count", "_page"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -488,6 +535,8 @@ NON_PLANTES = {
     "prerequis.Jalon": {"code"},
     "prerequis.Certificat": {"format", "cn", "numero_serie", "usage", "mot_de_passe_chiffre"},
     "prerequis.RappelEnvoye": "*",
+    "documents.Document": {"type_code", "type_systeme", "auteur_rpps", "auteur_role", "auteur_genre"},
+    "documents.RegleAcces": "*",
 }
 
 
@@ -600,6 +649,8 @@ def construire(media_root) -> Monde:
     payloads written straight into the database, then journal lines, personas' sessions and the snapshots."""
     from socle.comptes.models import Fonction, Habilitation
     from socle.connecteurs.commun.pki import AutoriteTest, en_p12
+    from socle.documents import services as documents
+    from socle.documents.models import CompteProfessionnel
     from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
     from socle.organisations.tasks import lancer_import
     from socle.personnel import export as exp
@@ -691,6 +742,15 @@ def construire(media_root) -> Monde:
         anomalie = AnomalieIns.objects.create(usager=u2, etablissement=et1, ligne=ligne, type="ecart",
                                               detail="écart", creee_le=maintenant)
 
+        # --- documents of the qualified usager: a DLU in brouillon, a validated PDF, an opposition
+        doc_dlu = documents.creer_dlu(u1, et1, par=acteur, contenu={"medecin_nom": "x", "traitements": "x",
+                                                                    "etablissement_prefere": "x"},
+                                      date_acte=date(2026, 1, 5))
+        doc_pdf = documents.creer_pdf(u1, et1, par=acteur, type_code="80788-3", titre="PPA",
+                                      pdf=b"%PDF-1.4 x\n%%EOF\n", date_acte=date(2026, 1, 6))
+        type(doc_pdf).objects.filter(pk=doc_pdf.pk).update(statut="valide", cda="<x/>", rapport={"erreurs": []})
+        choix = documents.enregistrer_choix(u1, "opp_alim", par=acteur, exprime_par="usager", document=doc_pdf)
+
         # --- staff, imports, reconciliation
         prules.preremplir_organisme(og)
         OrganisationRpps.objects.get_or_create(organisme=og)
@@ -700,6 +760,7 @@ def construire(media_root) -> Monde:
         p2 = ProfessionnelFactory(organisme=og, nom_naissance=f"SOIGNANT{lettre}", rpps=rpps_valide(700 + i))
         SituationFactory(professionnel=p2, etablissement=et2)
         c.exacts.append(p2.rpps)
+        CompteProfessionnel.objects.create(utilisateur=collegue, professionnel=p2)  # documents signed with her RPPS
         exp.enregistrer_gabarit(og, exp.STRUCTURE_DEFAUT, "Gabarit", acteur)
         MappingColonnes.objects.create(organisme=og, nom="Export RH",  # proposed again for a file with these columns
                                        correspondances={"nom_naissance": "nom_naissance"})
@@ -767,6 +828,7 @@ def construire(media_root) -> Monde:
             jalon = Jalon.objects.order_by("pk").first()
         c.valeurs = {
             "og": og.finess, "og_pk": og.pk, "et": et1.finess, "et_pk": et1.pk, "et2": et2.finess, "et2_pk": et2.pk,
+            "document": doc_dlu.pk, "document_pdf": doc_pdf.pk, "choix": choix.pk,
             "grappe": grappe.pk, "usager": u1.pk, "usager2": u2.pk, "usager3": u3.pk, "appel": appel.pk,
             "sejour": u1.sejours.first().pk, "lot": lot.pk, "anomalie": anomalie.pk, "fusion": fusion.pk,
             "professionnel": p1.pk, "situation": s1.pk, "situation_role": s1.role_propose,
@@ -861,6 +923,7 @@ def ouvrir_sessions(monde: Monde) -> None:
     """One signed-in test client per persona: every function of Socle on A at ESMS scope and at OG scope, a
     grappe's chef de projet, A's complete actor; B's complete actor (the outsider); an anonymous visitor."""
     from socle.comptes.models import Fonction, Habilitation
+    from tests.authentification import connecter_fort
     from tests.comptes.factories import UtilisateurFactory
 
     a, b = monde.cotes["A"], monde.cotes["B"]
@@ -878,7 +941,7 @@ def ouvrir_sessions(monde: Monde) -> None:
         client = Client()
         p = Persona(nom, cote, user, client)
         if user is not None:
-            client.force_login(user)
+            connecter_fort(client, user)  # strongly authenticated: every right of the persona is tried
             p.session = client.cookies[settings.SESSION_COOKIE_NAME].value
         monde.personas[nom] = p
 

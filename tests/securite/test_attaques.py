@@ -11,6 +11,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from tests.authentification import connecter_fort
+
 from .monde import (
     CLES_REQUETE,
     CORPS,
@@ -164,7 +166,7 @@ def test_csrf_toute_requete_post_sans_jeton_est_refusee(monde, bilan):
     b = monde.cotes["B"]
     proprietaire = monde.personas[PROPRIETAIRES["B"]]
     client = Client(enforce_csrf_checks=True)
-    client.force_login(proprietaire.user)
+    connecter_fort(client, proprietaire.user)
     sans_jeton = Persona("exterieur@B sans jeton CSRF", "B", proprietaire.user, client,
                          client.cookies[settings.SESSION_COOKIE_NAME].value)
     sonde = Sonde(monde, bilan)

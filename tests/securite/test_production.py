@@ -179,7 +179,8 @@ def test_pages_et_telechargements_authentifies_jamais_en_cache(client_de):
 def test_cookies_httponly_samesite_sans_secure_en_demo(client, django_user_model):
     """Demo / local trial over plain HTTP: HttpOnly and SameSite=Lax, but not Secure (or the browser would drop
     them on http://127.0.0.1:8000 and nobody could sign in)."""
-    django_user_model.objects.create_user("essai", password="Mot-de-passe-essai-1")
+    essai = django_user_model.objects.create_user("essai", password="Mot-de-passe-essai-1")
+    essai.habilitations.create(fonction=Fonction.ADMISSION, etablissement=EtablissementFactory())  # may sign in
     page = client.get(reverse("comptes:login"))
     csrf = page.cookies["csrftoken"]
     assert csrf["httponly"] and csrf["samesite"] == "Lax" and not csrf["secure"]

@@ -4,11 +4,12 @@ HTTPS), sees the comparison, accepts, and sees « Identité qualifiée »."""
 from datetime import date
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socle.comptes.models import Fonction
 from socle.connecteurs.insi.standin import bouchon_local
 from socle.usagers import services
-from tests.browser import page_chromium
+from tests.browser import page_chromium, se_connecter
 from tests.comptes.factories import UtilisateurFactory
 from tests.organisations.factories import EtablissementFactory
 from tests.usagers.factories import deposer_certificat_insi, homologuer
@@ -23,6 +24,7 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
     manu = deposer_certificat_insi(et.organisme, "INSI-MANU")  # the OG's own certificate, from the cockpit
     user = UtilisateurFactory(username="julie-admission")
     user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
+    TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)  # identities need the second factor
     u = services.creer_usager(et.organisme, et, {"nom_naissance": "Adrtrois", "prenoms_naissance": "Dominique",
                                                  "sexe": "F", "date_naissance": date(1997, 2, 26),
                                                  "lieu_naissance": "2A020"})
@@ -30,10 +32,7 @@ def test_qualification_a_l_admission_dans_le_navigateur(live_server):
                                              "sexe": "M", "date_naissance": date(1950, 1, 1),
                                              "lieu_naissance": "69123"})
     with page_chromium() as page:
-        page.goto(f"{live_server.url}/comptes/connexion/")
-        page.fill("#id_username", "julie-admission")
-        page.fill("#id_password", "motdepasse-test")
-        page.click("button[type=submit]")
+        se_connecter(page, live_server.url, "julie-admission", "motdepasse-test")  # password, then TOTP code
         page.goto(f"{live_server.url}/usagers/")
         assert page.locator("#liste tbody tr").count() == 2
         page.fill("#q", "ADRT")  # instant search (htmx) narrows the list without reloading the page
@@ -77,15 +76,13 @@ def test_double_clic_et_rechargement_avant_d_accepter(live_server, settings):
     homologuer(et.organisme)  # no INSi call by certificate before the OG's auto-homologation
     user = UtilisateurFactory(username="julie-admission")
     user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
+    TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)  # identities need the second factor
     u = services.creer_usager(et.organisme, et, {"nom_naissance": NOM_LENTEUR, "prenoms_naissance": "Lucie",
                                                  "sexe": "F", "date_naissance": date(1981, 7, 7),
                                                  "lieu_naissance": "33063"})
     try:
         with page_chromium() as page:
-            page.goto(f"{live_server.url}/comptes/connexion/")
-            page.fill("#id_username", "julie-admission")
-            page.fill("#id_password", "motdepasse-test")
-            page.click("button[type=submit]")
+            se_connecter(page, live_server.url, "julie-admission", "motdepasse-test")  # password, then TOTP
             page.goto(f"{live_server.url}/usagers/{u.pk}/qualifier/")
             page.select_option("#id_type_justificatif", "PA")
             page.select_option("#id_pays_cni", "FR")

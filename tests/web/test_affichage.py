@@ -22,6 +22,7 @@ from tests.organisations.factories import EtablissementFactory, GrappeFactory
 
 RACINE = Path(socle.__file__).parent
 HEX = r"#[0-9a-fA-F]{6}"
+PALETTE = RACINE / "core" / "couleurs.py"  # the shared palette the apps' affichage.py read
 
 
 def _sources(*exclus: Path):
@@ -36,7 +37,7 @@ def test_ins_status_colours_and_labels_are_defined_once():
     assert [s["code"] for s in affichage.statuts()] == list(rniv.STATUTS)
     assert [Usager(statut=s).badge for s in rniv.STATUTS] == [affichage.BADGES[s] for s in rniv.STATUTS]
     ailleurs = [f"{chemin.relative_to(RACINE)} : {couleur}"
-                for chemin, texte in _sources(RACINE / "usagers" / "affichage.py")
+                for chemin, texte in _sources(RACINE / "usagers" / "affichage.py", PALETTE)
                 for couleur in affichage.COULEURS.values() if couleur.lower() in texte.lower()]
     assert ailleurs == []
 
@@ -45,7 +46,7 @@ def test_step_status_colours_are_defined_once():
     couleurs = {*affichage_etapes.FONDS.values(), *affichage_etapes.BARRES.values(), affichage_etapes.BARRE_A_FAIRE,
                 affichage_etapes.FOND_RETARD}
     ailleurs = [f"{chemin.relative_to(RACINE)} : {couleur}"
-                for chemin, texte in _sources(RACINE / "prerequis" / "affichage.py")
+                for chemin, texte in _sources(RACINE / "prerequis" / "affichage.py", PALETTE)
                 for couleur in couleurs if couleur.lower() in texte.lower()]
     assert ailleurs == []
 
@@ -91,3 +92,17 @@ def test_step_status_looks_the_same_in_the_matrix_the_timeline_and_the_lists(cli
     assert f'<span class="badge {affichage_etapes.BADGES["fait"]}">{StatutEtape.FAIT.label}</span>' in page_og
     assert f'<span class="badge">{StatutEtape.A_FAIRE.label}</span>' in page_og
     assert f'style="background:{affichage_etapes.FONDS["fait"]}"' in matrice  # matrix cell
+
+
+def test_les_statuts_ont_les_memes_couleurs_dans_toutes_les_applications():
+    """Done is one green, in progress one amber, late one red, whether it is an identity or a prerequisite step."""
+    from socle.core import couleurs
+
+    assert affichage.couleur(rniv.QUAL) == affichage_etapes.couleur_barre(StatutEtape.FAIT) == couleurs.VERT
+    assert affichage.couleur(rniv.VALI) == affichage_etapes.couleur_barre(StatutEtape.EN_COURS) == couleurs.AMBRE
+    assert affichage_etapes.FOND_RETARD == couleurs.ROUGE_FOND and affichage.couleur(rniv.PROV) == couleurs.ROUGE
+    css = (RACINE / "web" / "static" / "socle" / "socle.css").read_text(encoding="utf-8")
+    for variable, valeur in (("--ok", couleurs.VERT), ("--ok-fond", couleurs.VERT_FOND), ("--alerte", couleurs.ROUGE),
+                             ("--alerte-fond", couleurs.ROUGE_FOND), ("--attention-fond", couleurs.AMBRE_FOND),
+                             ("--accent", couleurs.SARCELLE)):
+        assert f"{variable}:{valeur}" in css, variable

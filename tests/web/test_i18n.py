@@ -78,6 +78,7 @@ def ecrire_mo(path: Path, messages: dict[str, str]) -> None:
 
 ANGLAIS = {
     "Se connecter": "Log in",
+    "Se connecter avec Pro Santé Connect": "Sign in with Pro Santé Connect",
     "Connexion à Socle": "Sign in to Socle",
     "Organismes gestionnaires": "Managing bodies",
     "Journal d'accès": "Access log",

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.comptes import rights
 
 from ..forms import UploadForm, mapping_form_class
 from ..importer import (
@@ -53,7 +54,11 @@ def _lancer(request, imp: ImportPersonnel, valider: bool) -> None:
 
 @login_required
 def gabarit_import(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(gabarit_csv().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    """The template, its example row on one of the user's own ESMS (the first by FINESS where she manages staff)."""
+    et = rights.etablissements_visibles(request.user, rights.fonctions_de("gerer_personnel")).order_by("finess").first()
+    et = et or rights.etablissements_visibles(request.user).order_by("finess").first()
+    contenu = gabarit_csv(et.finess) if et else gabarit_csv()
+    response = HttpResponse(contenu.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="socle_gabarit_personnel.csv"'
     return response
 
@@ -118,6 +123,30 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {
         "imp": imp, "rapport": rapport, "en_cours": en_cours, "problemes": rapport.get("problemes", []),
         "peut_valider": imp.statut == ImportPersonnel.Statut.ANALYSE and not rapport.get("bloquants")})
+
+
+@login_required
+def import_problemes_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dry run's problem list as a spreadsheet, to send back to payroll (cells neutralised: names and
+    messages come from the HR file)."""
+    from socle.core.tableur import fichier_xlsx
+
+    imp = _import(request, pk)
+    rapport = imp.rapport or {}
+    problemes = rapport.get("problemes", [])
+    tracer(Action.EXPORT, objet=imp, request=request, libelle=f"Problèmes de l'import du personnel — {imp.nom_fichier}",
+           details={"problemes": len(problemes)})
+    gravites = {"erreur": "bloquant", "a_completer": "à compléter"}
+    lignes = [[p["ligne"], p.get("personne", ""), LIBELLES_CHAMPS.get(p["champ"], p["champ"]), p["message"],
+               gravites.get(p["gravite"], p["gravite"])] for p in problemes]
+    reste = rapport.get("nb_problemes", 0) - len(problemes)
+    if reste > 0:
+        lignes.append(["", "", "", f"… et {reste} autre(s) problème(s) non détaillé(s) : corrigez d'abord ceux-ci "
+                                   "puis relancez la simulation", ""])
+    contenu = fichier_xlsx("Problèmes", ["Ligne", "Personne", "Champ", "Problème", "Gravité"], lignes)
+    reponse = HttpResponse(contenu, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    reponse["Content-Disposition"] = f'attachment; filename="problemes-import-{imp.pk}.xlsx"'
+    return reponse
 
 
 @login_required

@@ -32,7 +32,7 @@ def tableau(request: HttpRequest) -> HttpResponse:
         et = get_object_or_404(ets_visibles, finess=finess)
         selection, titre = ets_visibles.filter(pk=et.pk), et.nom
     elif grappe_pk:
-        g = get_object_or_404(rights.grappes_visibles(request.user), pk=grappe_pk)
+        g = get_object_or_404(rights.grappes_visibles(request.user), pk=grappe_pk if grappe_pk.isdigit() else -1)
         selection, titre = ets_visibles.filter(organisme__grappes=g).distinct(), g.nom
     stats = services.stats_identites(selection)
     rep = services.statuts_par_etablissement(ets_visibles)

@@ -1,4 +1,5 @@
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from socle.audit.models import Action, EvenementAudit
 from socle.audit.services import tracer
 from socle.comptes import rights
 from socle.comptes.models import Fonction, Habilitation
+from socle.core.tableur import reponse_tableur
 
 
 @login_required
@@ -42,8 +44,30 @@ def recherche(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(horodatage__lte=datetime.combine(datetime.strptime(f["au"], "%Y-%m-%d"), time.max, tz))
     except ValueError:
         pass
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _export(request, qs, f)
     page = Paginator(qs.order_by("-horodatage", "-id"), 50).get_page(request.GET.get("page"))
 
     tracer(Action.LECTURE, objet_type="audit.EvenementAudit", objet_id="recherche", libelle="Recherche dans le journal",
            details={k: v for k, v in f.items() if k != "page"})
-    return render(request, "audit/recherche.html", {"page": page, "actions": Action.choices, "f": f})
+    export = {k: v for k, v in f.items() if v}
+    return render(request, "audit/recherche.html", {"page": page, "actions": Action.choices, "f": f,
+                                                    "export_csv": urlencode({**export, "format": "csv"}),
+                                                    "export_xlsx": urlencode({**export, "format": "xlsx"})})
+
+
+EXPORT_MAX = 50_000
+
+
+def _export(request: HttpRequest, qs, f: dict) -> HttpResponse:
+    """The search's events as a spreadsheet (the most recent EXPORT_MAX), itself logged as an export."""
+    evenements = list(qs.order_by("-horodatage", "-id")[:EXPORT_MAX])
+    tracer(Action.EXPORT, objet_type="audit.EvenementAudit", objet_id="recherche",
+           libelle="Export du journal d'accès", details={**{k: v for k, v in f.items() if v}, "lignes": len(evenements)})
+    tz = timezone.get_current_timezone()
+    lignes = ([timezone.localtime(e.horodatage, tz).strftime("%d/%m/%Y %H:%M:%S"), e.identifiant,
+               e.get_action_display(), e.objet_libelle, e.objet_type, e.objet_id,
+               e.organisme.raison_sociale if e.organisme else "", e.adresse_ip or ""] for e in evenements)
+    return reponse_tableur("journal-acces", request.GET["format"],
+                           ["Quand", "Qui", "Action", "Objet", "Type d'objet", "Identifiant de l'objet",
+                            "Organisme concerné", "Depuis"], lignes)

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from socle.comptes import rights
+from socle.core.tableur import reponse_tableur
 from socle.organisations import rules
 from socle.organisations.categories import CATEGORIES
 from socle.organisations.models import EtatFiness, ImportFiness
@@ -28,6 +29,8 @@ def og_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def og_detail(request: HttpRequest, finess: str) -> HttpResponse:
     og = get_object_or_404(rights.organismes_visibles(request.user), finess=finess)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _export_anomalies(request, f"anomalies-finess-{og.finess}", [og])
     etablissements = rights.etablissements_visibles(request.user).filter(organisme=og).order_by("etat", "nom")
     return render(request, "organisations/og_detail.html", {
         "og": og, "etablissements": etablissements, "anomalies": rules.anomalies_organisme(og),
@@ -66,6 +69,9 @@ def grappe_list(request: HttpRequest) -> HttpResponse:
 def grappe_detail(request: HttpRequest, pk: int) -> HttpResponse:
     grappe = get_object_or_404(rights.grappes_visibles(request.user), pk=pk)
     visibles = rights.organismes_visibles(request.user)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _export_anomalies(request, f"anomalies-finess-grappe-{grappe.pk}",
+                                 grappe.membres.filter(pk__in=visibles).order_by("raison_sociale"))
     membres = grappe.membres.filter(pk__in=visibles).annotate(
         nb_et=Count("etablissements", filter=Q(etablissements__etat=EtatFiness.ACTIF), distinct=True)
     ).order_by("raison_sociale")
@@ -80,6 +86,14 @@ def grappe_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nb_et": ets.count(), "par_categorie": sorted(par_categorie.items(), key=lambda kv: -kv[1]),
         "etablissements": ets.select_related("organisme").order_by("organisme__raison_sociale", "nom"),
     })
+
+
+def _export_anomalies(request: HttpRequest, nom: str, organismes) -> HttpResponse:
+    """The FINESS anomalies of these OG as a spreadsheet, to send to whoever must correct them."""
+    lignes = [[og.finess, og.raison_sociale, a.libelle_gravite, a.objet, a.message, a.destinataire]
+              for og in organismes for a in rules.anomalies_organisme(og)]
+    return reponse_tableur(nom, request.GET["format"], ["FINESS EJ", "Organisme", "Gravité", "FINESS concerné",
+                                                        "Anomalie", "À signaler à"], lignes)
 
 
 def _imports_visibles(user):
