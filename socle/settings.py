@@ -437,6 +437,14 @@ SOCLE_PERSONNEL_MAX_COLONNES = env.int("SOCLE_PERSONNEL_MAX_COLONNES", default=2
 SOCLE_PERSONNEL_MAX_LIGNES = env.int("SOCLE_PERSONNEL_MAX_LIGNES", default=50_000)
 SOCLE_PERSONNEL_MAX_LIGNE = env.int("SOCLE_PERSONNEL_MAX_LIGNE", default=1 * _MO)  # one CSV record, in bytes
 SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL = env.int("SOCLE_PERSONNEL_MAX_PROBLEMES_DETAIL", default=1000)
+# Usagers from a DUI (CSV/XLSX, FHIR Bundle, HL7 v2 ADT): usagers.echanges.
+SOCLE_USAGERS_MAX_FICHIER = env.int("SOCLE_USAGERS_MAX_FICHIER", default=50 * _MO)  # uploaded file
+SOCLE_USAGERS_MAX_DECOMPRESSE = env.int("SOCLE_USAGERS_MAX_DECOMPRESSE", default=200 * _MO)  # content read
+SOCLE_USAGERS_MAX_ENREGISTREMENTS = env.int("SOCLE_USAGERS_MAX_ENREGISTREMENTS", default=200_000)  # rows/messages
+SOCLE_USAGERS_MAX_ENREGISTREMENT = env.int("SOCLE_USAGERS_MAX_ENREGISTREMENT", default=1 * _MO)  # one row/message
+SOCLE_USAGERS_MAX_PROBLEMES_DETAIL = env.int("SOCLE_USAGERS_MAX_PROBLEMES_DETAIL", default=1000)
+SOCLE_USAGERS_SEUIL_TACHE = env.int("SOCLE_USAGERS_SEUIL_TACHE", default=2 * _MO)  # larger: socle worker
+SOCLE_API_JETON_JOURS = env.int("SOCLE_API_JETON_JOURS", default=365)  # validity of a new API token
 
 # --- usagers ---
 # INSi backlog batches require an INSi-ready certificate deposited in the prerequisites cockpit (an AUTH_CLI

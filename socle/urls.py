@@ -9,6 +9,7 @@ urlpatterns = [
     path("journal/", include("socle.web.journal.urls")),
     path("personnel/", include("socle.personnel.urls")),
     path("usagers/", include("socle.usagers.urls")),
+    path("api/fhir/", include("socle.usagers.urls_api")),
     path("documents/", include("socle.documents.urls")),
     path("prerequis/", include("socle.prerequis.urls")),
     path("pilotage/", include("socle.pilotage.urls")),

@@ -181,6 +181,9 @@ REGLES: dict[str, tuple[frozenset[str], str]] = {
     "documents": (frozenset({F.PROFESSIONNEL}), "esms"),
     "documents_esms": (frozenset({F.PROFESSIONNEL, F.REPRESENTANT_LEGAL}), "esms"),
     "lots_ins": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
+    # usagers in and out of the ESMS's DUI (files, FHIR, HL7); its API tokens: administrateur technique only
+    "echanges_dui": (frozenset({F.ADMISSION, F.ADMIN_TECHNIQUE}), "esms"),
+    "jetons_api": (frozenset({F.ADMIN_TECHNIQUE}), "esms"),
     "tableau_ins": (frozenset({F.REPRESENTANT_LEGAL}), "esms"),  # aggregated identity figures, no names
     "pilotage": (frozenset({F.REPRESENTANT_LEGAL, F.CHEF_PROJET}), "esms"),
     "gerer_comptes": (frozenset({F.REPRESENTANT_LEGAL}), "organisme_seul"),

@@ -367,3 +367,138 @@ class PaireDistincte(models.Model):
 
     def __str__(self) -> str:
         return f"{self.usager_a_id} ≠ {self.usager_b_id}"
+
+
+# --- exchanges with the ESMS's DUI (socle.usagers.echanges) -------------------------------------------------
+
+
+class IdentifiantLocal(models.Model):
+    """The DUI's local identifier (IPP) of an usager in one ESMS: the key of every import and export. What the
+    DUI last declared (status, INS) is kept here as a claim, never copied onto the identity [R-ED-01]: only an
+    INSi answer sets the INS, the batch qualification re-checks it."""
+
+    usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="identifiants_locaux")
+    etablissement = models.ForeignKey(
+        Etablissement, on_delete=models.PROTECT, related_name="identifiants_locaux"
+    )
+    ipp = models.CharField(_("IPP (identifiant du DUI)"), max_length=64)
+    statut_declare = models.CharField(_("statut déclaré par le DUI"), max_length=5, blank=True)
+    ins_declare = models.CharField(_("INS déclaré par le DUI"), max_length=15, blank=True)
+    oid_declare = models.CharField(_("OID de l'INS déclaré"), max_length=30, blank=True)
+    recu_le = models.DateTimeField(_("reçu le"))
+
+    class Meta:
+        verbose_name = _("identifiant local (IPP)")
+        verbose_name_plural = _("identifiants locaux (IPP)")
+        constraints = [models.UniqueConstraint(fields=["etablissement", "ipp"], name="ipp_unique_par_esms")]
+
+    def __str__(self) -> str:
+        return f"{self.ipp} ({self.etablissement_id})"
+
+
+class ParametresDui(models.Model):
+    """What Socle remembers of one ESMS's DUI: the column mapping of its CSV/XLSX export, its date format and
+    encoding, and the IPP domain (namespace and OID) written in FHIR and HL7 exports."""
+
+    etablissement = models.OneToOneField(
+        Etablissement, on_delete=models.CASCADE, related_name="parametres_dui"
+    )
+    colonnes = models.JSONField(
+        _("correspondance des colonnes (champ Socle → en-tête du DUI)"), default=dict, blank=True
+    )
+    format_date = models.CharField(_("format des dates"), max_length=20, default="%d/%m/%Y")
+    encodage = models.CharField(_("encodage du CSV et des messages HL7"), max_length=20, default="utf-8",
+                                choices=[("utf-8", "UTF-8"), ("cp1252", "Windows-1252"), ("latin-1", "ISO-8859-1")])
+    separateur = models.CharField(_("séparateur du CSV"), max_length=1, default=";",
+                                  choices=[(";", "point-virgule"), (",", "virgule"), ("\t", "tabulation"),
+                                           ("|", "barre verticale")])
+    domaine_ipp = models.CharField(_("domaine des IPP (espace de noms)"), max_length=60, blank=True)
+    oid_ipp = models.CharField(_("OID du domaine des IPP"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("paramètres du DUI")
+
+    def __str__(self) -> str:
+        return f"DUI {self.etablissement_id}"
+
+
+class EchangeDui(AvecCycle):
+    """One import from or export to the DUI of an ESMS, with its counts; the trail of "changed since the last
+    export" and of the import jobs run by `socle worker`."""
+
+    class Sens(models.TextChoices):
+        IMPORT = "import", _("Import")
+        EXPORT = "export", _("Export")
+
+    class Statut(models.TextChoices):
+        EN_ATTENTE = "attente", _("En attente")
+        EN_COURS = "en_cours", _("En cours")
+        SIMULE = "simule", _("Simulé (rien d'enregistré)")
+        TERMINE = "termine", _("Terminé")
+        REFUSE = "refuse", _("Refusé (rien d'enregistré)")
+
+    CYCLE = cycle(
+        {
+            Statut.EN_ATTENTE: [Statut.EN_COURS, Statut.REFUSE],
+            Statut.EN_COURS: [Statut.SIMULE, Statut.TERMINE, Statut.REFUSE],
+            Statut.SIMULE: [Statut.EN_COURS],
+            Statut.TERMINE: [],
+            Statut.REFUSE: [],
+        },
+        en_cours=[Statut.EN_COURS],
+        finaux=[Statut.TERMINE, Statut.REFUSE],
+        champ="statut",
+        debut="debut",
+        fin="fin",
+        battement="battement",
+        libelles=dict(Statut.choices),
+    )
+
+    etablissement = models.ForeignKey(Etablissement, on_delete=models.PROTECT, related_name="echanges_dui")
+    sens = models.CharField(_("sens"), max_length=6, choices=Sens.choices)
+    format = models.CharField(_("format"), max_length=5)
+    nom_fichier = models.CharField(_("fichier"), max_length=255, blank=True)
+    fichier = models.FileField(_("fichier déposé"), upload_to="imports/dui/%Y/%m/", blank=True)
+    depuis = models.DateTimeField(_("modifiés depuis"), null=True, blank=True)
+    statut = models.CharField(_("statut"), max_length=10, choices=Statut.choices, default=Statut.EN_ATTENTE)
+    rapport = models.JSONField(_("rapport"), default=dict, blank=True)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+    debut = models.DateTimeField(null=True, blank=True)
+    fin = models.DateTimeField(null=True, blank=True)
+    battement = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("échange avec le DUI")
+        verbose_name_plural = _("échanges avec le DUI")
+        ordering = ["-cree_le", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_sens_display()} {self.format} {self.etablissement_id}"
+
+
+class JetonApi(models.Model):
+    """A read-only access token of one ESMS's DUI to the FHIR endpoint. Only its SHA-256 is stored: the token is
+    shown once, at creation, by the administrateur technique."""
+
+    etablissement = models.ForeignKey(Etablissement, on_delete=models.CASCADE, related_name="jetons_api")
+    nom = models.CharField(_("nom (DUI, éditeur)"), max_length=100)
+    empreinte = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True)
+    prefixe = models.CharField(_("début du jeton"), max_length=12)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+    expire_le = models.DateTimeField(_("expire le"))
+    revoque_le = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    dernier_usage = models.DateTimeField(_("dernier usage"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'accès API")
+        verbose_name_plural = _("jetons d'accès API")
+        ordering = ["-cree_le"]
+
+    def __str__(self) -> str:
+        return f"{self.nom} ({self.prefixe}…)"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dossiers, doublons, lieux, lots, qualification, tableau
+from .views import dossiers, doublons, echanges, lieux, lots, qualification, tableau
 
 app_name = "usagers"
 urlpatterns = [
@@ -23,6 +23,14 @@ urlpatterns = [
     path("anomalies/export.xlsx", lots.anomalies_export, name="anomalies_export"),
     path("anomalies/<int:pk>/resoudre/", lots.anomalie_resoudre, name="anomalie_resoudre"),
     path("tableau/", tableau.tableau, name="tableau"),
+    path("echanges/", echanges.echanges, name="echanges"),
+    path("echanges/<str:finess>/", echanges.esms, name="echanges_esms"),
+    path("echanges/<str:finess>/parametres/", echanges.parametres_dui, name="echanges_parametres"),
+    path("echanges/<str:finess>/export/", echanges.export, name="echanges_export"),
+    path("echanges/<str:finess>/jetons/", echanges.jeton_creer, name="echanges_jeton"),
+    path("echanges/<str:finess>/jetons/<int:pk>/revoquer/", echanges.jeton_revoquer, name="echanges_revoquer"),
+    path("echanges/import/<int:pk>/", echanges.import_detail, name="echanges_import"),
+    path("echanges/import/<int:pk>/valider/", echanges.import_valider, name="echanges_valider"),
     path("doublons/", doublons.doublons, name="doublons"),
     path("doublons/<str:finess>/", doublons.doublons, name="doublons_og"),
     path("doublons-distincts/", doublons.distincts, name="distincts"),

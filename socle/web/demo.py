@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "prerequis", "documents", "pilotage"]
+DEMO_APPS = ["organisations", "comptes", "personnel", "usagers", "usagers.echanges", "prerequis", "documents",
+             "pilotage"]
 
 
 @dataclass

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 # the activation link's page is public by nature: its one-time token is the credential
 # Pro Santé Connect's start (a redirect to PSC) and its callback (refused without a sign-in in progress) too
 PUBLIQUES = {"comptes:login", "comptes:activer", "web:sante", "psc:connexion", "psc:retour"}
+# the FHIR API of the DUIs: no session, a token per ESMS instead (401 without one)
+JETON = {"api_fhir:patients", "api_fhir:patient"}
 
 
 def _motifs(resolver: URLResolver, prefixe: str = "", ns: str = ""):
@@ -37,7 +39,9 @@ def test_toute_url_est_fermee_aux_anonymes_sauf_la_liste_publique():
     for nom, motif in vues:
         url = "/" + re.sub(r"<str:\w+>", "010000000", re.sub(r"<int:\w+>", "1", motif))
         rep = client.get(url)
-        if rep.status_code != 302 or "/comptes/connexion/" not in rep.get("Location", ""):
+        if nom in JETON:
+            assert rep.status_code == 401, (nom, rep.status_code)
+        elif rep.status_code != 302 or "/comptes/connexion/" not in rep.get("Location", ""):
             ouvertes.append(nom)
     assert set(ouvertes) <= PUBLIQUES, ouvertes
     assert Client().get(reverse("web:sante")).status_code == 200

@@ -54,7 +54,7 @@ def _sha256_de_source() -> dict[str, str]:
 
 def test_every_vendored_file_has_a_source_entry_and_is_unchanged():
     sha = _sha256_de_source()
-    assert set(sha) == _fichiers_vendus() and len(sha) == 11
+    assert set(sha) == _fichiers_vendus() and len(sha) == 12
     for nom, attendu in sha.items():
         assert hashlib.sha256((DOSSIER / nom).read_bytes()).hexdigest() == attendu, (
             f"{nom} diffère du fichier décrit dans SOURCE.md : mettez à jour son entrée (version, date, sha256)")

@@ -87,7 +87,10 @@ def charges_de(valeur: str) -> set[str]:
 # ------------------------------------------------------------------------------------------------ routes
 
 NAMESPACES_EXCLUS = {"admin"}  # Django's admin site: not Socle's screens (superusers only)
-ROUTES_EXCLUES = {"comptes:login"}  # the sign-in page: tried by the CSRF test only
+# The sign-in page: tried by the CSRF test only. The FHIR API: closed by a token per ESMS, not by a session, so
+# the personas cannot open it; attacked in tests/usagers/test_echanges.py (no, expired or revoked token: 401;
+# another ESMS's usager: 404).
+ROUTES_EXCLUES = {"comptes:login", "api_fhir:patients", "api_fhir:patient"}
 # Reachable without an account (LoginRequiredMiddleware exemptions): anything else must send to the login page.
 ROUTES_PUBLIQUES = {"web:sante", "comptes:activer", "comptes:second_facteur", "psc:connexion", "psc:retour",
                     "psc:situation"}
@@ -200,6 +203,13 @@ PARAMETRES: dict[str, dict[str, str]] = {
     "usagers:anomalie_resoudre": {"pk": "anomalie"},
     "usagers:doublons_og": {"finess": "og"},
     "usagers:fusion_annuler": {"pk": "fusion"},
+    "usagers:echanges_esms": {"finess": "et"},
+    "usagers:echanges_parametres": {"finess": "et"},
+    "usagers:echanges_export": {"finess": "et"},
+    "usagers:echanges_jeton": {"finess": "et"},
+    "usagers:echanges_revoquer": {"finess": "et", "pk": "jeton_api"},
+    "usagers:echanges_import": {"pk": "echange_dui"},
+    "usagers:echanges_valider": {"pk": "echange_dui"},
     "documents:usager": {"pk": "usager"},
     "documents:deposer": {"pk": "usager"},
     "documents:dlu_nouveau": {"pk": "usager"},
@@ -352,6 +362,13 @@ CORPS: dict[str, object] = {
     "usagers:distincts": lambda v: {"a": v["usager2"], "b": v["usager3"], "motif": "ATTAQUE"},
     "usagers:fusion": lambda v: {"source": v["usager3"], "cible": v["usager2"], "motif": "ATTAQUE", "score": "0.9"},
     "usagers:fusion_annuler": lambda v: {"motif": "ATTAQUE"},
+    "usagers:echanges_esms": lambda v: {"fichier": _fichier("dui.csv", v["dui_csv"]), "format": "csv"},
+    "usagers:echanges_parametres": lambda v: {"format_date": "%d/%m/%Y", "encodage": "utf-8", "separateur": ";",
+                                              "domaine_ipp": "ATTAQUE", "oid_ipp": "1.2.3", "col_ipp": "ATTAQUE"},
+    "usagers:echanges_export": lambda v: {"export-format": "csv"},
+    "usagers:echanges_jeton": lambda v: {"jeton-nom": "ATTAQUE"},
+    "usagers:echanges_revoquer": lambda v: {},
+    "usagers:echanges_valider": lambda v: {},
     "documents:deposer": lambda v: {"etablissement": v["et_pk"], "type_code": "80788-3", "titre": "ATTAQUE",
                                     "date_acte": AUJOURDHUI, "confidentialite": "N",
                                     "fichier": _fichier("attaque.pdf", b"%PDF-1.4 attaque\n%%EOF\n")},
@@ -409,11 +426,13 @@ def requete_hostile(v: dict) -> dict:
             "categorie": "500", "filtre": "retard", "statut": "PROV", "type": "ecart", "qui": v["identifiant"],
             "objet": v["prefixe_nom"], "action": "lecture", "du": "2000-01-01", "au": "2100-12-31", "page": "1",
             "next": "https://attaquant.invalid/", "esms": v["et"], "uid": v["prefixe_nom"], "pdf": "1",
-            "tri": "-ins", "format": "xlsx"}  # the export of a list or dashboard, with the other side's data
+            "tri": "-ins", "format": "xlsx",  # the export of a list or dashboard, with the other side's data
+            "_lastUpdated": "gt2000-01-01", "_count": "5", "_page": "1"}  # the DUIs' FHIR API
 
 
 CLES_REQUETE = {"q", "etablissement", "grappe", "og", "categorie", "filtre", "statut", "type", "qui", "objet",
-                "action", "du", "au", "page", "next", "tri", "format", "lieu_naissance", "esms", "uid", "pdf"}
+                "action", "du", "au", "page", "next", "tri", "format", "lieu_naissance", "esms", "uid", "pdf",
+                "_lastUpdated", "_count", "_page"}
 
 
 def cles_get_du_produit() -> set[str]:
@@ -512,6 +531,11 @@ NON_PLANTES = {
                        "date_naissance"},  # a DateLunaireField (AAAA-MM-JJ text), not free text
     "usagers.AppelInsi": {"cr", "decision", "tentative"},
     "usagers.Justificatif": {"pays", "tentative"},
+    # the DUI's claims (a status code, an INS with its key and OID) and the token's digest are not free text
+    "usagers.IdentifiantLocal": {"statut_declare", "ins_declare", "oid_declare"},
+    "usagers.JetonApi": {"empreinte", "prefixe"},
+    "usagers.EchangeDui": {"format"},
+    "usagers.ParametresDui": {"format_date"},
     "prerequis.EtatEtape": {"etape"},
     "prerequis.Jalon": {"code"},
     "prerequis.Certificat": {"format", "cn", "numero_serie", "usage", "mot_de_passe_chiffre"},
@@ -753,6 +777,26 @@ def construire(media_root) -> Monde:
                                              fichier=ContentFile(csv_gabarit(lignes), name="personnel.csv"))
         executer_import(imp, False, utilisateur=acteur)
         imp.refresh_from_db()
+        # --- DUI exchanges: a simulated import of a one-line export, an API token of the ESMS
+        from socle.usagers.echanges.jetons import creer_jeton
+        from socle.usagers.echanges.travaux import executer_import as executer_import_dui
+        from socle.usagers.models import EchangeDui, IdentifiantLocal, ParametresDui
+
+        dui_csv = (f"ipp;nom_naissance;prenoms_naissance;date_naissance;sexe;lieu_naissance\n"
+                   f"DUI{lettre}1;DUIMPORT{lettre};EVE;01/01/1980;F;69123\n").encode()
+        echange_dui = EchangeDui.objects.create(etablissement=et1, sens="import", nom_fichier="dui.csv",
+                                                format="csv", cree_par=acteur,
+                                                fichier=ContentFile(dui_csv, name="dui.csv"))
+        executer_import_dui(echange_dui.pk, False, utilisateur=acteur)
+        jeton_api, _clair = creer_jeton(et1, f"DUI {lettre}", user=acteur)
+        IdentifiantLocal.objects.create(usager=u1, etablissement=et1, ipp=f"IPP{lettre}1", statut_declare="QUAL",
+                                        recu_le=timezone.now())
+        ParametresDui.objects.create(etablissement=et1, colonnes={"ipp": "Dossier"}, domaine_ipp=f"DUI-{lettre}")
+        # the prerequisites chain's DUI record and an OG's mandataire (prerequis, catalogue 2026.12-1)
+        from socle.prerequis.models import Dui, Mandataire
+
+        Dui.objects.create(etablissement=et1, produit="x", editeur="x", referencement_segur="x")
+        Mandataire.objects.create(organisme=og, designation="x", commande_cartes=True)
         run = RapprochementAnnuaire.objects.create(organisme=og, nom_fichier="annuaire.zip", cree_par=acteur,
                                                    resume={"trouve": 0, "a_verifier": 1})
         rpps_candidat = rpps_valide(800 + i)
@@ -805,6 +849,8 @@ def construire(media_root) -> Monde:
             "identifiant": acteur.username, "jeton_faux": "attaque-0000000000000000",
             "uid_utilisateur": urlsafe_base64_encode(force_bytes(collegue.pk)),
             "finess_csv": _csv_finess(et1, og, "PRIS PAR L ATTAQUANT"),
+            "echange_dui": echange_dui.pk, "jeton_api": jeton_api.pk, "dui_csv": dui_csv,
+
             "personnel_csv": csv_gabarit([ligne_valide(50 + i, et1.finess)]),
             "p12_libre": en_p12(libre, cle_libre, "mdp-libre-1"), "p12_libre_mdp": "mdp-libre-1",
         }

@@ -111,3 +111,15 @@ class FauxInsi:
 
     def rechercher_carte_vitale(self, donnees_vitale, mode="MANU"):
         return ReponseInsi(cr="01")
+
+
+def usager_qualifie(etablissement, traits: dict | None = None, *, oid: str = "1.2.250.1.213.1.4.8", **extra):
+    """An usager whose identity is qualified, as the INSi acceptance + document check leave it (INS with a valid
+    key), built directly for the exchange tests."""
+    t = dict(traits or TRAITS_ALICE)
+    u = services.creer_usager(etablissement.organisme, etablissement, t)
+    mat, cle = matricule_pour(u.sexe, u.date_naissance, u.lieu_naissance, u.pk)
+    type(u).objects.filter(pk=u.pk).update(statut="QUAL", matricule_ins=mat, cle_ins=cle, oid_ins=oid,
+                                           date_appel_insi=timezone.now(), **extra)
+    u.refresh_from_db()
+    return u

@@ -12,4 +12,5 @@ def droits_usagers(context) -> dict:
     peut = context.get("socle_capacites")  # computed once per page by socle.web.context_processors
     if peut is None:
         peut = rights.capacites(context["request"].user)
-    return {"dossier": "dossiers_usagers" in peut, "lot": "lots_ins" in peut}
+    return {"dossier": "dossiers_usagers" in peut, "lot": "lots_ins" in peut,
+            "echanges": "echanges_dui" in peut}
