@@ -792,11 +792,6 @@ def construire(media_root) -> Monde:
         IdentifiantLocal.objects.create(usager=u1, etablissement=et1, ipp=f"IPP{lettre}1", statut_declare="QUAL",
                                         recu_le=timezone.now())
         ParametresDui.objects.create(etablissement=et1, colonnes={"ipp": "Dossier"}, domaine_ipp=f"DUI-{lettre}")
-        # the prerequisites chain's DUI record and an OG's mandataire (prerequis, catalogue 2026.12-1)
-        from socle.prerequis.models import Dui, Mandataire
-
-        Dui.objects.create(etablissement=et1, produit="x", editeur="x", referencement_segur="x")
-        Mandataire.objects.create(organisme=og, designation="x", commande_cartes=True)
         run = RapprochementAnnuaire.objects.create(organisme=og, nom_fichier="annuaire.zip", cree_par=acteur,
                                                    resume={"trouve": 0, "a_verifier": 1})
         rpps_candidat = rpps_valide(800 + i)

@@ -45,8 +45,9 @@ def _listes() -> dict[str, tuple[str, dict]]:
     }
 
 
-# Views that read the query string without being lists: the sign-in with Pro Santé Connect keeps `next`.
-PAS_DES_LISTES = {"psc:connexion"}
+# Views that read the query string without being lists: the sign-in with Pro Santé Connect keeps `next`; opening
+# a DMP document names it (`uid`, `pdf`; tested in tests/documents/test_consulter_dmp.py).
+PAS_DES_LISTES = {"psc:connexion", "documents:dmp_ouvrir"}
 
 
 def _cles(source: str) -> set[str]:
