@@ -15,7 +15,7 @@ from socle.personnel.models import Professionnel, SituationExercice, cle_identit
 from socle.usagers.models import Statut, Usager
 
 from . import services
-from .models import ChoixUsager, CompteProfessionnel, Document, EnvoiDmp, EvenementDocument
+from .models import ChoixUsager, Document, EnvoiDmp, EvenementDocument
 
 COMPTE = "infirmiere"
 REF = "demo-documents"
@@ -49,7 +49,7 @@ def nettoyer() -> None:
     for d in demo.exclude(remplace__isnull=True).order_by("-version"):
         d.delete()
     demo.delete()
-    CompteProfessionnel.objects.filter(utilisateur__username=COMPTE).delete()
+    Professionnel.objects.filter(compte__username=COMPTE).update(compte=None)
 
 
 def _infirmiere(ehpad) -> Utilisateur:
@@ -87,7 +87,7 @@ def _infirmiere(ehpad) -> Utilisateur:
             "genre_propose": "GENR01",
         },
     )
-    CompteProfessionnel.objects.create(utilisateur=user, professionnel=pro)
+    Professionnel.objects.filter(pk=pro.pk).update(compte=user)
     return user
 
 

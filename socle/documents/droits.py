@@ -1,6 +1,6 @@
 """Who may read which document: the versioned matrix by rôle / profession and genre d'activité.
 
-A person's profile at an ESMS is her situation d'exercice there (staff registry, through `CompteProfessionnel`):
+A person's profile at an ESMS is her situation d'exercice there (staff registry, through `Professionnel.compte`):
 her RPPS+ rôle (TRE_R85, 3 digits) or, for a health professional, her profession (TRE_G15, 2 digits; the two
 code lists do not overlap), and her genre d'activité. A line of the matrix allows a type to a rôle ("*": any
 professional of the ESMS) within a genre ("*": any). The CNAM's matrix is not public: version 1 is Socle's
@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from socle.audit.models import Action
 from socle.audit.services import tracer
+from socle.personnel.services import professionnel_du_compte
 
-from .models import CompteProfessionnel, Document, MatriceAcces, RegleAcces
+from .models import Document, MatriceAcces, RegleAcces
 from .types import jdv_j07
 
 DEFAUT = Path(__file__).resolve().parent / "matrice_defaut.csv"
@@ -122,10 +123,10 @@ def matrice_active() -> MatriceAcces:
 
 def profil(user, etablissement) -> Profil | None:
     """The user's rôle / profession and genre at this ESMS, from her staff record."""
-    lien = CompteProfessionnel.objects.filter(utilisateur=user).select_related("professionnel").first()
-    if lien is None:
+    pro = professionnel_du_compte(user, etablissement)
+    if pro is None:
         return None
-    situation = lien.professionnel.situations.filter(
+    situation = pro.situations.filter(
         etablissement=etablissement, date_fin__isnull=True
     ).first()
     if situation is None:

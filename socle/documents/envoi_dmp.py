@@ -294,12 +294,10 @@ def masquer_dans_dmp(document: Document, codes: list[str], par) -> Document:
 def contexte_consultation(usager, etablissement, user) -> ContexteAppel:
     """The VIHF context of a person reading a usager's DMP: the ESMS, the person (8 + RPPS when she has a staff
     record), her profession (TRE_G15) as 1st role and her TRE_R85 rôle as the 2nd."""
+    from socle.personnel.services import professionnel_du_compte
     from socle.referentiels import roles_enregistrement
 
-    from .models import CompteProfessionnel
-
-    lien = CompteProfessionnel.objects.filter(utilisateur=user).select_related("professionnel").first()
-    pro = lien.professionnel if lien else None
+    pro = professionnel_du_compte(user, etablissement)
     situation = pro.situations.filter(etablissement=etablissement, date_fin__isnull=True).first() if pro else None
     role = None
     if situation is not None and situation.role:

@@ -245,22 +245,6 @@ class ChoixUsager(models.Model):
         return self.get_objet_display()
 
 
-class CompteProfessionnel(models.Model):
-    """The Socle account of a professional of the staff registry: her documents are signed with her RPPS and
-    rôle, and what she may read comes from the matrix for her rôle and genre d'activité."""
-
-    utilisateur = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professionnel_lie"
-    )
-    professionnel = models.OneToOneField(Professionnel, on_delete=models.CASCADE, related_name="compte_lie")
-
-    class Meta:
-        verbose_name = _("compte d'un professionnel")
-
-    def __str__(self) -> str:
-        return f"{self.utilisateur} → {self.professionnel}"
-
-
 class MatriceAcces(models.Model):
     """One version of the matrix "who may read which type of document", by rôle (TRE_R85) and genre
     d'activité. The CNAM's matrix is not public: Socle ships a default marked "à vérifier"; loading the official

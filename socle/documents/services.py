@@ -20,10 +20,11 @@ from socle.audit.services import tracer
 from socle.core.travaux import TransitionInterdite
 from socle.organisations.models import Etablissement
 from socle.personnel.models import Professionnel
+from socle.personnel.services import professionnel_du_compte
 from socle.usagers.models import Statut as StatutIdentite
 from socle.usagers.models import Usager
 
-from .models import ChoixUsager, CompteProfessionnel, Document, EvenementDocument, Format, Masquage, Statut
+from .models import ChoixUsager, Document, EvenementDocument, Format, Masquage, Statut
 
 __all__ = [
     "TransitionInterdite",
@@ -79,18 +80,15 @@ def _passer(
     return document
 
 
-def professionnel_de(user) -> Professionnel | None:
-    """The staff record linked to this account, if any."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    lien = CompteProfessionnel.objects.select_related("professionnel").filter(utilisateur=user).first()
-    return lien.professionnel if lien else None
+def professionnel_de(user, etablissement: Etablissement | None = None) -> Professionnel | None:
+    """The staff record linked to this account (at this ESMS's organisme), if any."""
+    return professionnel_du_compte(user, etablissement)
 
 
 def _auteur(user, etablissement: Etablissement) -> dict[str, Any]:
     """Author fields: the professional linked to the account with her RPPS, rôle and genre at this ESMS; else
     the structure (no professional)."""
-    pro = professionnel_de(user)
+    pro = professionnel_de(user, etablissement)
     if pro is None:
         return {"auteur": None, "auteur_rpps": "", "auteur_role": "", "auteur_genre": ""}
     situation = (

@@ -529,3 +529,14 @@ def totaux_par_esms(etablissements) -> tuple[dict, dict[int, dict]]:
             t.ajouter(ligne.professionnel, e)
             ensemble.ajouter(ligne.professionnel, e)
     return ensemble.resultat(), {pk: t.resultat() for pk, t in par_esms.items()}
+
+
+def professionnel_du_compte(user, etablissement=None) -> Professionnel | None:
+    """The staff record of this Socle account (`Professionnel.compte`, linked at her first Pro Santé Connect
+    sign-in or by the demo): one per organisme, so at an ESMS the record of that ESMS's organisme."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    qs = Professionnel.objects.filter(compte=user)
+    if etablissement is not None:
+        qs = qs.filter(organisme_id=etablissement.organisme_id)
+    return qs.order_by("pk").first()

@@ -7,7 +7,6 @@ import pytest
 from socle.comptes.models import Fonction
 from socle.core.identifiants import nir_key
 from socle.documents import services
-from socle.documents.models import CompteProfessionnel
 from socle.usagers import services as usagers_services
 from socle.usagers.models import Statut, Usager
 from tests.comptes.factories import utilisateur_avec
@@ -92,7 +91,8 @@ def professionnel_avec_compte(
         genre_activite=genre,
         genre_propose=genre,
     )
-    CompteProfessionnel.objects.create(utilisateur=user, professionnel=pro)
+    pro.compte = user
+    pro.save(update_fields=["compte"])
     return user
 
 

@@ -655,7 +655,6 @@ def construire(media_root) -> Monde:
     from socle.comptes.models import Fonction, Habilitation
     from socle.connecteurs.commun.pki import AutoriteTest, en_p12
     from socle.documents import services as documents
-    from socle.documents.models import CompteProfessionnel
     from socle.organisations.models import Etablissement, Grappe, OrganismeGestionnaire
     from socle.organisations.tasks import lancer_import
     from socle.personnel import export as exp
@@ -768,7 +767,8 @@ def construire(media_root) -> Monde:
         p2 = ProfessionnelFactory(organisme=og, nom_naissance=f"SOIGNANT{lettre}", rpps=rpps_valide(700 + i))
         SituationFactory(professionnel=p2, etablissement=et2)
         c.exacts.append(p2.rpps)
-        CompteProfessionnel.objects.create(utilisateur=collegue, professionnel=p2)  # documents signed with her RPPS
+        p2.compte = collegue  # documents signed with her RPPS
+        p2.save(update_fields=["compte"])
         exp.enregistrer_gabarit(og, exp.STRUCTURE_DEFAUT, "Gabarit", acteur)
         MappingColonnes.objects.create(organisme=og, nom="Export RH",  # proposed again for a file with these columns
                                        correspondances={"nom_naissance": "nom_naissance"})
