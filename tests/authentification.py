@@ -15,3 +15,12 @@ def connecter_fort(client, user, moyen: str = "totp"):
     client.force_login(user)
     marquer_forte(client, moyen)
     return client
+
+
+def avec_second_facteur(user):
+    """Give this account a confirmed TOTP device, so that a browser sign-in (`tests.browser.se_connecter`) goes
+    through password + second factor and reaches the screens showing NIR/INS or documents."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=user, name="Téléphone", defaults={"confirmed": True})
+    return user

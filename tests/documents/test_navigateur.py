@@ -7,6 +7,7 @@ import pytest
 from socle.documents.models import Document, Statut
 from socle.documents.validation import precompiler
 from socle.usagers import services as usagers_services
+from tests.authentification import avec_second_facteur
 from tests.browser import page_chromium, se_connecter
 from tests.documents.factories import TRAITS, professionnel_avec_compte, qualifier
 from tests.organisations.factories import EtablissementFactory
@@ -18,7 +19,7 @@ def test_infirmiere_remplit_et_valide_un_dlu(live_server):
     precompiler("DLU")  # the schematrons compiled once per process, as a worker does at start
     ehpad = EtablissementFactory(categorie_code="500", nom="EHPAD DÉMO NAVIGATEUR")
     resident = qualifier(usagers_services.creer_usager(ehpad.organisme, ehpad, dict(TRAITS)))
-    nurse = professionnel_avec_compte(ehpad)
+    nurse = avec_second_facteur(professionnel_avec_compte(ehpad))  # documents need PSC or the second factor
     with page_chromium() as page:
         se_connecter(page, live_server.url, nurse.username, "motdepasse-test")
         page.goto(f"{live_server.url}/usagers/{resident.pk}/")

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from socle.documents.envoi_dmp import unique_id_de
 from socle.documents.models import Document
 from socle.documents.validation import precompiler
+from tests.authentification import avec_second_facteur
 from tests.browser import page_chromium, se_connecter
 from tests.documents.dmp_outils import deposer_certificats_dmp, fixture_bouchon_dmp  # noqa: F401
 from tests.documents.factories import fixture_ehpad, fixture_infirmiere, fixture_resident  # noqa: F401
@@ -23,13 +24,14 @@ def _worker_dmp() -> None:
 def test_infirmiere_remplit_valide_envoie_le_dlu_et_le_voit_accepte(live_server, resident, ehpad, infirmiere,
                                                                       bouchon_dmp):
     deposer_certificats_dmp(ehpad.organisme, bouchon_dmp.pki)
+    avec_second_facteur(infirmiere)  # documents need PSC or the second factor
     precompiler("DLU")  # the schematrons are compiled once per process, as a worker does at start
     with page_chromium() as page:
         page.set_default_timeout(60000)
         se_connecter(page, live_server.url, infirmiere.username, "motdepasse-test")
         page.goto(f"{live_server.url}/documents/usager/{resident.pk}/")
         page.click("text=Nouveau DLU")
-        page.fill("#id_date_acte", "2026-12-01")
+        page.fill("#id_date_acte", "01/12/2026")
         page.fill("#id_medecin_nom", "Dr DÉMO Martin")
         page.fill("#id_allergies", "Pénicilline")
         page.fill("#id_traitements", "Amlodipine 5 mg : 1 le matin")

@@ -11,6 +11,7 @@ from django.test import Client
 from socle.comptes.models import Fonction
 from socle.usagers.echanges import demo as demo_dui
 from socle.usagers.models import IdentifiantLocal, Usager
+from tests.authentification import avec_second_facteur
 from tests.browser import page_chromium, se_connecter
 from tests.comptes.factories import UtilisateurFactory
 from tests.organisations.factories import EtablissementFactory
@@ -22,8 +23,10 @@ def test_import_du_dui_puis_export_et_jeton_dans_le_navigateur(live_server):
     et = EtablissementFactory(categorie_code="460")
     admission = UtilisateurFactory(username="dui-admission")
     admission.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
+    avec_second_facteur(admission)  # identities need PSC or the second factor
     info = UtilisateurFactory(username="dui-informatique")
     info.habilitations.create(fonction=Fonction.ADMIN_TECHNIQUE, etablissement=et)
+    avec_second_facteur(info)
     with page_chromium(accept_downloads=True) as page:
         se_connecter(page, live_server.url, "dui-admission", "motdepasse-test")
         page.goto(f"{live_server.url}/usagers/")

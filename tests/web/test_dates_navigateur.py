@@ -7,6 +7,7 @@ import pytest
 
 from socle.comptes.models import Fonction
 from socle.usagers.models import Usager
+from tests.authentification import avec_second_facteur
 from tests.browser import page_chromium, se_connecter
 from tests.comptes.factories import UtilisateurFactory
 from tests.organisations.factories import EtablissementFactory
@@ -18,6 +19,7 @@ def test_dates_jj_mm_aaaa_dans_un_navigateur_en_us(live_server):
     et = EtablissementFactory(categorie_code="500")
     user = UtilisateurFactory(username="camille-admission")
     user.habilitations.create(fonction=Fonction.ADMISSION, etablissement=et)
+    avec_second_facteur(user)  # identities need PSC or the second factor
     with page_chromium(locale="en-US") as page:
         se_connecter(page, live_server.url, "camille-admission", "motdepasse-test")
         assert page.evaluate("navigator.language") == "en-US"
