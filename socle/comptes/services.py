@@ -169,7 +169,7 @@ def desactiver(auteur, organisme: OrganismeGestionnaire, user: Utilisateur) -> N
     _exiger_gestion(auteur, organisme)
     if user.pk == auteur.pk:
         raise ValidationError(_("Vous ne pouvez pas désactiver votre propre compte."))
-    ouvertes = list(Habilitation.objects.select_for_update().filter(utilisateur=user).en_cours()
+    ouvertes = list(Habilitation.objects.select_for_update(of=("self",)).filter(utilisateur=user).en_cours()
                     .select_related("organisme", "etablissement__organisme", "grappe"))
     ailleurs = [h for h in ouvertes if organisme_de(h) is None or organisme_de(h).pk != organisme.pk]
     if ailleurs and not auteur.is_superuser:
