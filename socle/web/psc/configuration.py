@@ -24,14 +24,26 @@ def installer_bouchon(bouchon: BouchonPsc | None) -> None:
         _bouchon = bouchon
 
 
+def _identites_du_registre():
+    """The registry's identities; read from one of the stand-in's server threads, whose database connection
+    Django would otherwise leave open (no request cycle there), it is closed after."""
+    from django.db import connection
+
+    from .identites import identites_du_registre
+
+    try:
+        return identites_du_registre()
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+
+
 def bouchon() -> BouchonPsc:
     global _bouchon
     with _verrou:
         if _bouchon is None:
-            from .identites import identites_du_registre
-
             _bouchon = BouchonPsc(
-                identites=identites_du_registre, port=settings.SOCLE_PSC_BOUCHON_PORT
+                identites=_identites_du_registre, port=settings.SOCLE_PSC_BOUCHON_PORT
             ).demarrer()
         return _bouchon
 
