@@ -32,6 +32,9 @@ def test_la_courbe_est_un_svg_rendu_par_le_serveur(demo):
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg and "<polyline" in svg
     assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert svg.count("<circle") == 8  # eight weeks, one point each
+    # coordinates are SVG numbers whatever the page's language (a French "12,5" breaks every label)
+    coordonnees = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy)="([^"]*)"', svg)
+    assert coordonnees and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in coordonnees), coordonnees
     # the same figures in a table next to it, a fraction beside each percentage
     assert re.search(r"\d+ % <span class=\"legende\">\(\d+/\d+\)</span>", page)
 
