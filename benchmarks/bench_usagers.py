@@ -29,6 +29,7 @@ from socle.connecteurs.commun.pki import en_p12  # noqa: E402
 from socle.connecteurs.insi.standin import base, bouchon_local, pki_locale  # noqa: E402
 from socle.core.identifiants import avec_cle_luhn, nir_key  # noqa: E402
 from socle.organisations.models import Etablissement, OrganismeGestionnaire  # noqa: E402
+from socle.prerequis.models import EtatEtape  # noqa: E402
 from socle.prerequis.services import certificat_pour, enregistrer_certificat  # noqa: E402
 from socle.usagers import batch, services  # noqa: E402
 from socle.usagers.models import Sejour, Usager  # noqa: E402
@@ -52,6 +53,10 @@ def main() -> None:
     Usager.objects.filter(organisme=og).delete()
     # As in production, a batch presents the OG's INSI-AUTO certificate deposited in the prerequisites cockpit
     # (here issued by the local stand-in's CA).
+    # ... once the OG has pronounced its auto-homologation (no INSi call by certificate before it)
+    EtatEtape.objects.update_or_create(organisme=og, etablissement=None, etape="homologation",
+                                       defaults={"statut": "fait", "date_envoi": date(2026, 1, 5),
+                                                 "date_fait": date(2026, 2, 5)})
     if certificat_pour(og, "INSI-AUTO") is None:
         cert, cle = pki_locale().emettre_certificat("INSI-AUTO", og.raison_sociale)
         enregistrer_certificat(og, en_p12(cert, cle, "bench"), "insi-auto-bench.p12", "bench")
