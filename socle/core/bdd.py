@@ -60,3 +60,29 @@ def reessayer_si_verrouillee[T](fonction: Callable[[], T], *, quoi: str = "écri
             pause(attente)
             attente = min(attente * 2, attente_max)
             essai += 1
+
+
+def cote_a_cote[T](taches: dict[str, Callable[[], T]]) -> dict[str, T]:
+    """Run independent read-only computations side by side on PostgreSQL, each in a thread with its own connection
+    (closed after): the database answers one while Python counts another (a regional grappe's dashboard).
+
+    One after the other on SQLite (one file, nothing to gain) and inside a transaction (a test, an atomic block):
+    another connection would not see its uncommitted rows."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(taches) < 2:
+        return {nom: tache() for nom, tache in taches.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def dans_un_fil(tache: Callable[[], T]) -> T:
+        try:
+            return tache()
+        finally:
+            connections.close_all()  # this thread's connections only (they are per thread)
+
+    noms = list(taches)
+    with ThreadPoolExecutor(max_workers=len(noms) - 1, thread_name_prefix="socle-cote-a-cote") as fils:
+        futurs = {nom: fils.submit(dans_un_fil, taches[nom]) for nom in noms[1:]}
+        resultats = {noms[0]: taches[noms[0]]()}  # the first one here, in the request's own connection
+        resultats.update({nom: f.result() for nom, f in futurs.items()})
+    return {nom: resultats[nom] for nom in noms}

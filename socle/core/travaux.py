@@ -10,11 +10,12 @@ forever.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -110,3 +111,22 @@ class AvecCycle(models.Model):
         repere = c.battement or c.debut
         limite = timezone.now() - delai
         return cls._default_manager.filter(**{f"{c.champ}__in": c.en_cours, f"{repere}__lt": limite})
+
+    @classmethod
+    def clore_bloques(cls, vers: str, champs: Callable[[Any], dict], delai: timedelta | None = None,
+                      libre: Callable[[Any], bool] | None = None) -> list:
+        """Close the jobs stuck for `delai` (default SOCLE_TRAVAIL_DELAI_BLOQUE minutes): each moves to `vers`
+        with `champs(job)` (the message saying what to do), unless `libre(job)` says a live process still holds
+        it or another process moved it first. Returns the jobs closed."""
+        if delai is None:
+            delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
+        clos = []
+        for job in cls.bloques(delai):
+            if libre is not None and not libre(job):
+                continue
+            try:
+                job.passer(vers, **champs(job))
+            except TransitionInterdite:
+                continue
+            clos.append(job)
+        return clos

@@ -3,7 +3,6 @@
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
@@ -105,18 +104,9 @@ def executer_import(import_id: int) -> ImportFiness:
 def echouer_bloques(delai: timedelta | None = None) -> int:
     """Imports whose worker died (no sign of life for `delai`) end in « Erreur » with what to do, instead of
     staying « En cours » forever. Called by the status page, `socle reminders` and `socle travaux-bloques`."""
-    if delai is None:
-        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
-    n = 0
-    for run in ImportFiness.bloques(delai):
-        try:
-            run.passer(ImportFiness.Statut.ERREUR, message=(
-                "Le traitement s'est arrêté sans finir (processus interrompu). Relancez l'import du même fichier : "
-                "il reprend sans rien doubler."))
-        except TransitionInterdite:
-            continue
-        n += 1
-    return n
+    return len(ImportFiness.clore_bloques(ImportFiness.Statut.ERREUR, lambda run: {"message": (
+        "Le traitement s'est arrêté sans finir (processus interrompu). Relancez l'import du même fichier : "
+        "il reprend sans rien doubler.")}, delai))
 
 
 def tracer_rattachements(res, utilisateur, *, source: str) -> None:

@@ -105,6 +105,14 @@ def date_naissance_error(d: date | None, aujourd_hui: date | None = None) -> str
 
 def anomalies_rpps(pro: Professionnel, situation: SituationExercice | None = None) -> list[tuple[str, str]]:
     """What prevents registering this professional through RPPS+: (champ, message) pairs. Empty = ready."""
+    out = anomalies_personne(pro)
+    if situation is not None:
+        out += anomalies_situation(situation)
+    return out
+
+
+def anomalies_personne(pro: Professionnel, aujourd_hui: date | None = None) -> list[tuple[str, str]]:
+    """The état civil and contact part of `anomalies_rpps`: the same for each of the person's situations."""
     out: list[tuple[str, str]] = []
     if not pro.nom_naissance:
         out.append(("nom_naissance", "nom de naissance absent"))
@@ -112,7 +120,7 @@ def anomalies_rpps(pro: Professionnel, situation: SituationExercice | None = Non
         out.append(("prenoms_naissance", "prénoms de naissance absents"))
     if pro.sexe not in ("M", "F"):
         out.append(("sexe", "sexe absent ou inconnu (M ou F)"))
-    err = date_naissance_error(pro.date_naissance)
+    err = date_naissance_error(pro.date_naissance, aujourd_hui)
     if err:
         out.append(("date_naissance", err))
     err = lieu_naissance_error(pro.commune_naissance, pro.pays_naissance)
@@ -128,17 +136,22 @@ def anomalies_rpps(pro: Professionnel, situation: SituationExercice | None = Non
         err = rpps_error(pro.rpps)
         if err:
             out.append(("rpps", err))
-    if situation is not None:
-        if not situation.role:
-            out.append(("role", "rôle (TRE_R85) absent et non déduit du métier : complétez la table métier → rôle"))
-        elif situation.role not in ROLES:
-            out.append(("role", f"rôle « {situation.role} » hors de la liste RPPS+ (JDV_J121)"))
-        if not situation.genre_activite:
-            out.append(("genre_activite", "genre d'activité absent et non déduit du métier"))
-        elif situation.genre_activite not in GENRES:
-            out.append(("genre_activite", f"genre d'activité « {situation.genre_activite} » inconnu (JDV_J116)"))
-        if situation.date_prise_fonction is None:
-            out.append(("date_prise_fonction", "date de prise de fonction absente"))
+    return out
+
+
+def anomalies_situation(situation: SituationExercice) -> list[tuple[str, str]]:
+    """The situation part of `anomalies_rpps` (rôle, genre d'activité, date de prise de fonction)."""
+    out: list[tuple[str, str]] = []
+    if not situation.role:
+        out.append(("role", "rôle (TRE_R85) absent et non déduit du métier : complétez la table métier → rôle"))
+    elif situation.role not in ROLES:
+        out.append(("role", f"rôle « {situation.role} » hors de la liste RPPS+ (JDV_J121)"))
+    if not situation.genre_activite:
+        out.append(("genre_activite", "genre d'activité absent et non déduit du métier"))
+    elif situation.genre_activite not in GENRES:
+        out.append(("genre_activite", f"genre d'activité « {situation.genre_activite} » inconnu (JDV_J116)"))
+    if situation.date_prise_fonction is None:
+        out.append(("date_prise_fonction", "date de prise de fonction absente"))
     return out
 
 
@@ -300,23 +313,24 @@ class Statut:
         return LIBELLES_STATUT[self.code]
 
 
-def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
+def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte,
+           aujourd_hui: date | None = None) -> Statut:
     """À enregistrer / non concerné / déjà au RPPS, with the reason, from the OG's rules. Without an RPPS number
     the answer depends only on what the key below holds: a board of thousands of people with a few dozen job
     titles computes each case once."""
     if pro.rpps:
         return Statut(DEJA_RPPS, f"numéro RPPS {pro.rpps} connu")
-    aujourd_hui = date.today()
+    aujourd_hui = aujourd_hui or date.today()
     cle = (pro.acces_dui, bool(pro.mssante), bool(pro.consulte_dmp),
-           tuple((s.metier, s.genre_activite, situation_active(s, aujourd_hui)) for s in situations))
+           tuple([(s.metier, s.genre_activite, s.date_fin is None or s.date_fin >= aujourd_hui) for s in situations]))
     connu = ctx._statuts.get(cle)
     if connu is None:
-        connu = ctx._statuts[cle] = _statut(pro, situations, ctx)
+        connu = ctx._statuts[cle] = _statut(pro, situations, ctx, aujourd_hui)
     return connu
 
 
-def _statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte) -> Statut:
-    actives = [s for s in situations if situation_active(s)]
+def _statut(pro: Professionnel, situations: list[SituationExercice], ctx: Contexte, aujourd_hui: date) -> Statut:
+    actives = [s for s in situations if situation_active(s, aujourd_hui)]
     for s in actives or situations:
         profession = ctx.profession_deja_rpps(s.metier)
         if profession:

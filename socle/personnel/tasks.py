@@ -6,8 +6,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.tasks import task
 
-from socle.core.travaux import TransitionInterdite
-
 from .importer import FichierIllisible, ImportRefuse, analyser, importer
 from .models import ImportPersonnel
 
@@ -59,19 +57,13 @@ def executer_import(imp: ImportPersonnel, valider: bool, utilisateur=None) -> Im
 
 def echouer_bloques(delai: timedelta | None = None) -> int:
     """Staff imports whose worker died end « Refusé » with what to do, instead of staying « en cours »."""
-    if delai is None:
-        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
-    n = 0
-    for imp in ImportPersonnel.bloques(delai):
-        try:
-            imp.passer(ImportPersonnel.Statut.ECHEC, rapport={**imp.rapport, "fichier": (
-                "le traitement s'est arrêté sans finir (processus interrompu) : rien n'a été enregistré, "
-                "déposez le fichier à nouveau")})
-        except TransitionInterdite:
-            continue
+    message = ("le traitement s'est arrêté sans finir (processus interrompu) : rien n'a été enregistré, "
+               "déposez le fichier à nouveau")
+    clos = ImportPersonnel.clore_bloques(ImportPersonnel.Statut.ECHEC,
+                                         lambda imp: {"rapport": {**imp.rapport, "fichier": message}}, delai)
+    for imp in clos:
         imp.effacer_fichier()
-        n += 1
-    return n
+    return len(clos)
 
 
 @task(queue_name="imports")

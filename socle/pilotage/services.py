@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from socle.audit.models import Action, EvenementAudit
 from socle.comptes.models import Fonction, Habilitation
+from socle.core.bdd import cote_a_cote
+from socle.core.memoire import sans_ramasse_miettes
 from socle.organisations.models import Etablissement
 
 from .indicateurs import stats_identites, stats_prerequis, stats_rpps
@@ -38,12 +40,20 @@ def indicateurs(etablissements: QuerySet[Etablissement]) -> dict[str, dict]:
 def tableau(etablissements: QuerySet[Etablissement], detail: bool = True) -> dict:
     """A dashboard: the figures of the set, one line per ESMS (`detail`), sign-ins per profile."""
     ets = _liste(etablissements)
-    ensemble, par_esms = {}, {}
-    for key, fn in INDICATEURS.items():
-        ensemble[key], par_esms[key] = fn(ets, detail)
+    # The RPPS+ figures are mostly Python, the identities' mostly database: computed side by side on PostgreSQL,
+    # over tens of thousands of plain rows (no cycles to collect).
+    with sans_ramasse_miettes():
+        figures = cote_a_cote({
+            "rpps": lambda: {"rpps": stats_rpps(ets, detail), "prerequis": stats_prerequis(ets, detail)},
+            "identites": lambda: {"identites": stats_identites(ets, detail),
+                                  "connexions": (connexions_par_profil(ets), connexions_par_moyen(ets))},
+        })
+    resultats = {**figures["rpps"], **figures["identites"]}
+    ensemble = {key: resultats[key][0] for key in INDICATEURS}
+    par_esms = {key: resultats[key][1] for key in INDICATEURS}
     lignes = [{"et": et, **{key: par_esms[key].get(et.pk) for key in INDICATEURS}} for et in ets] if detail else []
-    return {"global": ensemble, "connexions": connexions_par_profil(ets), "moyens": connexions_par_moyen(ets),
-            "lignes": lignes,
+    connexions, moyens = resultats["connexions"]
+    return {"global": ensemble, "connexions": connexions, "moyens": moyens, "lignes": lignes,
             "nb_etablissements": len(ets)}
 
 

@@ -15,12 +15,10 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from socle.core.bdd import reessayer_si_verrouillee
-from socle.core.travaux import TransitionInterdite
 from socle.core.verrous import verrou_exclusif
 
 from . import affichage, rniv, services
@@ -223,18 +221,11 @@ def _executer_lot(lot_id: int, *, client, pause, progression, horloge) -> LotQua
 def interrompre_bloques(delai: timedelta | None = None) -> int:
     """Batches with no sign of life for `delai` (their worker died) become « Interrompu », resumable from the
     screen or by running `socle ins qualify` again: no line is lost, none is called twice."""
-    if delai is None:
-        delai = timedelta(minutes=getattr(settings, "SOCLE_TRAVAIL_DELAI_BLOQUE", 15))
-    n = 0
-    for lot in LotQualification.bloques(delai):
+
+    def libre(lot: LotQualification) -> bool:  # a live process still running it (a slow call) is not stuck
         with verrou_exclusif(f"lot-ins-{lot.pk}") as pris:
-            if not pris:  # a live process still runs it (a slow call): not stuck
-                continue
-        try:
-            lot.passer(LotQualification.Etat.INTERROMPU, message=(
-                "Le traitement s'est arrêté sans finir (processus interrompu) : reprenez le lot ; les personnes "
-                "déjà interrogées ne seront pas rappelées."))
-        except TransitionInterdite:
-            continue
-        n += 1
-    return n
+            return pris
+
+    return len(LotQualification.clore_bloques(LotQualification.Etat.INTERROMPU, lambda lot: {"message": (
+        "Le traitement s'est arrêté sans finir (processus interrompu) : reprenez le lot ; les personnes "
+        "déjà interrogées ne seront pas rappelées.")}, delai, libre))

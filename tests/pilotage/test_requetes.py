@@ -80,3 +80,18 @@ def test_syntheses_legeres_memes_chiffres_que_les_lignes_completes(region):
                       "identites_a_verifier", "ecps", "pourcentage"):
             assert getattr(complete, champ) == getattr(legere, champ), champ
         assert complete.par_role() == legere.par_role()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_sur_postgresql_le_tableau_calcule_cote_a_cote_egal_au_calcul_en_sequence(region):
+    from django.db import transaction
+
+    _petite, grande = region
+    ets = Etablissement.objects.filter(organisme__grappes=grande)
+    cote_a_cote = services.tableau(ets)  # outside a transaction: the identity figures in a thread of their own
+    with transaction.atomic():  # inside one: one after the other, on the request's connection
+        en_sequence = services.tableau(ets)
+    assert cote_a_cote["global"] == en_sequence["global"]
+    assert cote_a_cote["lignes"] == en_sequence["lignes"] and len(cote_a_cote["lignes"]) == 18
+    assert (cote_a_cote["connexions"], cote_a_cote["moyens"]) == (en_sequence["connexions"], en_sequence["moyens"])

@@ -23,7 +23,6 @@ with the next ``TAILLE_MAX_BLOC`` ones in name order) so the cost stays linear.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from datetime import date
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from socle.core.memoire import sans_ramasse_miettes
 from socle.core.naissance import DateLunaire
 
 from .phonetique import PARTICULES, cle_phonetique, mots, normaliser
@@ -459,15 +459,9 @@ def detecter(
     in either order; they are not reported again.
     """
     deja_vues = {(a, b) if a <= b else (b, a) for a, b in exclues}
-    # Millions of small objects and no cycles: the cyclic GC would rescan them over and over for nothing.
-    gc_actif = gc.isenabled()
-    gc.disable()
-    try:
+    with sans_ramasse_miettes():  # millions of small objects, no cycles
         codes = [_encoder(i) for i in identites]
         trouvees = _trouver(codes, (1, 2, 3), seuil)
-    finally:
-        if gc_actif:
-            gc.enable()
     resultat = [p for p in trouvees if (p.cle_a, p.cle_b) not in deja_vues]
     resultat.sort(key=lambda p: (-p.score, p.cle_a, p.cle_b))
     return resultat
