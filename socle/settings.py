@@ -219,9 +219,6 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("SOCLE_BDD_CONNEXION_DUREE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# An index's INCLUDE columns (index-only scans on PostgreSQL, e.g. the identity history replayed by the dashboards)
-# are simply not stored by SQLite: nothing to warn about.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_USER_MODEL = "comptes.Utilisateur"
 AUTH_PASSWORD_VALIDATORS = [

@@ -148,8 +148,7 @@ class HistoriqueIdentite(models.Model):
         verbose_name = _("historique de l'identité")
         verbose_name_plural = _("historiques des identités")
         ordering = ["-le", "-id"]
-        # each person's events in time order, as the weekly progression replays them (no sort of the history)
-        indexes = [models.Index(fields=["usager", "le", "id"], include=["nouveau_statut"], name="historique_usager_le")]
+        # + on PostgreSQL a covering index (usager, le, id) INCLUDE (nouveau_statut), migration 0006
 
     def __str__(self) -> str:
         return f"{self.get_evenement_display()} {self.ancien_statut}→{self.nouveau_statut}"
