@@ -41,8 +41,11 @@ environ.Env.read_env(env.str("SOCLE_ENV_FILE", default=str(BASE_DIR.parent / ".e
 SOCLE_PRODUCTION = env.bool("SOCLE_PRODUCTION", default=False)
 
 DATA_DIR = Path(env.str("SOCLE_DATA_DIR", default=str(BASE_DIR.parent / "var")))
-if os.environ.get("PYTEST_XDIST_WORKER"):  # tests run in parallel (pytest-xdist): a data folder per test process,
-    DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]  # so mails, files and file locks never mix
+if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("SOCLE_DATA_DIR_PAR_PROCESSUS"):
+    # Tests run in parallel (pytest-xdist): a data folder per test process, so mails, files and file locks never
+    # mix. The processes a test starts inherit the result (or the folder the test gives them), never a second level.
+    DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]
+    os.environ["SOCLE_DATA_DIR"] = os.environ["SOCLE_DATA_DIR_PAR_PROCESSUS"] = str(DATA_DIR)
 
 
 def _prive(chemin: Path) -> None:

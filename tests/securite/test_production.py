@@ -35,9 +35,9 @@ HOTE = "socle.exemple.fr"
 
 
 def _env_propre(dossier: Path, **variables: str) -> dict[str, str]:
-    """The environment of a fresh installation in `dossier`: none of this process's Socle settings."""
-    gardees = {k: v for k, v in os.environ.items()
-               if not k.startswith(("SOCLE_", "DJANGO_", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DEBUG"))}
+    """The environment of a fresh installation in `dossier`: none of this process's Socle settings, nor pytest's."""
+    gardees = {k: v for k, v in os.environ.items() if not k.startswith(
+        ("SOCLE_", "DJANGO_", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DEBUG", "PYTEST"))}
     return {**gardees, "PYTHONPATH": str(RACINE), "SOCLE_ENV_FILE": str(dossier / "absent.env"),
             "SOCLE_DATA_DIR": str(dossier / "donnees"), "DJANGO_SETTINGS_MODULE": "socle.settings", **variables}
 
