@@ -8,7 +8,8 @@ Run (PostgreSQL on 127.0.0.1, a database of its own, created if missing, never t
 
 Data: the load test's fictitious region (socle/fictif/charge.py: 30 OG, 300 ESMS, 100 000 usagers, 30 000
 professionals, ten grappes of 30 ESMS and one regional grappe), loaded once and kept for the next runs (drop the
-database to start again). --quick: the small region (12 ESMS), no target checked. Exit code 1 when a target is
+database to start again). --quick: the small region (12 ESMS) in a database of its own (`_reduite`), no target
+checked. Exit code 1 when a target is
 missed."""
 
 import contextlib
@@ -20,7 +21,9 @@ from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
-BDD = os.environ.get("BENCH_PILOTAGE_BDD", "postgres://postgres@127.0.0.1:5432/socle_bench_pilotage")
+# one database per size (a region loaded at one size refuses the other)
+BDD = os.environ.get("BENCH_PILOTAGE_BDD", "postgres://postgres@127.0.0.1:5432/socle_bench_pilotage"
+                     + ("_reduite" if "--quick" in sys.argv else ""))
 os.environ["DATABASE_URL"] = BDD
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socle.settings")
 
@@ -40,7 +43,7 @@ def creer_base() -> None:
     import psycopg
 
     nom = BDD.rsplit("/", 1)[-1]
-    if nom in ("socle", "test_socle", "postgres", "socle_charge"):
+    if nom in ("socle", "test_socle", "postgres", "socle_charge") or nom.startswith("test_socle"):
         raise SystemExit(f"Base « {nom} » refusée : le banc d'essai veut une base à lui.")
     admin = BDD.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as c:
