@@ -9,8 +9,7 @@ Run (PostgreSQL on 127.0.0.1, a database of its own, created if missing, never t
 Data: the load test's fictitious region (socle/fictif/charge.py: 30 OG, 300 ESMS, 100 000 usagers, 30 000
 professionals, ten grappes of 30 ESMS and one regional grappe), loaded once and kept for the next runs (drop the
 database to start again). --quick: the small region (12 ESMS) in a database of its own (`_reduite`), no target
-checked. Exit code 1 when a target is
-missed."""
+checked. Exit code 1 when a target is missed."""
 
 import contextlib
 import os
