@@ -14,7 +14,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 export SOCLE_DATA_DIR="${SOCLE_DATA_DIR:-$(mktemp -d)}"
-# pytest runs its tests in one process per core (pytest-xdist), each with its own test database and data folder
+# pytest runs its tests in one process per core (pytest-xdist; an idle process takes tests from a busy one), each
+# with its own test database and data folder
 # (socle/settings.py); SOCLE_TEST_PROCESSUS=0 runs them in this process only.
 PROCESSUS="${SOCLE_TEST_PROCESSUS:-auto}"
 echo "== ruff"
@@ -50,7 +51,7 @@ fi
   ici="$("$py" -c 'import pathlib, socle; print(pathlib.Path(socle.__file__).resolve().parent)')"
   [ "$ici" = "$(pwd -P)/socle" ] || { echo "socle importé depuis $ici au lieu du clone" >&2; exit 1; }
   echo "socle importé depuis $ici"
-  "$py" -m pytest -q -p no:cacheprovider -n "$PROCESSUS" -m "not postgresql" "$@"
+  "$py" -m pytest -q -p no:cacheprovider -n "$PROCESSUS" --dist worksteal -m "not postgresql" "$@"
   "$py" -m socle.cli demo --no-serve > "$CLONE/demo.log" 2>&1 || { cat "$CLONE/demo.log"; exit 1; }
   echo "démo (--no-serve) depuis le clone : OK"
 )
@@ -68,5 +69,5 @@ fi
 # Everything but the browser, and the tests marked `postgresql`: workers in parallel (django-tasks-db), two
 # processes on one INS batch, backup/restore with pg_dump (tests/core/test_workers_postgresql.py, tests/web/test_sauvegarde.py).
 DATABASE_URL="${SOCLE_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/socle}" \
-  .venv/bin/pytest -q -p no:cacheprovider -n "$PROCESSUS" -m "(not browser and not coupure and not attaque) or postgresql" \
+  .venv/bin/pytest -q -p no:cacheprovider -n "$PROCESSUS" --dist worksteal -m "(not browser and not coupure and not attaque) or postgresql" \
   --create-db "$@"
