@@ -15,8 +15,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export SOCLE_DATA_DIR="${SOCLE_DATA_DIR:-$(mktemp -d)}"
 # pytest runs its tests in one process per core (pytest-xdist; an idle process takes tests from a busy one), each
-# with its own test database and data folder
-# (socle/settings.py); SOCLE_TEST_PROCESSUS=0 runs them in this process only.
+# with its own test database and data folder (socle/settings.py); SOCLE_TEST_PROCESSUS=0 runs them in one process.
 PROCESSUS="${SOCLE_TEST_PROCESSUS:-auto}"
 echo "== ruff"
 .venv/bin/ruff check socle tests benchmarks
