@@ -338,3 +338,32 @@ def test_pkce_le_code_seul_ne_suffit_pas(client, bouchon, infirmiere):
     retour = approbation.headers["Location"].split("/comptes/", 1)[1]
     assert client.get("/comptes/" + retour).status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_la_page_e_cps_du_bouchon_cherche_parmi_des_centaines_d_identites(client, bouchon, infirmiere):
+    """The demo's stand-in lists the whole staff registry: the first 25 shown, a search by name (accents and case
+    ignored) narrows them, and the person found approves and signs in as before (the search keeps the request)."""
+    import requests
+
+    from socle.connecteurs.psc.standin import MAX_IDENTITES_AFFICHEES, IdentiteTest
+
+    pro, s1, s2 = infirmiere
+    elle = psc_outils.identite_de(pro, [s1, s2])
+    autres = [IdentiteTest(f"8{10000000000 + i}", "Jean", f"FIGURANT{i:03d}", []) for i in range(300)]
+    bouchon._identites = [*autres, elle]
+    depart = client.get("/comptes/pro-sante-connect/")
+    page = requests.get(depart["Location"], timeout=10).text
+    assert page.count('name="identite"') == MAX_IDENTITES_AFFICHEES and "301 identités" in page
+    assert elle.subject_name_id not in page and 'role="search"' in page and '<label for="nom">' in page
+    recherche = requests.get(depart["Location"] + "&nom=soin-tést", timeout=10)
+    assert recherche.status_code == 200 and recherche.text.count('name="identite"') == 1
+    assert f'value="{elle.subject_name_id}" checked' in recherche.text
+    assert "Aucune identité de test ne contient « ZZZ »" in requests.get(depart["Location"] + "&nom=ZZZ",
+                                                                         timeout=10).text
+    approbation = requests.post(depart["Location"] + "&nom=soin-tést",
+                                data={"identite": elle.subject_name_id, "decision": "approuver"},
+                                allow_redirects=False, timeout=10)
+    assert approbation.status_code == 302, approbation.text
+    retour = approbation.headers["Location"]
+    reponse = client.get(retour[retour.index("/comptes/"):])
+    assert reponse.status_code == 302 and reponse["Location"] == "/comptes/pro-sante-connect/situation/"

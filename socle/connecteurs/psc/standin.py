@@ -39,6 +39,8 @@ from authlib.oidc.core.grants.util import create_half_hash
 from joserfc import jwe, jwt
 from joserfc.jwk import ECKey, KeySet, OctKey, RSAKey
 
+from socle.core.texte import cle_alphanumerique
+
 DEFAUTS = (
     "",
     "acr",
@@ -631,6 +633,8 @@ _STYLE = (
     "header{background:#000091;color:#fff;padding:1rem;border-radius:.3rem}"
     "label{display:block;border:1px solid #ccc;border-radius:.3rem;padding:.6rem;margin:.4rem 0}"
     "button{padding:.6rem 1rem;margin-right:.5rem}.note{color:#555;font-size:.9rem}"
+    "form[role=search]{margin:1rem 0}form[role=search] label{display:inline;border:0;padding:0;margin-right:.5rem}"
+    "form[role=search] input{padding:.5rem;font-size:1rem}"
 )
 
 
@@ -642,9 +646,16 @@ def _page(titre: str, contenu: str) -> str:
     )
 
 
+# identities listed at once on the e-CPS page; beyond, the search narrows them (a demo has hundreds)
+MAX_IDENTITES_AFFICHEES = 25
+
+
 def _page_ecps(identites: list[IdentiteTest], args: dict) -> str:
+    cherche = (args.get("nom") or "").strip()
+    cle = cle_alphanumerique(cherche)
+    trouvees = [i for i in identites if cle in cle_alphanumerique(i.libelle)] if cle else identites
     lignes = []
-    for i, ident in enumerate(identites):
+    for i, ident in enumerate(trouvees[:MAX_IDENTITES_AFFICHEES]):
         structures = ", ".join(
             sorted(
                 {a.get("raisonSocialeSite", "") for e in ident.exercices for a in e.get("activities", [])}
@@ -656,12 +667,24 @@ def _page_ecps(identites: list[IdentiteTest], args: dict) -> str:
             f"{' checked' if i == 0 else ''}> {html.escape(ident.libelle)}"
             f'<br><span class="note">{html.escape(structures)}</span></label>'
         )
+    if len(trouvees) > MAX_IDENTITES_AFFICHEES:
+        lignes.append(f'<p class="note">{len(trouvees)} identités : les {MAX_IDENTITES_AFFICHEES} premières sont '
+                      "affichées, cherchez par nom pour trouver la vôtre.</p>")
+    elif cherche and not trouvees:
+        lignes.append(f"<p>Aucune identité de test ne contient « {html.escape(cherche)} ».</p>")
+    caches = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in args.items() if k != "nom")
+    recherche = (
+        f'<form method="get" action="/auth" role="search">{caches}<label for="nom">Nom ou prénom</label>'
+        f'<input id="nom" name="nom" value="{html.escape(cherche)}"> <button type="submit">Chercher</button></form>'
+    )
     action = "/auth?" + urlencode(args)
     return _page(
         "Choisissez votre identité de test",
         (
             '<p class="note">Bouchon local : aucun appel au vrai Pro Santé Connect. Dans la réalité, vous validez '
             "la connexion dans l'application e-CPS de votre téléphone ou avec votre carte CPS.</p>"
+            f"{recherche if len(identites) > MAX_IDENTITES_AFFICHEES or cherche else ''}"
             f'<form method="post" action="{html.escape(action)}">{"".join(lignes) or "<p>Aucune identité.</p>"}'
             '<p><button type="submit" name="decision" value="approuver">Approuver sur mon e-CPS</button>'
             '<button type="submit" name="decision" value="refuser">Refuser</button></p></form>'
