@@ -42,7 +42,7 @@ def creer_base() -> None:
     import psycopg
 
     nom = BDD.rsplit("/", 1)[-1]
-    if nom in ("socle", "test_socle", "postgres", "socle_charge") or nom.startswith("test_socle"):
+    if nom in ("socle", "postgres", "socle_charge") or nom.startswith("test_socle"):
         raise SystemExit(f"Base « {nom} » refusée : le banc d'essai veut une base à lui.")
     admin = BDD.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as c:

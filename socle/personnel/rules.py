@@ -322,7 +322,7 @@ def statut(pro: Professionnel, situations: list[SituationExercice], ctx: Context
         return Statut(DEJA_RPPS, f"numéro RPPS {pro.rpps} connu")
     aujourd_hui = aujourd_hui or date.today()
     cle = (pro.acces_dui, bool(pro.mssante), bool(pro.consulte_dmp),
-           tuple([(s.metier, s.genre_activite, s.date_fin is None or s.date_fin >= aujourd_hui) for s in situations]))
+           tuple((s.metier, s.genre_activite, situation_active(s, aujourd_hui)) for s in situations))
     connu = ctx._statuts.get(cle)
     if connu is None:
         connu = ctx._statuts[cle] = _statut(pro, situations, ctx, aujourd_hui)

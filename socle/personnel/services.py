@@ -554,9 +554,10 @@ def totaux_par_esms(etablissements) -> tuple[dict, dict[int, dict]]:
             ensemble.ajouter(pro, "enregistres")
             continue
         st = rules.statut(pro, sits, _contexte(ctxs, pro.organisme_id), aujourd_hui)
-        personne_en_erreur = st.code == rules.A_ENREGISTRER and bool(rules.anomalies_personne(pro, aujourd_hui))
+        a_enregistrer = st.code == rules.A_ENREGISTRER  # only then do anomalies count as errors (LigneTableau)
+        personne_en_erreur = a_enregistrer and bool(rules.anomalies_personne(pro, aujourd_hui))
         for s in ici:
-            en_erreur = st.code == rules.A_ENREGISTRER and (personne_en_erreur or bool(rules.anomalies_situation(s)))
+            en_erreur = a_enregistrer and (personne_en_erreur or bool(rules.anomalies_situation(s)))
             e = _etat(pro, st.code, en_erreur)
             par_esms[s.etablissement_id].ajouter(pro, e)
             ensemble.ajouter(pro, e)
